@@ -1,0 +1,3 @@
+from clustr_etl.cli import main
+
+main()

@@ -1,0 +1,291 @@
+"""The `clustr-etl` command line: parse options, build settings, call one library function, print."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from sqlalchemy.exc import DBAPIError
+from typer.core import TyperGroup
+
+from clustr_etl import __version__, pipeline
+from clustr_etl.console import RichProgress, print_error, print_reports, print_rules
+from clustr_etl.errors import ClustrError
+from clustr_etl.settings import Settings, load_settings
+
+
+@dataclass
+class AppState:
+    verbose: bool = False
+    quiet: bool = False
+
+
+class ClustrGroup(TyperGroup):
+    """Turns every expected failure into one red line and an exit code (tracebacks with --verbose)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        state = AppState()
+        try:
+            result = super().main(*args, standalone_mode=False, obj=state, **extra)
+        except click.exceptions.NoArgsIsHelpError as err:
+            click.echo(err.ctx.get_help() if err.ctx else str(err))
+            sys.exit(2)
+        except click.UsageError as err:
+            command = err.ctx.command_path if err.ctx else "clustr-etl"
+            print_error(f"{err.format_message()} (see `{command} --help`)")
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            print_error("interrupted")
+            sys.exit(130)
+        except ClustrError as err:
+            _show_traceback(state)
+            print_error(str(err))
+            sys.exit(err.exit_code)
+        except DBAPIError as err:
+            _show_traceback(state)
+            first = str(err.orig or err).strip().splitlines()[:1]
+            print_error(f"database error: {first[0] if first else type(err).__name__}")
+            sys.exit(1)
+        except OSError as err:
+            _show_traceback(state)
+            print_error(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "))
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else 0)
+        return result
+
+
+def _show_traceback(state: AppState) -> None:
+    if state.verbose:
+        traceback.print_exc()
+
+
+app = typer.Typer(
+    cls=ClustrGroup,
+    help="Clustr's data foundation: generate retail data, create the schema, load it, mine bundles.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class InputFormat(str, Enum):
+    sales = "sales"
+    basket = "basket"
+
+
+class MinerEngine(str, Enum):
+    fast = "fast"
+    mlxtend = "mlxtend"
+
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL [env CLUSTR_DATABASE_URL; default sqlite:///<data dir>/clustr.db]",
+        show_default=False,
+    ),
+]
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="data folder [env CLUSTR_DATA_DIR; default data]"),
+]
+Seed = Annotated[int | None, typer.Option(help="random seed [env CLUSTR_SEED; default 42]")]
+Customers = Annotated[int | None, typer.Option(help="customers [default 5000]")]
+Products = Annotated[int | None, typer.Option(help="products [default 1000]")]
+Days = Annotated[int | None, typer.Option(help="days in the calendar [default 730]")]
+StartDate = Annotated[
+    str | None, typer.Option("--start-date", help="first day, YYYY-MM-DD [default 2024-01-01]")
+]
+Transactions = Annotated[int | None, typer.Option(help="transactions [default 100000]")]
+MaxItems = Annotated[int | None, typer.Option("--max-items", help="most lines per basket [30]")]
+MeanItems = Annotated[float | None, typer.Option("--mean-items", help="mean lines per basket")]
+ChunkSize = Annotated[int | None, typer.Option("--chunk-size", help="transactions per chunk")]
+Workers = Annotated[int | None, typer.Option(help="generator worker processes [default 1]")]
+MinSupport = Annotated[float | None, typer.Option("--min-support", help="min support, (0, 1]")]
+MinConfidence = Annotated[
+    float | None, typer.Option("--min-confidence", help="min confidence, (0, 1]")
+]
+MinLift = Annotated[
+    float | None, typer.Option("--min-lift", help="keep rules with lift above this; 0 = off")
+]
+MinLen = Annotated[int | None, typer.Option("--min-len", help="min items per rule [2]")]
+MaxLen = Annotated[int | None, typer.Option("--max-len", help="max items per rule [10]")]
+
+
+def state_of(ctx: typer.Context) -> AppState:
+    state = ctx.obj
+    return state if isinstance(state, AppState) else AppState()
+
+
+def progress_for(ctx: typer.Context) -> RichProgress:
+    return RichProgress(quiet=state_of(ctx).quiet)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"clustr-etl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show debug logs and tracebacks")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print errors only")] = False,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=version_callback, is_eager=True, help="show version"),
+    ] = None,
+) -> None:
+    state = state_of(ctx)
+    state.verbose, state.quiet = verbose, quiet
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def settings_from(**options: Any) -> Settings:
+    return load_settings(**options)
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    customers: Customers = None,
+    products: Products = None,
+    days: Days = None,
+    start_date: StartDate = None,
+    transactions: Transactions = None,
+    max_items: MaxItems = None,
+    mean_items: MeanItems = None,
+    seed: Seed = None,
+    chunk_size: ChunkSize = None,
+    workers: Workers = None,
+    force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
+    settings = settings_from(**_without(locals(), "ctx", "force"))
+    report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
+    print_reports([report], quiet=state_of(ctx).quiet)
+
+
+@app.command("init-db")
+def init_db(
+    ctx: typer.Context,
+    drop: Annotated[bool, typer.Option(help="drop and recreate every table (deletes data)")] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create the tables that are missing (all of them with --drop)."""
+    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    print_reports([pipeline.init_db_step(settings, drop=drop)], quiet=state_of(ctx).quiet)
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    tables: Annotated[
+        list[str] | None,
+        typer.Argument(help="tables to replace (default: all, in dependency order)"),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Load the CSV files into the database: all tables, or only the named ones."""
+    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    report = pipeline.load_step(settings, tables or None, progress=progress_for(ctx))
+    print_reports([report], quiet=state_of(ctx).quiet)
+
+
+@app.command("mine-rules")
+def mine_rules(
+    ctx: typer.Context,
+    min_support: MinSupport = None,
+    min_confidence: MinConfidence = None,
+    min_lift: MinLift = None,
+    min_len: MinLen = None,
+    max_len: MaxLen = None,
+    input_path: Annotated[
+        Path | None,
+        typer.Option("--input", help="mine this file instead of the database's transactions"),
+    ] = None,
+    input_format: Annotated[
+        InputFormat, typer.Option("--format", help="sales: CSV with transaction_id,product_id; "
+                                  "basket: one comma-separated basket per line")
+    ] = InputFormat.sales,
+    engine: Annotated[MinerEngine, typer.Option(help="mining engine")] = MinerEngine.fast,
+    output: Annotated[
+        Path | None, typer.Option(help="rules CSV [default <data dir>/baseline_rules.csv]")
+    ] = None,
+    no_load: Annotated[bool, typer.Option("--no-load", help="do not write bundle_rules")] = False,
+    top: Annotated[int, typer.Option(help="print the top N rules by lift", min=0)] = 0,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Mine association rules (bundles), write baseline_rules.csv and load bundle_rules."""
+    settings = settings_from(
+        min_support=min_support,
+        min_confidence=min_confidence,
+        min_lift=min_lift,
+        min_len=min_len,
+        max_len=max_len,
+        database_url=database_url,
+        data_dir=data_dir,
+    )
+    result = pipeline.mine_step(
+        settings,
+        input_path=input_path,
+        input_format=input_format.value,
+        engine_name=engine.value,
+        output=output,
+        load=not no_load,
+        progress=progress_for(ctx),
+    )
+    quiet = state_of(ctx).quiet
+    print_reports([result.report], quiet=quiet)
+    if top and not quiet:
+        print_rules(result.rules, top)
+
+
+@app.command("run-all")
+def run_all(
+    ctx: typer.Context,
+    regenerate: Annotated[bool, typer.Option(help="regenerate the CSVs even if present")] = False,
+    customers: Customers = None,
+    products: Products = None,
+    days: Days = None,
+    start_date: StartDate = None,
+    transactions: Transactions = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    min_support: MinSupport = None,
+    min_confidence: MinConfidence = None,
+    min_lift: MinLift = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
+    settings = settings_from(**_without(locals(), "ctx", "regenerate"))
+    reports = pipeline.run_all(settings, regenerate=regenerate, progress=progress_for(ctx))
+    print_reports(reports, quiet=state_of(ctx).quiet)
+
+
+def _without(options: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {key: value for key, value in options.items() if key not in names}
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""Domain exceptions. Only the CLI turns them into a red line and an exit code."""
+
+from __future__ import annotations
+
+
+class ClustrError(Exception):
+    """Base class: a problem the user can fix. ``str(err)`` is one line saying what and how."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+
+class ConfigError(ClustrError):
+    """A setting or option has an invalid value."""
+
+    exit_code = 2
+
+
+class InputFileError(ClustrError):
+    """A CSV or input file is missing, unreadable or malformed."""
+
+
+class DataValidationError(InputFileError):
+    """A file is readable but its content breaks a rule (types, keys, constraints)."""
+
+
+class DatabaseError(ClustrError):
+    """The database is unreachable or refused an operation."""
+
+
+class SchemaError(ClustrError):
+    """The database schema is missing or out of date."""
+
+
+class UnknownTableError(ClustrError):
+    """A table name that is not part of the schema."""
+
+    exit_code = 2
+
+
+class LockTimeoutError(ClustrError):
+    """Another clustr-etl process holds the writer lock."""

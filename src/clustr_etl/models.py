@@ -1,0 +1,166 @@
+"""SQLAlchemy 2 ORM models: the schema other Clustr layers read. Keep table and column names stable.
+
+Each CSV written by the simulator has exactly the columns of its table, in this order
+(see ``CSV_COLUMNS``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("unit_price > 0", name="unit_price_positive"),)
+
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[str] = mapped_column(String(100))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    customer_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    city: Mapped[str] = mapped_column(String(100))
+    signup_date: Mapped[dt.date] = mapped_column(Date)
+    segment: Mapped[str] = mapped_column(String(50))
+
+
+class Timeframe(Base):
+    __tablename__ = "timeframe"
+    __table_args__ = (
+        CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
+        CheckConstraint("month BETWEEN 1 AND 12", name="month_range"),
+        CheckConstraint("day BETWEEN 1 AND 31", name="day_range"),
+        CheckConstraint("day_of_week BETWEEN 1 AND 7", name="day_of_week_iso"),
+        CheckConstraint("week_of_year BETWEEN 1 AND 53", name="week_of_year_range"),
+    )
+
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    quarter: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    day: Mapped[int] = mapped_column(SmallInteger)
+    day_of_week: Mapped[int] = mapped_column(SmallInteger)
+    week_of_year: Mapped[int] = mapped_column(SmallInteger)
+    is_weekend: Mapped[bool]
+    is_holiday: Mapped[bool]
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+
+    transaction_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.customer_id"), index=True)
+    date: Mapped[dt.date] = mapped_column(ForeignKey("timeframe.date"), index=True)
+
+
+class Sale(Base):
+    __tablename__ = "sales"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price > 0", name="unit_price_positive"),
+        CheckConstraint("discount >= 0 AND discount < 1", name="discount_range"),
+        CheckConstraint("line_total >= 0", name="line_total_nonnegative"),
+    )
+
+    sale_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    transaction_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("transactions.transaction_id"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.product_id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    discount: Mapped[Decimal] = mapped_column(Numeric(4, 3))
+    line_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class BundleRule(Base):
+    """One association rule ``antecedents => consequents``; item keys joined by ``|``, sorted."""
+
+    __tablename__ = "bundle_rules"
+    __table_args__ = (
+        CheckConstraint("support > 0 AND support <= 1", name="support_range"),
+        CheckConstraint("confidence > 0 AND confidence <= 1", name="confidence_range"),
+        CheckConstraint("lift > 0", name="lift_positive"),
+    )
+
+    rule_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    antecedents: Mapped[str] = mapped_column(String(2000))
+    consequents: Mapped[str] = mapped_column(String(2000))
+    antecedent_names: Mapped[str | None] = mapped_column(String(8000))
+    consequent_names: Mapped[str | None] = mapped_column(String(8000))
+    support: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    lift: Mapped[float] = mapped_column(Float)
+    leverage: Mapped[float] = mapped_column(Float)
+    # NULL when confidence is 1 (conviction is infinite); see README.
+    conviction: Mapped[float | None] = mapped_column(Float)
+    antecedent_count: Mapped[int] = mapped_column(Integer)
+    consequent_count: Mapped[int] = mapped_column(Integer)
+    rule_count: Mapped[int] = mapped_column(Integer)
+    n_transactions: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class BundleRuleItem(Base):
+    """One item of one side of a rule, so "rules whose antecedent contains X" uses an index."""
+
+    __tablename__ = "bundle_rule_items"
+    __table_args__ = (
+        CheckConstraint("side IN ('antecedent', 'consequent')", name="side_values"),
+        Index("ix_bundle_rule_items_item_key_side", "item_key", "side"),
+    )
+
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("bundle_rules.rule_id", ondelete="CASCADE"), primary_key=True
+    )
+    side: Mapped[str] = mapped_column(String(10), primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+# Tables loaded from CSV files, parents before children.
+DATA_TABLES: tuple[str, ...] = ("products", "customers", "timeframe", "transactions", "sales")
+RULE_TABLES: tuple[str, ...] = ("bundle_rules", "bundle_rule_items")
+
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(column.name for column in Base.metadata.tables[name].columns)
+    for name in DATA_TABLES
+}

@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh database per test on SQLite and on PostgreSQL, and a clean environment.
+
+PostgreSQL tests use CLUSTR_TEST_DATABASE_URL (a server URL; the suite creates its own database there and drops it
+at the end). Without it they are skipped with a reason, except under CI=true where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from clustr_etl.db import init_db, make_engine
+
+PG_SERVER_URL = os.environ.get("CLUSTR_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def shared_file(name: str) -> Path:
+    """A file of ../shared/data, or skip the test with a visible reason when it is absent."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} not found: real retail data lives in ../shared/data beside the clone")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A developer's CLUSTR_* variables or .env never leak into tests."""
+    for name in list(os.environ):
+        if name.startswith("CLUSTR_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """URL of a PostgreSQL database created for this test run (per xdist worker) and dropped after."""
+    if not PG_SERVER_URL:
+        message = "CLUSTR_TEST_DATABASE_URL is not set: PostgreSQL tests need a server URL"
+        if IN_CI:
+            pytest.fail(message + " (required under CI=true)")
+        pytest.skip(message)
+    server = make_url(PG_SERVER_URL).set(drivername="postgresql+psycopg")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"clustr_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file under tmp_path, or the run's PostgreSQL database wiped clean."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'clustr-test.db'}"
+    url: str = request.getfixturevalue("pg_database_url")
+    wipe = create_engine(url)
+    with wipe.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    wipe.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database with the schema created."""
+    eng = make_engine(db_url)
+    init_db(eng)
+    try:
+        yield eng
+    finally:
+        eng.dispose()

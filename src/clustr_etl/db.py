@@ -32,7 +32,7 @@ def parse_database_url(raw: str) -> URL:
             f"database backend {backend!r} is not supported",
             "use a sqlite:/// or postgresql+psycopg:// URL",
         )
-    if backend == "postgresql" and url.get_driver_name() != "psycopg":
+    if backend == "postgresql" and url.drivername != "postgresql+psycopg":
         url = url.set(drivername="postgresql+psycopg")
     return url
 

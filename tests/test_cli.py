@@ -1,0 +1,174 @@
+"""CLI behaviour through Typer's CliRunner (and one real subprocess): exit codes, messages, database rows."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from typer.testing import CliRunner
+
+from clustr_etl import __version__
+from clustr_etl.cli import app
+from clustr_etl.models import DATA_TABLES, Base
+
+SMALL = ["--customers", "300", "--products", "120", "--days", "120", "--transactions", "3000"]
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def csv_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def table_counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = {
+            name: conn.execute(select(func.count()).select_from(Base.metadata.tables[name])).scalar_one()
+            for name in (*DATA_TABLES, "bundle_rules", "bundle_rule_items")
+        }
+    engine.dispose()
+    return counts
+
+
+def orphan_count(url: str) -> int:
+    checks = [
+        "SELECT count(*) FROM sales s LEFT JOIN products p ON p.product_id = s.product_id "
+        "WHERE p.product_id IS NULL",
+        "SELECT count(*) FROM sales s LEFT JOIN transactions t ON t.transaction_id = s.transaction_id "
+        "WHERE t.transaction_id IS NULL",
+        "SELECT count(*) FROM transactions t LEFT JOIN customers c ON c.customer_id = t.customer_id "
+        "WHERE c.customer_id IS NULL",
+        "SELECT count(*) FROM transactions t LEFT JOIN timeframe d ON d.date = t.date "
+        "WHERE d.date IS NULL",
+    ]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        total = sum(conn.execute(text(sql)).scalar_one() for sql in checks)
+    engine.dispose()
+    return total
+
+
+def test_version() -> None:
+    code, output = invoke("--version")
+    assert code == 0
+    assert output.strip() == f"clustr-etl {__version__}"
+
+
+@pytest.mark.parametrize("command", ["generate", "init-db", "load", "mine-rules", "run-all"])
+def test_every_command_has_help(command: str) -> None:
+    code, output = invoke(command, "--help")
+    assert code == 0
+    assert "Usage" in output
+    assert len(output.splitlines()) > 5
+
+
+def test_run_all_fills_every_table_and_is_repeatable(db_url: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code, output = invoke("run-all", *SMALL, "--data-dir", str(data), "--database-url", db_url)
+    assert code == 0, output
+    raw = data / "raw"
+    first = table_counts(db_url)
+    for table in DATA_TABLES:
+        assert first[table] == csv_rows(raw / f"{table}.csv") > 0
+    assert first["bundle_rules"] == csv_rows(data / "baseline_rules.csv") > 0
+    assert first["bundle_rule_items"] >= 2 * first["bundle_rules"]
+    assert orphan_count(db_url) == 0
+    code, output = invoke("run-all", *SMALL, "--data-dir", str(data), "--database-url", db_url)
+    assert code == 0, output
+    assert table_counts(db_url) == first
+
+
+def test_partial_refresh_and_unknown_table(db_url: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert invoke("run-all", *SMALL, "--data-dir", str(data), "--database-url", db_url)[0] == 0
+    before = table_counts(db_url)
+    code, output = invoke("load", "products", "--data-dir", str(data), "--database-url", db_url)
+    assert code == 0, output
+    assert table_counts(db_url) == before
+    code, output = invoke("load", "nosuchtable", "--data-dir", str(data), "--database-url", db_url)
+    assert code != 0
+    assert "nosuchtable" in output
+    assert "Traceback" not in output
+    assert table_counts(db_url) == before
+
+
+def test_missing_csv_is_one_clear_line(db_url: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert invoke("init-db", "--data-dir", str(data), "--database-url", db_url)[0] == 0
+    code, output = invoke("load", "--data-dir", str(data), "--database-url", db_url)
+    assert code == 1
+    assert "Error:" in output
+    assert "generate" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["generate", "--customers", "abc"], "'abc' is not a valid integer"),
+        (["generate", "--max-items", "0"], "--max-items"),
+        (["mine-rules", "--min-support", "2"], "--min-support"),
+        (["mine-rules", "--format", "xml"], "'xml' is not one of"),
+        (["run-all", "--start-date", "yesterday"], "--start-date"),
+    ],
+)
+def test_bad_options_exit_non_zero_with_one_line(args: list[str], needle: str) -> None:
+    code, output = invoke(*args)
+    assert code == 2
+    assert needle in output
+    assert len(output.strip().splitlines()) == 1
+    assert "Traceback" not in output
+
+
+def test_unreachable_database_never_prints_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://alice:s3cr3t-pw@127.0.0.1:1/clustr"
+    code, output = invoke("init-db", "--database-url", url)
+    assert code == 1
+    assert "cannot connect" in output
+    assert "s3cr3t-pw" not in output
+    assert "Traceback" not in output
+    assert len(output.strip().splitlines()) == 1
+
+
+def test_verbose_shows_the_traceback() -> None:
+    code, output = invoke("--verbose", "init-db", "--database-url", "postgresql://u:pw@127.0.0.1:1/x")
+    assert code == 1
+    assert "Traceback" in output
+
+
+def test_malformed_database_url_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLUSTR_DATABASE_URL", "postgres//nope")
+    code, output = invoke("init-db")
+    assert code == 2
+    assert "CLUSTR_DATABASE_URL is not a valid database URL" in output
+
+
+def test_run_all_as_a_real_process_on_the_default_sqlite(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLUSTR_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "clustr_etl", "--quiet", "run-all", *SMALL],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    db = tmp_path / "data" / "clustr.db"
+    assert db.exists()
+    counts = table_counts(f"sqlite:///{db}")
+    assert all(counts[name] > 0 for name in counts)
+    assert counts["sales"] == csv_rows(tmp_path / "data" / "raw" / "sales.csv")

@@ -34,7 +34,9 @@ def table_counts(url: str) -> dict[str, int]:
     engine = create_engine(url)
     with engine.connect() as conn:
         counts = {
-            name: conn.execute(select(func.count()).select_from(Base.metadata.tables[name])).scalar_one()
+            name: conn.execute(
+                select(func.count()).select_from(Base.metadata.tables[name])
+            ).scalar_one()
             for name in (*DATA_TABLES, "bundle_rules", "bundle_rule_items")
         }
     engine.dispose()
@@ -142,7 +144,9 @@ def test_unreachable_database_never_prints_password(tmp_path: Path) -> None:
 
 
 def test_verbose_shows_the_traceback() -> None:
-    code, output = invoke("--verbose", "init-db", "--database-url", "postgresql://u:pw@127.0.0.1:1/x")
+    code, output = invoke(
+        "--verbose", "init-db", "--database-url", "postgresql://u:pw@127.0.0.1:1/x"
+    )
     assert code == 1
     assert "Traceback" in output
 

@@ -1,16 +1,16 @@
-"""The `clustr-etl` command line: parse options, build settings, call one library function, print."""
+"""The `clustr-etl` command line: parse options, build settings, call a library function, print."""
 
 from __future__ import annotations
 
 import logging
 import sys
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
@@ -28,22 +28,33 @@ class AppState:
 
 
 class ClustrGroup(TyperGroup):
-    """Turns every expected failure into one red line and an exit code (tracebacks with --verbose)."""
+    """Turns every expected failure into one red line and an exit code (traceback with -v)."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         state = AppState()
         try:
-            result = super().main(*args, standalone_mode=False, obj=state, **extra)
-        except click.exceptions.NoArgsIsHelpError as err:
-            click.echo(err.ctx.get_help() if err.ctx else str(err))
-            sys.exit(2)
-        except click.UsageError as err:
-            command = err.ctx.command_path if err.ctx else "clustr-etl"
-            print_error(f"{err.format_message()} (see `{command} --help`)")
-            sys.exit(err.exit_code)
-        except click.exceptions.Abort:
+            result = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, obj=state, **extra
+            )
+        except typer.Abort:
             print_error("interrupted")
             sys.exit(130)
+        except typer.TyperException as err:  # usage errors: bad options, unknown commands
+            if type(err).__name__ == "NoArgsIsHelpError":
+                typer.echo(err.format_message())
+                sys.exit(2)
+            ctx = getattr(err, "ctx", None)
+            command = ctx.command_path if ctx is not None else "clustr-etl"
+            print_error(f"{err.format_message()} (see `{command} --help`)")
+            sys.exit(err.exit_code)
         except ClustrError as err:
             _show_traceback(state)
             print_error(str(err))
@@ -69,19 +80,19 @@ def _show_traceback(state: AppState) -> None:
 
 app = typer.Typer(
     cls=ClustrGroup,
-    help="Clustr's data foundation: generate retail data, create the schema, load it, mine bundles.",
+    help="Clustr's data foundation: generate retail data, create the schema, load, mine bundles.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
 
-class InputFormat(str, Enum):
+class InputFormat(StrEnum):
     sales = "sales"
     basket = "basket"
 
 
-class MinerEngine(str, Enum):
+class MinerEngine(StrEnum):
     fast = "fast"
     mlxtend = "mlxtend"
 
@@ -185,7 +196,9 @@ def generate(
 @app.command("init-db")
 def init_db(
     ctx: typer.Context,
-    drop: Annotated[bool, typer.Option(help="drop and recreate every table (deletes data)")] = False,
+    drop: Annotated[
+        bool, typer.Option(help="drop and recreate every table (deletes data)")
+    ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -223,8 +236,12 @@ def mine_rules(
         typer.Option("--input", help="mine this file instead of the database's transactions"),
     ] = None,
     input_format: Annotated[
-        InputFormat, typer.Option("--format", help="sales: CSV with transaction_id,product_id; "
-                                  "basket: one comma-separated basket per line")
+        InputFormat,
+        typer.Option(
+            "--format",
+            help="sales: CSV with transaction_id,product_id; "
+            "basket: one comma-separated basket per line",
+        ),
     ] = InputFormat.sales,
     engine: Annotated[MinerEngine, typer.Option(help="mining engine")] = MinerEngine.fast,
     output: Annotated[

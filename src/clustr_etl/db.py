@@ -81,7 +81,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def describe_db_error(err: DBAPIError, url: URL) -> str:
     """First line of a driver error, without the password."""
     original = getattr(err, "orig", None) or err
-    first_line = str(original).strip().splitlines()[0] if str(original).strip() else type(err).__name__
+    first_line = (
+        str(original).strip().splitlines()[0] if str(original).strip() else type(err).__name__
+    )
     return scrub(first_line, url)
 
 

@@ -16,9 +16,7 @@ Advance = Callable[[float], None]
 
 
 class Progress(Protocol):
-    def task(
-        self, description: str, total: float | None = None
-    ) -> AbstractContextManager[Advance]:
+    def task(self, description: str, total: float | None = None) -> AbstractContextManager[Advance]:
         """Context manager yielding ``advance(amount)`` for one unit of work."""
         ...
 

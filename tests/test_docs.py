@@ -1,0 +1,32 @@
+"""The README documents every command and every setting; every command has help text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from clustr_etl.cli import app
+from clustr_etl.settings import Settings, env_name
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def command_names() -> list[str]:
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+def test_every_command_is_in_the_readme_with_help() -> None:
+    group = typer.main.get_command(app)
+    names = command_names()
+    assert {"generate", "init-db", "load", "mine-rules", "run-all"} <= set(names)
+    for name in names:
+        assert f"`{name}" in README, f"README lacks the command {name}"
+        help_text = group.commands[name].help  # type: ignore[attr-defined]
+        assert help_text, f"command {name} has no help text"
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    for field in Settings.model_fields:
+        assert env_name(field) in README, f"README lacks {env_name(field)}"

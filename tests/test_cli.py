@@ -21,7 +21,7 @@ runner = CliRunner()
 
 
 def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
+    result = runner.invoke(app, list(args), prog_name="clustr-etl")
     return result.exit_code, result.output
 
 
@@ -118,7 +118,7 @@ def test_missing_csv_is_one_clear_line(db_url: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["generate", "--customers", "abc"], "'abc' is not a valid integer"),
+        (["generate", "--customers", "abc"], "Invalid value for '--customers'"),
         (["generate", "--max-items", "0"], "--max-items"),
         (["mine-rules", "--min-support", "2"], "--min-support"),
         (["mine-rules", "--format", "xml"], "'xml' is not one of"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
@@ -17,8 +18,13 @@ from typer.core import TyperGroup
 
 from clustr_etl import __version__, pipeline
 from clustr_etl.console import RichProgress, print_error, print_reports, print_rules
+from clustr_etl.console import stderr as stderr_console
+from clustr_etl.console import stdout as stdout_console
 from clustr_etl.errors import ClustrError
+from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for, install_signal_handlers
+from clustr_etl.locking import OnWait
 from clustr_etl.settings import Settings, load_settings
+from clustr_etl.status import collect_status, render_status
 
 
 @dataclass
@@ -44,6 +50,9 @@ class ClustrGroup(TyperGroup):
             result = super().main(
                 args, prog_name, complete_var, False, windows_expand_args, obj=state, **extra
             )
+        except CommandInterrupted as err:  # Ctrl-C or SIGTERM; the work was rolled back
+            print_error(str(err))
+            sys.exit(err.exit_code)
         except typer.Abort:
             print_error("interrupted")
             sys.exit(130)
@@ -71,6 +80,23 @@ class ClustrGroup(TyperGroup):
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
+
+    def invoke(self, ctx: Any) -> Any:
+        # Typer turns KeyboardInterrupt into a silent exit 130; keep SIGTERM's 143 and say what happened.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as err:
+            raise CommandInterrupted(exit_code_for(err)) from err
+
+
+class CommandInterrupted(Exception):
+    """Ctrl-C (exit 130) or SIGTERM (exit 143) stopped a command."""
+
+    def __init__(self, exit_code: int) -> None:
+        self.exit_code = exit_code
+        super().__init__(
+            "terminated (SIGTERM)" if exit_code == SIGTERM_EXIT_CODE else "interrupted (Ctrl-C)"
+        )
 
 
 def _show_traceback(state: AppState) -> None:
@@ -130,6 +156,14 @@ MinLift = Annotated[
 ]
 MinLen = Annotated[int | None, typer.Option("--min-len", help="min items per rule [2]")]
 MaxLen = Annotated[int | None, typer.Option("--max-len", help="max items per rule [10]")]
+LockTimeout = Annotated[
+    float | None,
+    typer.Option(
+        "--lock-timeout",
+        help="seconds to wait while another command writes to the database "
+        "[env CLUSTR_LOCK_TIMEOUT; default 60]",
+    ),
+]
 
 
 def state_of(ctx: typer.Context) -> AppState:
@@ -139,6 +173,19 @@ def state_of(ctx: typer.Context) -> AppState:
 
 def progress_for(ctx: typer.Context) -> RichProgress:
     return RichProgress(quiet=state_of(ctx).quiet)
+
+
+def wait_notice(ctx: typer.Context) -> OnWait:
+    """Say on stderr that we wait for another writer (not with --quiet)."""
+    quiet = state_of(ctx).quiet
+
+    def notice(message: str) -> None:
+        if not quiet:
+            stderr_console.print(
+                f"Waiting: {message}", markup=False, highlight=False, soft_wrap=True
+            )
+
+    return notice
 
 
 def version_callback(value: bool) -> None:
@@ -201,10 +248,15 @@ def init_db(
     ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
+    lock_timeout: LockTimeout = None,
 ) -> None:
     """Create the tables that are missing (all of them with --drop)."""
-    settings = settings_from(database_url=database_url, data_dir=data_dir)
-    print_reports([pipeline.init_db_step(settings, drop=drop)], quiet=state_of(ctx).quiet)
+    settings = settings_from(
+        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
+    )
+    with pipeline.writer_run(settings, "init-db", {"drop": drop}, on_wait=wait_notice(ctx)) as run:
+        report = pipeline.init_db_step(settings, drop=drop, run=run)
+    print_reports([report], quiet=state_of(ctx).quiet)
 
 
 @app.command()
@@ -216,10 +268,15 @@ def load(
     ] = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
+    lock_timeout: LockTimeout = None,
 ) -> None:
     """Load the CSV files into the database: all tables, or only the named ones."""
-    settings = settings_from(database_url=database_url, data_dir=data_dir)
-    report = pipeline.load_step(settings, tables or None, progress=progress_for(ctx))
+    settings = settings_from(
+        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
+    )
+    options = {"tables": tables or "all"}
+    with pipeline.writer_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
+        report = pipeline.load_step(settings, tables or None, progress=progress_for(ctx), run=run)
     print_reports([report], quiet=state_of(ctx).quiet)
 
 
@@ -251,6 +308,7 @@ def mine_rules(
     top: Annotated[int, typer.Option(help="print the top N rules by lift", min=0)] = 0,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
+    lock_timeout: LockTimeout = None,
 ) -> None:
     """Mine association rules (bundles), write baseline_rules.csv and load bundle_rules."""
     settings = settings_from(
@@ -261,16 +319,27 @@ def mine_rules(
         max_len=max_len,
         database_url=database_url,
         data_dir=data_dir,
+        lock_timeout=lock_timeout,
     )
-    result = pipeline.mine_step(
-        settings,
-        input_path=input_path,
-        input_format=input_format.value,
-        engine_name=engine.value,
-        output=output,
-        load=not no_load,
-        progress=progress_for(ctx),
-    )
+    options = {
+        "input": str(input_path) if input_path else None,
+        "format": input_format.value,
+        "engine": engine.value,
+        "output": str(output) if output else None,
+    }
+    with pipeline.writer_run(
+        settings, "mine-rules", options, on_wait=wait_notice(ctx), enabled=not no_load
+    ) as run:  # only loading bundle_rules writes; --no-load runs unlocked and unrecorded
+        result = pipeline.mine_step(
+            settings,
+            input_path=input_path,
+            input_format=input_format.value,
+            engine_name=engine.value,
+            output=output,
+            load=not no_load,
+            progress=progress_for(ctx),
+            run=run,
+        )
     quiet = state_of(ctx).quiet
     print_reports([result.report], quiet=quiet)
     if top and not quiet:
@@ -293,11 +362,41 @@ def run_all(
     min_lift: MinLift = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
+    lock_timeout: LockTimeout = None,
 ) -> None:
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
     settings = settings_from(**_without(locals(), "ctx", "regenerate"))
-    reports = pipeline.run_all(settings, regenerate=regenerate, progress=progress_for(ctx))
+    options = {"regenerate": regenerate}
+    with pipeline.writer_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
+        reports = pipeline.run_all(
+            settings, regenerate=regenerate, progress=progress_for(ctx), run=run
+        )
     print_reports(reports, quiet=state_of(ctx).quiet)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print one JSON object (stable keys) for scripts")
+    ] = False,
+    runs: Annotated[int, typer.Option(help="how many recent runs to show", min=0)] = 10,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show the database, whether its schema is current, rows per table and the last runs.
+
+    Exit code 0 when the database is reachable and its schema current, else 1. Never writes.
+    """
+    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    report = collect_status(settings.database_url_value, last_runs=runs)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    elif not state_of(ctx).quiet:
+        render_status(report, stdout_console)
+    if report.exit_code and report.problem:
+        print_error(report.problem)
+    raise typer.Exit(report.exit_code)
 
 
 def _without(options: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -305,4 +404,5 @@ def _without(options: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 def main() -> None:
+    install_signal_handlers()  # SIGTERM -> exit 143 after rollback; only for the real process
     app()

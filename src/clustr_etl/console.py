@@ -65,12 +65,12 @@ def print_reports(reports: Sequence[StepReport], *, quiet: bool = False) -> None
     if quiet:
         return
     table = Table(title="clustr-etl", title_justify="left")
-    table.add_column("step")
-    table.add_column("rows", justify="left")
+    table.add_column("step", no_wrap=True)
+    table.add_column("rows", no_wrap=True)
     table.add_column("seconds", justify="right")
     table.add_column("detail", overflow="fold")
     for report in reports:
-        rows = ", ".join(f"{name} {count:,}" for name, count in report.rows.items())
+        rows = "\n".join(f"{name}: {count:,}" for name, count in report.rows.items())
         table.add_row(report.name, rows, f"{report.seconds:.2f}", report.detail)
     stdout.print(table)
 

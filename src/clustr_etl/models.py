@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Text,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -138,6 +139,10 @@ class BundleRule(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # The etl_runs row of the command that mined this rule (NULL when loaded outside a recorded run).
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("etl_runs.run_id", ondelete="SET NULL"), index=True
+    )
 
 
 class BundleRuleItem(Base):
@@ -154,6 +159,31 @@ class BundleRuleItem(Base):
     )
     side: Mapped[str] = mapped_column(String(10), primary_key=True)
     item_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class EtlRun(Base):
+    """The run ledger: one row per database command (init-db, load, mine-rules, run-all).
+
+    ``parameters`` and ``steps`` are JSON text; the database URL in ``parameters`` is masked.
+    """
+
+    __tablename__ = "etl_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('running', 'succeeded', 'failed', 'interrupted')", name="status_values"
+        ),
+    )
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    command: Mapped[str] = mapped_column(String(50))
+    parameters: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    steps: Mapped[str] = mapped_column(Text, default="[]")
+    error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
 
 
 # Tables loaded from CSV files, parents before children.

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from clustr_etl.db import check_connection, init_db, make_engine, missing_tables
 from clustr_etl.errors import SchemaError
+from clustr_etl.ledger import RunLedger, recorded_run
 from clustr_etl.loading import load_rules, load_tables
+from clustr_etl.locking import OnWait, writer_lock
+from clustr_etl.manifest import dataset_is_current, write_manifest
 from clustr_etl.mining import (
     Baskets,
     RuleThresholds,
@@ -28,10 +31,10 @@ from clustr_etl.mining import (
     read_sales_csv,
     write_rules_csv,
 )
-from clustr_etl.models import DATA_TABLES, Product
+from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.settings import Settings
-from clustr_etl.simulate import CSV_FILES, GenerateOptions, generate_dataset
+from clustr_etl.simulate import GenerateOptions, generate_dataset
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,42 @@ def timed(report: StepReport) -> Iterator[StepReport]:
         yield report
     finally:
         report.seconds = time.perf_counter() - start
+
+
+def _no_wait_message(message: str) -> None:
+    return None
+
+
+@contextmanager
+def writer_run(
+    settings: Settings,
+    command: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    on_wait: OnWait = _no_wait_message,
+    enabled: bool = True,
+) -> Iterator[RunLedger | None]:
+    """Hold the database's writer lock (waiting up to settings.lock_timeout) and record the block
+    as one etl_runs row: succeeded, failed (with the error line) or interrupted.
+
+    With ``enabled=False`` (a command that will not write) it does nothing and yields None."""
+    if not enabled:
+        yield None
+        return
+    url = settings.database_url_value
+    parameters = {**settings.model_dump(mode="json", exclude={"database_url"}), **(options or {})}
+    with (
+        writer_lock(url, settings.lock_timeout, on_wait=on_wait),
+        recorded_run(url, command, parameters) as run,
+    ):
+        yield run
+
+
+def record(run: RunLedger | None, report: StepReport) -> StepReport:
+    """Append a finished step to the run's ledger row (no-op outside a recorded run)."""
+    if run is not None:
+        run.record_step(report.name, report.seconds, report.rows, report.detail)
+    return report
 
 
 def generate_options(settings: Settings) -> GenerateOptions:
@@ -103,23 +142,33 @@ def generate_step(
     options = generate_options(settings)
     with timed(StepReport("generate")) as report:
         report.rows = generate_dataset(options, settings.raw_dir, force=force, progress=progress)
+        write_manifest(settings.raw_dir, options)
         report.detail = str(settings.raw_dir)
     return report
 
 
-def init_db_step(settings: Settings, *, drop: bool = False) -> StepReport:
+def init_db_step(
+    settings: Settings, *, drop: bool = False, run: RunLedger | None = None
+) -> StepReport:
     engine = open_engine(settings)
     try:
         with timed(StepReport("init-db")) as report:
-            created = init_db(engine, drop=drop)
+            if drop:  # every table but the run ledger, which keeps its history
+                kept = [t for t in Base.metadata.sorted_tables if t.name != "etl_runs"]
+                Base.metadata.drop_all(engine, tables=kept)
+            created = init_db(engine)
             report.detail = f"created {', '.join(created)}" if created else "schema already present"
     finally:
         engine.dispose()
-    return report
+    return record(run, report)
 
 
 def load_step(
-    settings: Settings, tables: Sequence[str] | None = None, *, progress: Progress = NO_PROGRESS
+    settings: Settings,
+    tables: Sequence[str] | None = None,
+    *,
+    progress: Progress = NO_PROGRESS,
+    run: RunLedger | None = None,
 ) -> StepReport:
     engine = open_engine(settings)
     try:
@@ -128,7 +177,7 @@ def load_step(
             report.rows = load_tables(engine, settings.raw_dir, tables, progress=progress)
     finally:
         engine.dispose()
-    return report
+    return record(run, report)
 
 
 def read_baskets(
@@ -175,6 +224,7 @@ def mine_step(
     output: Path | None = None,
     load: bool = True,
     progress: Progress = NO_PROGRESS,
+    run: RunLedger | None = None,
 ) -> MineResult:
     thresholds = rule_thresholds(settings)
     output_path = output if output is not None else settings.rules_path
@@ -191,24 +241,25 @@ def mine_step(
             report.detail = str(output_path)
             if load and engine is not None:
                 require_schema(engine)
-                report.rows["bundle_rules"] = load_rules(engine, rules)
+                run_id = run.run_id if run is not None else None
+                report.rows["bundle_rules"] = load_rules(engine, rules, run_id=run_id)
     finally:
         if engine is not None:
             engine.dispose()
-    return MineResult(report=report, rules=rules, output=output_path)
-
-
-def csvs_present(settings: Settings) -> bool:
-    return all((settings.raw_dir / name).exists() for name in CSV_FILES.values())
+    return MineResult(report=record(run, report), rules=rules, output=output_path)
 
 
 def run_all(
-    settings: Settings, *, regenerate: bool = False, progress: Progress = NO_PROGRESS
+    settings: Settings,
+    *,
+    regenerate: bool = False,
+    progress: Progress = NO_PROGRESS,
+    run: RunLedger | None = None,
 ) -> list[StepReport]:
     """Create the schema, generate if needed, load every table, mine and load the rules."""
-    reports = [init_db_step(settings)]
-    if regenerate or not csvs_present(settings):
-        reports.append(generate_step(settings, force=True, progress=progress))
-    reports.append(load_step(settings, progress=progress))
-    reports.append(mine_step(settings, progress=progress).report)
+    reports = [init_db_step(settings, run=run)]
+    if regenerate or not dataset_is_current(settings.raw_dir, generate_options(settings)):
+        reports.append(record(run, generate_step(settings, force=True, progress=progress)))
+    reports.append(load_step(settings, progress=progress, run=run))
+    reports.append(mine_step(settings, progress=progress, run=run).report)
     return reports

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file <data dir>/clustr.db"
     )
     data_dir: Path = Field(default=Path("data"), description="CSVs go to <data dir>/raw/")
+    lock_timeout: float = Field(
+        default=60.0, ge=0.0, le=86_400.0, description="seconds to wait for another writer"
+    )
 
     # Generation
     seed: int = Field(default=42, ge=0, description="random seed (same seed, same bytes)")

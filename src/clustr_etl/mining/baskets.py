@@ -7,11 +7,14 @@ transactions without any item are not transactions (they are skipped).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
@@ -19,8 +22,8 @@ from pyarrow import csv as pa_csv
 from clustr_etl.errors import InputFileError
 
 SALES_KEY_COLUMNS = ("transaction_id", "product_id")
-# A byte that does not occur in text files: every line is read as one field, split afterwards.
-_WHOLE_LINE_DELIMITER = "\x1e"
+_COMMA, _NEWLINE, _SPACE = ord(","), ord("\n"), ord(" ")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Baskets:
         labels = self.labels
         bounds = self.indptr.tolist()
         codes = self.items.tolist()
-        return [[labels[c] for c in codes[a:b]] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return [[labels[c] for c in codes[a:b]] for a, b in itertools.pairwise(bounds)]
 
 
 def canonical_order(keys: list[str]) -> npt.NDArray[np.int64]:
@@ -53,19 +56,32 @@ def canonical_order(keys: list[str]) -> npt.NDArray[np.int64]:
 
 
 def baskets_from_codes(
-    row: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], keys: list[str]
+    row: npt.NDArray[np.integer[Any]], codes: npt.NDArray[np.integer[Any]], keys: list[str]
 ) -> Baskets:
-    """Baskets from (row index, code into ``keys``) pairs; rows are renumbered densely in order."""
+    """Baskets from (row number, code into ``keys``) pairs; each distinct row becomes one basket.
+
+    Rows must be non-decreasing (the caller groups them); baskets keep the order of their rows.
+    """
     order = canonical_order(keys)
-    rank = np.empty(len(keys), dtype=np.int64)
-    rank[order] = np.arange(len(keys), dtype=np.int64)
     n_keys = max(len(keys), 1)
-    combined = np.unique(row.astype(np.int64) * n_keys + rank[codes])  # sorts and de-duplicates
-    rows = combined // n_keys
-    items = (combined - rows * n_keys).astype(np.int32)
-    _, sizes = np.unique(rows, return_counts=True)
-    indptr = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
-    np.cumsum(sizes, out=indptr[1:])
+    combined = row.astype(np.int64) * n_keys
+    if np.array_equal(order, np.arange(len(keys))):
+        combined += codes
+    else:
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[order] = np.arange(len(keys), dtype=np.int64)
+        combined += rank[codes]
+    combined.sort(kind="stable")  # sorts items within each basket; rows are non-decreasing
+    fresh = np.ones(combined.size, dtype=bool)
+    np.not_equal(combined[1:], combined[:-1], out=fresh[1:])  # de-duplicate within a basket
+    combined = combined[fresh]
+    rows = row[fresh]
+    del fresh
+    combined -= rows.astype(np.int64) * n_keys
+    items = combined.astype(np.int32)
+    del combined
+    starts = np.flatnonzero(rows[1:] != rows[:-1]) + 1
+    indptr = np.concatenate([[0], starts, [rows.size]]).astype(np.int64)
     used = np.zeros(len(keys), dtype=bool)
     used[items] = True
     if not used.all():  # keys that only ever appeared in skipped rows: drop them
@@ -76,63 +92,91 @@ def baskets_from_codes(
     return Baskets(indptr=indptr, items=items, labels=labels)
 
 
-def baskets_from_pairs(
-    transaction_ids: npt.ArrayLike, item_keys: npt.ArrayLike
-) -> Baskets:
-    """Baskets from parallel arrays (one row per sale line); labels are ``str(item_key)``."""
+def baskets_from_pairs(transaction_ids: npt.ArrayLike, item_keys: npt.ArrayLike) -> Baskets:
+    """Baskets from parallel arrays (one element per sale line); labels are ``str(item_key)``.
+
+    Baskets are ordered by transaction id.
+    """
     tids = np.asarray(transaction_ids)
     keys = np.asarray(item_keys)
     if tids.shape != keys.shape or tids.ndim != 1:
         raise InputFileError("transaction ids and item keys must be 1-D arrays of equal length")
     if tids.shape[0] == 0:
         raise InputFileError("no sales lines to mine", "load or generate sales first")
-    _, row = np.unique(tids, return_inverse=True)
-    unique_keys, codes = np.unique(keys, return_inverse=True)
-    labels = [str(key) for key in unique_keys.tolist()]
-    return baskets_from_codes(row.astype(np.int64), codes.astype(np.int64), labels)
+    codes, unique_keys = pd.factorize(keys, sort=True)
+    if (codes < 0).any():
+        raise InputFileError("item keys contain missing values")
+    if tids.shape[0] > 1 and not bool((tids[1:] >= tids[:-1]).all()):
+        order = np.argsort(tids, kind="stable")
+        tids, codes = tids[order], codes[order]
+    starts = np.flatnonzero(tids[1:] != tids[:-1]) + 1
+    sizes = np.diff(np.concatenate([[0], starts, [tids.shape[0]]]))
+    row = np.repeat(np.arange(sizes.shape[0], dtype=np.int64), sizes)
+    labels = [str(key) for key in np.asarray(unique_keys).tolist()]
+    return baskets_from_codes(row, codes.astype(np.int64, copy=False), labels)
 
 
 def read_basket_file(path: str | Path) -> Baskets:
-    """One basket per line, comma-separated labels (e.g. groceries.csv).
+    """One basket per line, comma-separated labels (e.g. groceries.csv); no CSV quoting.
 
     Whitespace around labels is stripped, empty labels are ignored, a UTF-8 BOM and CRLF line ends
     are accepted, lines without any label are skipped, duplicate labels in a basket count once.
     """
     path = Path(path)
-    lines = _read_lines(path)
-    parts = pc.split_pattern(lines, pattern=",")
-    row = np.asarray(pc.list_parent_indices(parts), dtype=np.int64)
-    values = pc.utf8_trim_whitespace(pc.list_flatten(parts))
-    keep = np.asarray(pc.greater(pc.utf8_length(values), 0).fill_null(False))
-    if not keep.any():
-        raise InputFileError(f"{path}: no baskets found", "expected one comma-separated basket per line")
-    encoded = pc.dictionary_encode(values.filter(pa.array(keep)))
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    codes = np.asarray(encoded.indices, dtype=np.int64)
-    keys = [str(label) for label in encoded.dictionary.to_pylist()]
-    return baskets_from_codes(row[keep], codes, keys)
-
-
-def _read_lines(path: Path) -> pa.Array:
-    if not path.is_file():
-        raise InputFileError(f"basket file {path} not found", "check --input")
-    read_options = pa_csv.ReadOptions(column_names=["line"], encoding="utf8")
-    parse_options = pa_csv.ParseOptions(
-        delimiter=_WHOLE_LINE_DELIMITER, quote_char=False, escape_char=False, ignore_empty_lines=True
-    )
-    convert_options = pa_csv.ConvertOptions(
-        column_types={"line": pa.string()}, null_values=[], strings_can_be_null=False
+    data = _read_bytes(path)
+    # Every label ends at a delimiter (comma or newline). Blanking the delimiters lets one
+    # zero-copy Arrow string array hold every label; trimming whitespace then removes them.
+    delimiters = np.flatnonzero((data == _COMMA) | (data == _NEWLINE))
+    is_newline = data[delimiters] == _NEWLINE
+    data[delimiters] = _SPACE
+    offsets = np.empty(delimiters.size + 1, dtype=np.int64)
+    offsets[0] = 0
+    np.add(delimiters, 1, out=offsets[1:])
+    del delimiters
+    raw = pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
     )
     try:
-        table = pa_csv.read_csv(path, read_options, parse_options, convert_options)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as err:
+        raw.validate(full=True)
+    except pa.ArrowInvalid:
         raise InputFileError(
-            f"cannot read basket file {path}: {str(err).splitlines()[0]}",
-            "expected UTF-8 text, one comma-separated basket per line",
+            f"basket file {path} is not valid UTF-8 text", "save it as UTF-8"
         ) from None
-    column = table.column("line")
-    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(raw))
+    del raw, data, offsets
+    keys = [str(label) for label in encoded.dictionary.to_pylist()]
+    codes = np.asarray(encoded.indices)
+    del encoded
+    pa.default_memory_pool().release_unused()
+    row = np.cumsum(is_newline, dtype=np.int32) - is_newline  # line number of each label
+    del is_newline
+    if "" in keys:  # empty labels: blank lines, ",,", trailing commas
+        empty = keys.index("")
+        keep = codes != empty
+        row, codes = row[keep], codes[keep]
+        codes = codes - (codes > empty)
+        keys.pop(empty)
+    if codes.size == 0:
+        raise InputFileError(
+            f"basket file {path} has no baskets", "expected one comma-separated basket per line"
+        )
+    return baskets_from_codes(row, codes, keys)
+
+
+def _read_bytes(path: Path) -> npt.NDArray[np.uint8]:
+    """The file's bytes (without a UTF-8 BOM) in a writable array that ends with a newline."""
+    if not path.is_file():
+        raise InputFileError(f"basket file {path} not found", "check --input")
+    try:
+        size = path.stat().st_size
+        data = np.empty(size + 1, dtype=np.uint8)
+        with path.open("rb") as handle:
+            read = handle.readinto(data[:size].data)
+    except OSError as err:
+        raise InputFileError(f"cannot read basket file {path}: {err.strerror}") from None
+    data = data[: read + 1]
+    data[read] = _NEWLINE
+    return data[3:] if data[:3].tobytes() == _UTF8_BOM else data
 
 
 def read_sales_csv(path: str | Path) -> Baskets:

@@ -4,9 +4,9 @@ A threshold is read as the exact decimal the user wrote (``0.001`` is 1/1000, no
 binary float), and compared with counts using integer arithmetic, so a rule exactly at a threshold
 is always kept:
 
-* support:    count(A ∪ {c}) >= min_support × N       i.e. count >= ceil(min_support × N)
-* confidence: count(A ∪ {c}) >= min_confidence × count(A)
-* lift:       count(A ∪ {c}) × N > min_lift × count(A) × count(c)   (strict; min_lift = 0 keeps all)
+* support:    count(A+{c}) >= min_support * N       i.e. count >= ceil(min_support * N)
+* confidence: count(A+{c}) >= min_confidence * count(A)
+* lift:       count(A+{c}) * N > min_lift * count(A) * count(c)   (strict; min_lift = 0 keeps all)
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def exact_fraction(value: float) -> Fraction:
 
 @dataclass(frozen=True)
 class RuleThresholds:
-    """Minimum support, confidence and lift, and the itemset size range (items in A ∪ {c})."""
+    """Minimum support, confidence and lift, and the itemset size range (items in A+{c})."""
 
     min_support: float = 0.001
     min_confidence: float = 0.3
@@ -79,9 +79,13 @@ def _is_real(value: object) -> bool:
 
 
 def fraction_at_least(
-    left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], fraction: Fraction, *, strict: bool = False
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    fraction: Fraction,
+    *,
+    strict: bool = False,
 ) -> npt.NDArray[np.bool_]:
-    """Elementwise ``left >= fraction × right`` (``>`` when strict) on non-negative int counts, exactly."""
+    """Elementwise ``left >= fraction * right`` (``>`` when strict) on non-negative int counts, exactly."""
     num, den = fraction.numerator, fraction.denominator
     if left.size == 0:
         return np.zeros(0, dtype=bool)

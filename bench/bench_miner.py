@@ -1,0 +1,107 @@
+"""Association-rule miner benchmark: ours vs pyfim vs mlxtend, side by side in one run.
+
+    .venv/bin/python bench/bench_miner.py [--baskets 1000000] [--items 2000] [--skip-mlxtend]
+
+Generates a deterministic basket file (bench/miner_workload.py), then runs each contestant as a
+whole process (bench/miner_run.py: interpreter start, imports, reading the file, mining, writing
+the rules CSV) and prints wall seconds, peak RSS, rule counts, ratios against ours, and whether the
+rule sets (keys and counts) are identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from miner_workload import generate_basket_file
+
+HERE = Path(__file__).resolve().parent
+KEY_COLUMNS = ["antecedents", "consequents", "rule_count", "antecedent_count", "consequent_count"]
+
+
+def run_contestant(
+    name: str, baskets: Path, out: Path, support: float, confidence: float
+) -> dict[str, float]:
+    command = [
+        sys.executable,
+        str(HERE / "miner_run.py"),
+        name,
+        str(baskets),
+        str(out),
+        str(support),
+        str(confidence),
+    ]
+    started = time.perf_counter()
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{finished.stderr}")
+    report: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
+    report["seconds"] = seconds
+    return report
+
+
+def rule_set(path: Path) -> set[tuple[str, ...]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {tuple(row[c] for c in KEY_COLUMNS) for row in csv.DictReader(handle)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baskets", type=int, default=1_000_000)
+    parser.add_argument("--items", type=int, default=2_000)
+    parser.add_argument("--min-support", type=float, default=0.0005)
+    parser.add_argument("--min-confidence", type=float, default=0.1)
+    parser.add_argument(
+        "--skip-mlxtend", action="store_true", help="mlxtend needs ~1 min and >2 GB"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="keep files here (default: temp)"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-miner-") as tmp:
+        workdir = args.workdir or Path(tmp)
+        baskets = workdir / f"baskets-{args.baskets}-{args.items}.csv"
+        if not baskets.exists():
+            started = time.perf_counter()
+            generate_basket_file(baskets, args.baskets, args.items)
+            print(f"generated {baskets} in {time.perf_counter() - started:.1f} s")
+        names = ["ours", "pyfim"] + ([] if args.skip_mlxtend else ["mlxtend"])
+        reports = {}
+        for name in names:
+            out = workdir / f"rules-{name}.csv"
+            reports[name] = run_contestant(
+                name, baskets, out, args.min_support, args.min_confidence
+            )
+            print(f"  {name:8s} done in {reports[name]['seconds']:.1f} s", flush=True)
+        ours_rules = rule_set(workdir / "rules-ours.csv")
+        print(
+            f"\n{args.baskets:,} baskets, {args.items:,} items, min support {args.min_support}, "
+            f"min confidence {args.min_confidence}, max_len 10 (whole processes, {sys.platform})\n"
+        )
+        print(
+            f"{'engine':10s} {'seconds':>9s} {'peak MB':>9s} {'rules':>8s} {'time/ours':>10s} {'mem/ours':>9s}  same rules"
+        )
+        ours = reports["ours"]
+        for name in names:
+            report = reports[name]
+            same = (
+                "-"
+                if name == "ours"
+                else str(rule_set(workdir / f"rules-{name}.csv") == ours_rules)
+            )
+            print(
+                f"{name:10s} {report['seconds']:9.2f} {report['peak_mb']:9.0f} {int(report['rules']):8d} "
+                f"{report['seconds'] / ours['seconds']:10.2f} {report['peak_mb'] / ours['peak_mb']:9.2f}  {same}"
+            )
+
+
+if __name__ == "__main__":
+    main()

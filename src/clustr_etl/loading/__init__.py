@@ -1,0 +1,25 @@
+"""Loading CSVs and mined rules into the database: validated first, atomic, fast (COPY on PostgreSQL)."""
+
+from clustr_etl.loading.rules import load_rules
+from clustr_etl.loading.schema import TABLE_FILES
+from clustr_etl.loading.tables import (
+    load_customers,
+    load_products,
+    load_sales,
+    load_tables,
+    load_timeframe,
+    load_transactions,
+    truncate_table,
+)
+
+__all__ = [
+    "TABLE_FILES",
+    "load_customers",
+    "load_products",
+    "load_rules",
+    "load_sales",
+    "load_tables",
+    "load_timeframe",
+    "load_transactions",
+    "truncate_table",
+]

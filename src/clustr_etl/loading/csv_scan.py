@@ -1,0 +1,208 @@
+"""The fast validation pass: pyarrow's streaming CSV reader, typed columns, bounded memory.
+
+Per batch it checks required fields, text limits, the row rules, foreign keys (against key sets of the parent
+tables) and collects primary and unique keys to find duplicates. Any problem is handed to ``locate`` to name
+the exact line and column.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from clustr_etl.errors import DataValidationError
+from clustr_etl.loading import locate
+from clustr_etl.loading.checks import ROW_RULES
+from clustr_etl.loading.csv_files import CsvFile
+from clustr_etl.loading.keys import KeyCollector, Keys, KeySet
+from clustr_etl.loading.schema import ColumnSpec, Kind, column_specs, primary_key, unique_columns
+from clustr_etl.progress import Advance
+
+BLOCK_SIZE = 8 << 20
+
+_ARROW_TYPES: dict[Kind, pa.DataType] = {
+    Kind.INT16: pa.int16(),
+    Kind.INT32: pa.int32(),
+    Kind.INT64: pa.int64(),
+    Kind.DATE: pa.date32(),
+    Kind.BOOL: pa.bool_(),
+    Kind.STRING: pa.string(),
+}
+
+
+def arrow_type(spec: ColumnSpec) -> pa.DataType:
+    if spec.kind == Kind.DECIMAL:
+        return pa.decimal128(spec.precision, spec.scale)
+    return _ARROW_TYPES[spec.kind]
+
+
+class CountingFile(io.FileIO):
+    """A file that counts the bytes read from it (for byte-based progress)."""
+
+    bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def open_batches(csv_file: CsvFile, stream: io.RawIOBase) -> pacsv.CSVStreamingReader:
+    """A streaming reader of typed record batches (header skipped, columns in file order)."""
+    specs = column_specs(csv_file.table)
+    return pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(
+            column_names=list(csv_file.columns), skip_rows=1, block_size=BLOCK_SIZE
+        ),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: arrow_type(specs[name]) for name in csv_file.columns},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            true_values=list(locate.TRUE_VALUES),
+            false_values=list(locate.FALSE_VALUES),
+        ),
+    )
+
+
+def key_values(column: pa.Array) -> Keys:
+    """A key column as int64 (dates as days since 1970-01-01)."""
+    if pa.types.is_date32(column.type):
+        column = column.cast(pa.int32())
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+@dataclass
+class ParentKeys:
+    """The keys a foreign-key column may take, and where they come from (for messages)."""
+
+    keys: KeySet
+    source: str
+
+
+@dataclass
+class _Problem(Exception):
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class _Duplicate(Exception):
+    column: str
+    key: object
+
+
+@dataclass
+class Scan:
+    """What one file holds, as needed by the load: its row count and its primary key set."""
+
+    rows: int = 0
+    keys: KeySet | None = None
+
+
+def scan_file(
+    csv_file: CsvFile, parents: dict[str, ParentKeys], *, keep_keys: bool, advance: Advance
+) -> Scan:
+    """Validate the whole file; return its row count and (if keep_keys) its primary key set."""
+    try:
+        return _scan(csv_file, parents, keep_keys, advance)
+    except _Problem as problem:
+        raise locate.record_problem(
+            csv_file, problem.row, problem.column, problem.message
+        ) from None
+    except _Duplicate as duplicate:
+        raise locate.duplicate_problem(csv_file, duplicate.column, duplicate.key) from None
+    except pa.ArrowInvalid as err:
+        exact = locate.parse_problem(csv_file)
+        if exact is not None:
+            raise exact from None
+        first_line = str(err).strip().splitlines()[0]
+        raise DataValidationError(f"{csv_file.name}: cannot be read as CSV: {first_line}") from None
+
+
+def _scan(
+    csv_file: CsvFile, parents: dict[str, ParentKeys], keep_keys: bool, advance: Advance
+) -> Scan:
+    specs = column_specs(csv_file.table)
+    rules = ROW_RULES[csv_file.table]
+    key_column = primary_key(csv_file.table)
+    keys = KeyCollector(keep=keep_keys)
+    uniques: dict[str, list[pa.Array]] = {name: [] for name in unique_columns(csv_file.table)}
+    scan = Scan()
+    with CountingFile(csv_file.path) as stream:
+        reported = 0
+        for batch in open_batches(csv_file, stream):
+            offset = scan.rows
+            scan.rows += batch.num_rows
+            for name in csv_file.columns:
+                _check_column(batch.column(name), specs[name], offset)
+            for rule in rules:
+                values = batch.column(rule.column).cast(pa.float64()).to_numpy()
+                bad = ~rule.ok(values)
+                if bad.any():
+                    row = int(np.argmax(bad))
+                    raise _Problem(
+                        offset + row, rule.column, f"{values[row]:g} must be {rule.requirement}"
+                    )
+            for name, parent in parents.items():
+                values = key_values(batch.column(name))
+                missing = ~parent.keys.contains(values)
+                if missing.any():
+                    row = int(np.argmax(missing))
+                    shown = batch.column(name)[row].as_py()
+                    raise _Problem(offset + row, name, f"{shown} is not in {parent.source}")
+            duplicate = keys.add(key_values(batch.column(key_column)))
+            if duplicate is not None:
+                raise _Duplicate(key_column, duplicate)
+            for name, chunks in uniques.items():
+                chunks.append(batch.column(name))
+            advance(stream.bytes_read - reported)
+            reported = stream.bytes_read
+    scan.keys, duplicate = keys.finish()
+    if duplicate is not None:
+        raise _Duplicate(key_column, duplicate)
+    for name, chunks in uniques.items():
+        _check_unique(name, chunks)
+    return scan
+
+
+def _check_column(column: pa.Array, spec: ColumnSpec, offset: int) -> None:
+    if column.null_count and not spec.nullable:
+        row = int(np.argmax(column.is_null().to_numpy(zero_copy_only=False)))
+        raise _Problem(offset + row, spec.name, "empty value (the column is required)")
+    if spec.kind != Kind.STRING:
+        return
+    if spec.length is not None:
+        too_long = pc.greater(pc.utf8_length(column), spec.length).fill_null(False)
+        if pc.any(too_long).as_py():
+            row = int(np.argmax(too_long.to_numpy(zero_copy_only=False)))
+            length = len(column[row].as_py())
+            raise _Problem(
+                offset + row,
+                spec.name,
+                f"text of {length} characters, longer than the limit {spec.length}",
+            )
+    has_nul = pc.match_substring(column, "\x00").fill_null(False)
+    if pc.any(has_nul).as_py():
+        row = int(np.argmax(has_nul.to_numpy(zero_copy_only=False)))
+        raise _Problem(offset + row, spec.name, "contains a NUL character")
+
+
+def _check_unique(name: str, chunks: list[pa.Array]) -> None:
+    if not chunks:
+        return
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks).combine_chunks())
+    if len(encoded.dictionary) == len(encoded):
+        return
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    seen_before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    row = int(np.argmax(codes <= seen_before))
+    raise _Duplicate(name, encoded.dictionary[codes[row]].as_py())

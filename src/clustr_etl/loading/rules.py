@@ -1,0 +1,155 @@
+"""Loading mined association rules: bundle_rules and bundle_rule_items replaced in one transaction."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sqlalchemy import Engine
+
+from clustr_etl.errors import DataValidationError
+from clustr_etl.loading import ddl, postgres, sqlite
+from clustr_etl.loading.step import Step
+from clustr_etl.loading.tables import require_tables
+from clustr_etl.models import RULE_TABLES
+
+KEY_SEPARATOR = "|"
+NAME_COLUMNS = ("antecedent_names", "consequent_names")
+FLOAT_COLUMNS = ("support", "confidence", "lift", "leverage")
+INT_COLUMNS = ("antecedent_count", "consequent_count", "rule_count", "n_transactions")
+RULE_COLUMNS = (
+    "rule_id",
+    "antecedents",
+    "consequents",
+    *NAME_COLUMNS,
+    *FLOAT_COLUMNS,
+    "conviction",
+    *INT_COLUMNS,
+)
+ITEM_COLUMNS = ("rule_id", "side", "item_key")
+COPY_CHUNK = 1 << 20
+
+
+def load_rules(engine: Engine, rules: pd.DataFrame, *, run_id: int | None = None) -> int:
+    """Replace all bundle rules (and their items) by ``rules``; rule_id is 1..n in frame order.
+
+    ``run_id`` (the etl_runs row of the command doing this) is stored in every rule's run_id.
+    """
+    frame = rules_frame(rules).assign(run_id=run_id)  # [ops helper] run ledger link
+    items = items_frame(frame)
+    require_tables(engine, RULE_TABLES)
+    if engine.dialect.name == "postgresql":
+        _load_postgres(engine, frame, items)
+    else:
+        _load_sqlite(engine, frame, items)
+    return len(frame)
+
+
+def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
+    """The rules as bundle_rules rows: checked, numbered, conviction inf -> NULL (NaN)."""
+    required = ["antecedents", "consequents", *FLOAT_COLUMNS, "conviction", *INT_COLUMNS]
+    missing = [name for name in required if name not in rules.columns]
+    if missing:
+        raise DataValidationError(
+            f"the rules lack column {', '.join(missing)}",
+            "they come from clustr_etl.mining.mine_rules",
+        )
+    frame = pd.DataFrame({"rule_id": np.arange(1, len(rules) + 1, dtype=np.int64)})
+    for name in ("antecedents", "consequents"):
+        frame[name] = rules[name].astype(str).to_numpy()
+        empty = frame[name].str.strip() == ""
+        _refuse(empty.to_numpy(), name, "is empty")
+    for name in NAME_COLUMNS:
+        frame[name] = rules[name].to_numpy() if name in rules.columns else None
+    for name in FLOAT_COLUMNS:
+        values = pd.to_numeric(rules[name], errors="coerce").to_numpy(dtype=np.float64)
+        _refuse(~np.isfinite(values), name, "is not a finite number")
+        frame[name] = values
+    conviction = pd.to_numeric(rules["conviction"], errors="coerce").to_numpy(dtype=np.float64)
+    _refuse(np.isnan(conviction) | (conviction == -np.inf), "conviction", "is not a number")
+    frame["conviction"] = np.where(np.isinf(conviction), np.nan, conviction)
+    for name in INT_COLUMNS:
+        values = pd.to_numeric(rules[name], errors="coerce").to_numpy(dtype=np.float64)
+        _refuse(~np.isfinite(values) | (values != np.round(values)), name, "is not a whole number")
+        frame[name] = values.astype(np.int64)
+    return frame[list(RULE_COLUMNS)]
+
+
+def _refuse(bad: npt.NDArray[np.bool_], column: str, problem: str) -> None:
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataValidationError(
+            f"rule {row + 1}: column {column} {problem}",
+            "the rules were not loaded; nothing was changed",
+        )
+
+
+def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per item per side of every rule."""
+    parts = []
+    for side, column in (("antecedent", "antecedents"), ("consequent", "consequents")):
+        keys = frame[column].str.split(KEY_SEPARATOR).explode()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule_id": frame["rule_id"].to_numpy()[keys.index.to_numpy()],
+                    "side": side,
+                    "item_key": keys.to_numpy(),
+                }
+            )
+        )
+    items = pd.concat(parts, ignore_index=True)
+    repeated = items.duplicated(list(ITEM_COLUMNS))
+    if repeated.any():
+        rule_id = int(items["rule_id"].to_numpy()[int(np.argmax(repeated.to_numpy()))])
+        raise DataValidationError(
+            f"rule {rule_id}: an item key appears twice on one side", "nothing was changed"
+        )
+    _refuse((items["item_key"].str.strip() == "").to_numpy(), "item key", "is empty")
+    return items
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, header=False, lineterminator="\n")
+
+
+def _load_postgres(engine: Engine, frame: pd.DataFrame, items: pd.DataFrame) -> None:
+    rules_table = ddl.quoted_table(engine, "bundle_rules")
+    items_table = ddl.quoted_table(engine, "bundle_rule_items")
+    step = Step("loading bundle rules")
+    with postgres.transaction(engine, step) as conn, conn.cursor() as cur:
+        cur.execute(f"TRUNCATE TABLE {items_table}, {rules_table}".encode())
+        for name, data, columns in (
+            ("bundle_rules", frame, (*RULE_COLUMNS, "run_id")),
+            ("bundle_rule_items", items, ITEM_COLUMNS),
+        ):
+            statement = (
+                f"COPY {ddl.quoted_table(engine, name)} ({ddl.quoted_columns(engine, name, columns)}) "
+                "FROM STDIN WITH (FORMAT csv, FREEZE true)"
+            )
+            payload = _csv_text(data).encode()
+            with cur.copy(statement.encode()) as copy:
+                for start in range(0, len(payload), COPY_CHUNK):
+                    copy.write(payload[start : start + COPY_CHUNK])
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'rule_id'), %s, %s)",
+            ("bundle_rules", max(len(frame), 1), len(frame) > 0),
+        )
+
+
+def _load_sqlite(engine: Engine, frame: pd.DataFrame, items: pd.DataFrame) -> None:
+    step = Step("loading bundle rules")
+    with sqlite.transaction(engine, step) as conn:
+        for name in ("bundle_rule_items", "bundle_rules"):
+            conn.execute(f"DELETE FROM {ddl.quoted_table(engine, name)}")
+        for name, data, columns in (
+            ("bundle_rules", frame, (*RULE_COLUMNS, "run_id")),
+            ("bundle_rule_items", items, ITEM_COLUMNS),
+        ):
+            marks = ", ".join("?" for _ in columns)
+            statement = (
+                f"INSERT INTO {ddl.quoted_table(engine, name)} "
+                f"({ddl.quoted_columns(engine, name, columns)}) VALUES ({marks})"
+            )
+            rows = data.astype(object).where(data.notna(), None).itertuples(index=False, name=None)
+            conn.executemany(statement, rows)

@@ -1,0 +1,97 @@
+"""Validation of a whole load before anything is changed: every file, every key across files and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from clustr_etl.errors import DataValidationError
+from clustr_etl.loading.csv_files import CsvFile, open_csv_file
+from clustr_etl.loading.csv_scan import ParentKeys, scan_file
+from clustr_etl.loading.keys import Keys, KeySet
+from clustr_etl.loading.schema import ForeignKey, foreign_keys, table
+from clustr_etl.progress import Progress
+
+FETCH_ROWS = 200_000
+EXAMPLES = 5
+
+
+def validate_files(
+    engine: Engine, raw_dir: Path, tables: Sequence[str], progress: Progress
+) -> list[CsvFile]:
+    """Check the CSVs of ``tables`` (dependency order) and their keys; return them with row counts."""
+    files = [open_csv_file(name, raw_dir) for name in tables]
+    loaded = {csv_file.table: csv_file for csv_file in files}
+    links = foreign_keys()
+    parent_tables = {link.parent for link in links}
+    keysets: dict[str, ParentKeys] = {}
+    for csv_file in files:
+        parents = {}
+        for link in links:
+            if link.child != csv_file.table:
+                continue
+            if link.parent not in keysets:
+                keysets[link.parent] = ParentKeys(
+                    database_key_set(engine, link.parent, link.parent_column),
+                    f"the {link.parent} table of the database",
+                )
+            parents[link.column] = keysets[link.parent]
+        with progress.task(f"check {csv_file.name}", total=csv_file.size) as advance:
+            scan = scan_file(
+                csv_file, parents, keep_keys=csv_file.table in parent_tables, advance=advance
+            )
+        csv_file.rows = scan.rows
+        if scan.keys is not None:
+            keysets[csv_file.table] = ParentKeys(scan.keys, csv_file.name)
+    for link in links:
+        if link.parent in loaded and link.child not in loaded:
+            _check_still_referenced(engine, link, loaded[link.parent], keysets[link.parent].keys)
+    return files
+
+
+def _check_still_referenced(
+    engine: Engine, link: ForeignKey, parent: CsvFile, keys: KeySet
+) -> None:
+    """Refuse a partial refresh that would orphan rows of a table that is not being replaced."""
+    used = database_keys(engine, link.child, link.column, distinct_values=True)
+    lacking = used[~keys.contains(used)]
+    if lacking.size == 0:
+        return
+    examples = ", ".join(_show(link, int(value)) for value in np.sort(lacking)[:EXAMPLES])
+    raise DataValidationError(
+        f"{parent.name} lacks {lacking.size} {link.parent_column} value(s) that rows of the "
+        f"{link.child} table still use (e.g. {examples})",
+        f"keep them in {parent.name} or load {link.child} together with {link.parent}; nothing was changed",
+    )
+
+
+def _show(link: ForeignKey, value: int) -> str:
+    if link.parent_column == "date":
+        return str(np.datetime64(value, "D"))
+    return str(value)
+
+
+def database_keys(
+    engine: Engine, table_name: str, column_name: str, *, distinct_values: bool = False
+) -> Keys:
+    """All values (or the distinct values) of a key column of the database, as int64."""
+    column = table(table_name).c[column_name]
+    query = select(column).distinct() if distinct_values else select(column)
+    chunks: list[Keys] = []
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(query)
+        for partition in result.partitions():
+            values = [row[0] for row in partition]
+            if values and not isinstance(values[0], int):
+                array = np.array(values, dtype="datetime64[D]").astype(np.int64)
+            else:
+                array = np.array(values, dtype=np.int64)
+            chunks.append(array)
+    return np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
+
+
+def database_key_set(engine: Engine, table_name: str, column_name: str) -> KeySet:
+    return KeySet.from_values(database_keys(engine, table_name, column_name))

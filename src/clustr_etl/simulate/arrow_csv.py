@@ -1,0 +1,41 @@
+"""CSV bytes from Arrow tables: ISO dates, ``true``/``false``, money with fixed decimals.
+
+Strings are written unquoted (``quoting_style="none"``): generated names never contain commas,
+quotes or line breaks, and Arrow refuses to write a value that would need quoting, so a bad name
+fails loudly instead of producing a broken file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+
+_WRITE_OPTIONS = {"include_header": False, "quoting_style": "none"}
+
+
+def scaled_decimal(unscaled: npt.NDArray[np.int64], precision: int, scale: int) -> pa.Array:
+    """An Arrow decimal128 array whose values are ``unscaled / 10**scale`` (e.g. cents -> 3.50)."""
+    values = np.ascontiguousarray(unscaled, dtype=np.int64)
+    words = np.empty((values.size, 2), dtype=np.int64)
+    words[:, 0] = values
+    words[:, 1] = values >> 63  # two's complement sign extension to 128 bits
+    return pa.Array.from_buffers(
+        pa.decimal128(precision, scale), values.size, [None, pa.py_buffer(words)]
+    )
+
+
+def epoch_dates(epoch_day: npt.NDArray[np.int64]) -> pa.Array:
+    return pa.array(epoch_day.astype(np.int32), pa.int32()).cast(pa.date32())
+
+
+def header_line(columns: tuple[str, ...]) -> bytes:
+    return (",".join(columns) + "\n").encode("utf-8")
+
+
+def csv_rows(table: pa.Table) -> bytes:
+    """The table's rows as CSV bytes, without a header."""
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink, write_options=pa_csv.WriteOptions(**_WRITE_OPTIONS))
+    return bytes(sink.getvalue())

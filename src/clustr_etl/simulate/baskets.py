@@ -1,0 +1,187 @@
+"""Draw one block of transactions and their sale lines, vectorized with numpy.
+
+Block ``b`` holds transactions ``b * BLOCK_SIZE .. (b + 1) * BLOCK_SIZE - 1`` (0-based) and draws
+from two generators of its own: the *header* stream (customer, basket size), which a first cheap
+pass also reads to count each block's lines (so sale ids are known before any chunk is drawn),
+and the *lines* stream (products, quantities, discounts).
+
+Money is integer cents; ``line_total = round_half_up(quantity * unit_price * (1 - discount), 2)``
+computed exactly as ``(quantity * cents * (1000 - discount_milli) + 500) // 1000``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from clustr_etl.simulate.options import BLOCK_SIZE
+from clustr_etl.simulate.plan import STREAM_HEADER, STREAM_LINES, BasketModel, stream_rng
+
+IntArray = npt.NDArray[np.int64]
+
+# Discount levels in thousandths (5 % .. 50 %, and 1/3 off) and their relative frequency.
+DISCOUNT_MILLI = np.array([50, 100, 150, 200, 250, 300, 333, 400, 500], dtype=np.int64)
+DISCOUNT_WEIGHT = np.array([0.14, 0.3, 0.12, 0.16, 0.1, 0.08, 0.04, 0.03, 0.03])
+DISCOUNT_CDF = np.cumsum(DISCOUNT_WEIGHT / DISCOUNT_WEIGHT.sum())
+MULTI_QUANTITY_P = 0.55  # quantity beyond 1 is 1 + Geometric(p)
+MAX_QUANTITY = 24
+MAX_REDRAW_ROUNDS = 64
+
+
+@dataclass(frozen=True)
+class BlockHeader:
+    first: int  # 0-based index of the block's first transaction
+    day: IntArray
+    customer: IntArray  # 0-based
+    size: IntArray
+
+
+@dataclass(frozen=True)
+class Block:
+    transaction_id: IntArray
+    customer_id: IntArray
+    epoch_day: IntArray  # days since 1970-01-01
+    sale_transaction_id: IntArray
+    product_id: IntArray
+    quantity: IntArray
+    price_cents: IntArray
+    discount_milli: IntArray
+    total_cents: IntArray
+
+    @property
+    def n_lines(self) -> int:
+        return int(self.product_id.size)
+
+
+def block_header(model: BasketModel, block: int) -> BlockHeader:
+    first = block * BLOCK_SIZE
+    stop = min(first + BLOCK_SIZE, model.n_transactions)
+    rng = stream_rng(model.seed, STREAM_HEADER, block)
+    day = np.searchsorted(model.day_start, np.arange(first, stop), side="right") - 1
+    eligible = model.eligible[day]
+    draw = rng.random(stop - first) * model.visit_cumsum[eligible - 1]
+    customer = np.minimum(np.searchsorted(model.visit_cumsum, draw, side="right"), eligible - 1)
+    segment = model.customer_segment[customer]
+    u = rng.random(stop - first)
+    size = np.empty(stop - first, dtype=np.int64)
+    for index in range(model.size_cdf.shape[0]):
+        mask = segment == index
+        size[mask] = np.searchsorted(model.size_cdf[index], u[mask], side="right") + 1
+    np.minimum(size, model.size_cdf.shape[1], out=size)
+    return BlockHeader(first, day.astype(np.int64), customer.astype(np.int64), size)
+
+
+def block_line_counts(model: BasketModel) -> IntArray:
+    """Lines of every block (first pass: header streams only)."""
+    return np.array(
+        [int(block_header(model, block).size.sum()) for block in range(model.n_blocks)],
+        dtype=np.int64,
+    )
+
+
+def _draw_products(model: BasketModel, rng: np.random.Generator, count: int) -> IntArray:
+    """Inverse-CDF draws by popularity: a guide table jumps close, a few steps finish.
+
+    Gives exactly ``searchsorted(popularity_cdf, u, side="right")``, several times faster.
+    """
+    cdf, guide = model.popularity_cdf, model.popularity_guide
+    u = rng.random(count)
+    drawn = guide[(u * guide.size).astype(np.int64)]
+    pending = np.flatnonzero(cdf[drawn] <= u)
+    while pending.size:
+        drawn[pending] += 1
+        pending = pending[cdf[drawn[pending]] <= u[pending]]
+    return drawn
+
+
+def _duplicates(owner: IntArray, product: IntArray, n_products: int) -> IntArray:
+    """Positions of lines repeating a product already earlier in the same basket."""
+    key = owner * n_products + product
+    order = np.argsort(key, kind="stable")
+    repeated = np.zeros(key.size, dtype=np.bool_)
+    sorted_key = key[order]
+    repeated[1:] = sorted_key[1:] == sorted_key[:-1]
+    return np.sort(order[repeated])
+
+
+def _fill_products(
+    model: BasketModel, rng: np.random.Generator, header: BlockHeader
+) -> tuple[IntArray, IntArray]:
+    """Products per line: planted bundles first, popularity draws after, no repeats in a basket."""
+    size = header.size
+    n = size.size
+    owner = np.repeat(np.arange(n), size)
+    position = np.arange(owner.size) - np.repeat(np.cumsum(size) - size, size)
+    product = _draw_products(model, rng, owner.size)
+    pick = np.searchsorted(model.bundle_cumprob, rng.random(n), side="right")
+    n_bundles = model.bundle_size.size
+    if n_bundles:
+        chosen = np.minimum(pick, n_bundles - 1)
+        active = (pick < n_bundles) & (size >= model.bundle_size[chosen])
+        planted = active[owner] & (position < model.bundle_size[chosen][owner])
+        product[planted] = model.bundle_items[chosen[owner[planted]], position[planted]]
+    lines = np.arange(owner.size)
+    for _ in range(MAX_REDRAW_ROUNDS):
+        repeated = _duplicates(owner[lines], product[lines], model.n_products)
+        if repeated.size == 0:
+            return owner, product
+        redraw = lines[repeated]
+        product[redraw] = _draw_products(model, rng, redraw.size)
+        # Only the baskets that had a repeat need checking again.
+        again = np.isin(owner, np.unique(owner[redraw]))
+        lines = np.flatnonzero(again)
+    _draw_without_replacement(model, rng, owner, product, lines)
+    return owner, product
+
+
+def _draw_without_replacement(
+    model: BasketModel,
+    rng: np.random.Generator,
+    owner: IntArray,
+    product: IntArray,
+    lines: IntArray,
+) -> None:
+    """Rare fallback (baskets nearly as large as the catalog): redraw repeats exactly."""
+    weights = np.diff(np.concatenate([[0.0], model.popularity_cdf]))
+    for basket in np.unique(owner[lines]).tolist():
+        members = np.flatnonzero(owner == basket)
+        _, first = np.unique(product[members], return_index=True)
+        repeated = np.setdiff1d(np.arange(members.size), first)
+        taken = np.unique(product[members])
+        free = np.setdiff1d(np.arange(model.n_products), taken)
+        p = weights[free] / weights[free].sum()
+        product[members[repeated]] = rng.choice(free, size=repeated.size, replace=False, p=p)
+
+
+def generate_block(model: BasketModel, block: int) -> Block:
+    header = block_header(model, block)
+    rng = stream_rng(model.seed, STREAM_LINES, block)
+    owner, product = _fill_products(model, rng, header)
+    n_lines = owner.size
+    single = rng.random(n_lines) < model.single_quantity[product]
+    extra = np.minimum(rng.geometric(MULTI_QUANTITY_P, n_lines), MAX_QUANTITY - 1)
+    quantity = np.where(single, 1, 1 + extra).astype(np.int64)
+    segment = model.customer_segment[header.customer]
+    rate = (model.segment_discount[segment] * model.day_discount[header.day])[owner]
+    discounted = np.flatnonzero(rng.random(n_lines) < rate)
+    level = np.searchsorted(DISCOUNT_CDF, rng.random(discounted.size), side="right")
+    discount = np.zeros(n_lines, dtype=np.int64)
+    discount[discounted] = DISCOUNT_MILLI[np.minimum(level, DISCOUNT_MILLI.size - 1)]
+    price = model.price_cents[product]
+    total = (quantity * price * (1000 - discount) + 500) // 1000
+    transaction_id = np.arange(
+        header.first + 1, header.first + 1 + header.size.size, dtype=np.int64
+    )
+    return Block(
+        transaction_id=transaction_id,
+        customer_id=header.customer + 1,
+        epoch_day=header.day + model.epoch_day0,
+        sale_transaction_id=transaction_id[owner],
+        product_id=product + 1,
+        quantity=quantity,
+        price_cents=price,
+        discount_milli=discount,
+        total_cents=total,
+    )

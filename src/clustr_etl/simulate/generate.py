@@ -1,0 +1,155 @@
+"""``generate_dataset``: write the five CSV files and the planted-bundle truth, atomically."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+
+from clustr_etl.errors import InputFileError
+from clustr_etl.models import CSV_COLUMNS
+from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.simulate.arrow_csv import csv_rows, header_line
+from clustr_etl.simulate.baskets import block_line_counts
+from clustr_etl.simulate.chunks import chunk_tasks, formatted_chunks
+from clustr_etl.simulate.options import GenerateOptions
+from clustr_etl.simulate.plan import Plan, build_plan
+
+CSV_FILES: dict[str, str] = {
+    "products": "products.csv",
+    "customers": "customers.csv",
+    "timeframe": "timeframe.csv",
+    "transactions": "transactions.csv",
+    "sales": "sales.csv",
+}
+PLANTED_FILE = "planted_bundles.csv"
+PLANTED_COLUMNS = ("bundle_id", "product_ids", "strength")
+_WRITE_BUFFER = 1 << 20
+
+
+def _prepare_directory(raw_dir: Path, force: bool) -> None:
+    try:
+        raw_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputFileError(
+            f"cannot create output folder {raw_dir}: {err.strerror}", "choose a writable --data-dir"
+        ) from None
+    if not force:
+        for name in [*CSV_FILES.values(), PLANTED_FILE]:
+            if (raw_dir / name).exists():
+                raise InputFileError(f"{raw_dir / name} exists; pass --force to overwrite")
+
+
+class _StagedFiles:
+    """Files written under temporary names and renamed into place only when all are complete."""
+
+    def __init__(self, raw_dir: Path, stack: ExitStack) -> None:
+        self.raw_dir = raw_dir
+        self.stack = stack
+        self.staged: dict[str, Path] = {}
+
+    def open(self, name: str) -> BinaryIO:
+        temporary = self.raw_dir / f".{name}.{os.getpid()}.tmp"
+        try:
+            handle = self.stack.enter_context(temporary.open("wb", buffering=_WRITE_BUFFER))
+        except OSError as err:
+            raise InputFileError(
+                f"cannot write {temporary.parent}: {err.strerror}", "choose a writable --data-dir"
+            ) from None
+        self.staged[name] = temporary
+        return handle
+
+    def commit(self) -> None:
+        for name, temporary in self.staged.items():
+            os.replace(temporary, self.raw_dir / name)
+        self.staged.clear()
+
+    def discard(self) -> None:
+        for temporary in self.staged.values():
+            temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def _staged(raw_dir: Path) -> Iterator[_StagedFiles]:
+    stack = ExitStack()
+    files = _StagedFiles(raw_dir, stack)
+    try:
+        with stack:
+            yield files
+    except BaseException:
+        files.discard()
+        raise
+    files.commit()
+
+
+def _write_table(files: _StagedFiles, table_name: str, table: pa.Table, progress: Progress) -> int:
+    name = CSV_FILES[table_name]
+    with progress.task(name, total=table.num_rows) as advance:
+        handle = files.open(name)
+        handle.write(header_line(CSV_COLUMNS[table_name]))
+        handle.write(csv_rows(table.select(list(CSV_COLUMNS[table_name]))))
+        advance(table.num_rows)
+    return int(table.num_rows)
+
+
+def _write_planted(files: _StagedFiles, plan: Plan) -> int:
+    handle = files.open(PLANTED_FILE)
+    handle.write(header_line(PLANTED_COLUMNS))
+    for number, bundle in enumerate(plan.bundles, start=1):
+        handle.write(f"{number},{bundle.product_ids()},{bundle.strength:.3f}\n".encode())
+    return len(plan.bundles)
+
+
+def generate_dataset(
+    options: GenerateOptions,
+    raw_dir: Path,
+    *,
+    force: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> dict[str, int]:
+    """Generate the dataset into ``raw_dir``; return rows written per file."""
+    options.validate()
+    raw_dir = Path(raw_dir)
+    _prepare_directory(raw_dir, force)
+    plan = build_plan(options)
+    rows: dict[str, int] = {}
+    with _staged(raw_dir) as files:
+        rows[CSV_FILES["products"]] = _write_table(
+            files, "products", plan.catalog.table(), progress
+        )
+        customers = plan.customers.table(options.start_date)
+        rows[CSV_FILES["customers"]] = _write_table(files, "customers", customers, progress)
+        rows[CSV_FILES["timeframe"]] = _write_table(
+            files, "timeframe", plan.calendar.table(), progress
+        )
+        rows.update(_write_facts(files, plan, progress))
+        rows[PLANTED_FILE] = _write_planted(files, plan)
+    return rows
+
+
+def _write_facts(files: _StagedFiles, plan: Plan, progress: Progress) -> dict[str, int]:
+    options = plan.options
+    line_counts = block_line_counts(plan.model)
+    tasks = chunk_tasks(line_counts, options.blocks_per_chunk)
+    transactions_name, sales_name = CSV_FILES["transactions"], CSV_FILES["sales"]
+    transactions = files.open(transactions_name)
+    sales = files.open(sales_name)
+    transactions.write(header_line(CSV_COLUMNS["transactions"]))
+    sales.write(header_line(CSV_COLUMNS["sales"]))
+    n_transactions = n_sales = 0
+    with (
+        progress.task(transactions_name, total=options.transactions) as advance_transactions,
+        progress.task(sales_name, total=int(line_counts.sum())) as advance_sales,
+    ):
+        for chunk in formatted_chunks(plan.model, tasks, options.workers):
+            transactions.write(chunk.transactions)
+            sales.write(chunk.sales)
+            n_transactions += chunk.n_transactions
+            n_sales += chunk.n_sales
+            advance_transactions(chunk.n_transactions)
+            advance_sales(chunk.n_sales)
+    return {transactions_name: n_transactions, sales_name: n_sales}

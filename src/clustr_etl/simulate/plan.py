@@ -1,0 +1,136 @@
+"""Everything fixed before transactions are drawn: catalog, customers, calendar, sizes, bundles.
+
+Random streams: every table and every transaction block draws from its own generator,
+``SeedSequence(seed, spawn_key=(stream, index))``, so the output never depends on how blocks are
+grouped into chunks or spread over workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from clustr_etl.simulate.bundles import Background, Bundle, plan_bundles
+from clustr_etl.simulate.calendar import Calendar, build_calendar
+from clustr_etl.simulate.catalog import Catalog, build_catalog
+from clustr_etl.simulate.customers import SEGMENTS, Customers, build_customers
+from clustr_etl.simulate.options import BLOCK_SIZE, GenerateOptions
+from clustr_etl.simulate.sizes import segment_size_laws
+
+STREAM_CATALOG, STREAM_CUSTOMERS, STREAM_DAYS, STREAM_BUNDLES = 0, 1, 2, 3
+STREAM_HEADER, STREAM_LINES = 10, 11
+
+
+def stream_rng(seed: int, stream: int, index: int = 0) -> np.random.Generator:
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, index)))
+    )
+
+
+@dataclass(frozen=True)
+class BasketModel:
+    """What a worker needs to draw any block of transactions (picklable, no Python objects)."""
+
+    seed: int
+    n_transactions: int
+    epoch_day0: int
+    day_start: npt.NDArray[np.int64]  # first transaction index of each day (len days + 1)
+    eligible: npt.NDArray[np.int64]  # customers signed up on or before each day
+    visit_cumsum: npt.NDArray[np.float64]  # cumulative visit weights in customer-id order
+    customer_segment: npt.NDArray[np.int8]
+    size_cdf: npt.NDArray[np.float64]  # (segments, cap) cumulative size law
+    popularity_cdf: npt.NDArray[np.float64]
+    popularity_guide: npt.NDArray[np.int64]  # guide[j] = first product with cdf > j / len(guide)
+    price_cents: npt.NDArray[np.int64]
+    single_quantity: npt.NDArray[np.float64]
+    segment_discount: npt.NDArray[np.float64]
+    day_discount: npt.NDArray[np.float64]
+    bundle_items: npt.NDArray[np.int64]  # (bundles, 3), -1 padded
+    bundle_size: npt.NDArray[np.int64]
+    bundle_cumprob: npt.NDArray[np.float64]  # cumulative activation probability per eligible basket
+
+    @property
+    def n_blocks(self) -> int:
+        return -(-self.n_transactions // BLOCK_SIZE)
+
+    @property
+    def n_products(self) -> int:
+        return int(self.price_cents.size)
+
+
+@dataclass(frozen=True)
+class Plan:
+    options: GenerateOptions
+    calendar: Calendar
+    catalog: Catalog
+    customers: Customers
+    bundles: list[Bundle]
+    model: BasketModel
+
+
+def _segment_transaction_share(
+    customers: Customers, expected_per_day: npt.NDArray[np.float64], eligible: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """Expected share of transactions per segment (customers are drawn among those signed up)."""
+    total = np.cumsum(customers.visit_weight)[eligible - 1]
+    shares = np.empty(len(SEGMENTS))
+    for index in range(len(SEGMENTS)):
+        weight = np.where(customers.segment == index, customers.visit_weight, 0.0)
+        shares[index] = float(expected_per_day @ (np.cumsum(weight)[eligible - 1] / total))
+    return np.asarray(shares / shares.sum(), dtype=np.float64)
+
+
+def build_plan(options: GenerateOptions) -> Plan:
+    seed = options.seed
+    calendar = build_calendar(options.start_date, options.days)
+    catalog = build_catalog(options.products, stream_rng(seed, STREAM_CATALOG))
+    customers = build_customers(options.customers, options.days, stream_rng(seed, STREAM_CUSTOMERS))
+    busyness = calendar.busyness()
+    per_day = stream_rng(seed, STREAM_DAYS).multinomial(
+        options.transactions, busyness / busyness.sum()
+    )
+    day_start = np.concatenate([[0], np.cumsum(per_day)]).astype(np.int64)
+    eligible = np.searchsorted(customers.signup, np.arange(options.days), side="right").astype(
+        np.int64
+    )
+    share = _segment_transaction_share(customers, busyness / busyness.sum(), eligible)
+    basket_factor = np.array([spec.basket_factor for spec in SEGMENTS])
+    laws = segment_size_laws(options.mean_items, options.basket_cap, basket_factor, share)
+    overall_law = share @ laws
+    background = Background(catalog.popularity, overall_law)
+    bundles = plan_bundles(background, stream_rng(seed, STREAM_BUNDLES))
+    items = np.full((len(bundles), 3), -1, dtype=np.int64)
+    for row, bundle in enumerate(bundles):
+        items[row, : len(bundle.items)] = bundle.items
+    sizes = np.array([len(bundle.items) for bundle in bundles], dtype=np.int64)
+    activation = np.array(
+        [bundle.probability / background.at_least(len(bundle.items)) for bundle in bundles]
+    )
+    cdf = np.cumsum(laws, axis=1)
+    cdf[:, -1] = 1.0
+    popularity_cdf = np.cumsum(catalog.popularity)
+    popularity_cdf[-1] = 1.0
+    guide_size = 8 * catalog.n_products
+    guide = np.searchsorted(popularity_cdf, np.arange(guide_size) / guide_size, side="right")
+    model = BasketModel(
+        seed=seed,
+        n_transactions=options.transactions,
+        epoch_day0=calendar.epoch_day0,
+        day_start=day_start,
+        eligible=eligible,
+        visit_cumsum=np.cumsum(customers.visit_weight),
+        customer_segment=customers.segment,
+        size_cdf=cdf,
+        popularity_cdf=popularity_cdf,
+        popularity_guide=guide.astype(np.int64),
+        price_cents=catalog.price_cents,
+        single_quantity=catalog.single_quantity(),
+        segment_discount=np.array([spec.discount_rate for spec in SEGMENTS]),
+        day_discount=calendar.discount_factor(),
+        bundle_items=items,
+        bundle_size=sizes,
+        bundle_cumprob=np.cumsum(activation),
+    )
+    return Plan(options, calendar, catalog, customers, bundles, model)

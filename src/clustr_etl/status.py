@@ -1,0 +1,275 @@
+"""`clustr-etl status`: which database, is the schema there and current, row counts, the last runs.
+
+Read-only: never creates a file, a table or a lock. Works on an unreachable server, a missing SQLite file and an
+empty database, and says which. ``StatusReport.to_json()`` has stable keys for scripts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import Engine, create_engine, func, inspect, select
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from clustr_etl.db import describe_db_error, make_engine, mask_url, parse_database_url
+from clustr_etl.errors import DatabaseError
+from clustr_etl.ledger import ABANDONED, RUNNING, utc_now
+from clustr_etl.locking import lock_is_held
+from clustr_etl.models import Base, EtlRun
+
+SCHEMA_CURRENT, SCHEMA_OUTDATED, SCHEMA_MISSING = "current", "outdated", "missing"
+SCHEMA_UNKNOWN = "unknown"  # SQLite file locked by a writer: could not look
+SQLITE_READ_TIMEOUT_SECONDS = 3
+
+
+@dataclass
+class RunInfo:
+    run_id: int
+    command: str
+    status: str  # as shown: the stored status, or 'abandoned' for a 'running' row nobody runs
+    stored_status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    seconds: float | None
+    parameters: dict[str, Any]
+    steps: list[dict[str, Any]]
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "command": self.command,
+            "status": self.status,
+            "stored_status": self.stored_status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "seconds": self.seconds,
+            "parameters": self.parameters,
+            "steps": self.steps,
+            "error": self.error,
+        }
+
+
+@dataclass
+class StatusReport:
+    database: str
+    backend: str
+    reachable: bool = False
+    problem: str | None = None
+    schema: str = SCHEMA_MISSING
+    missing_tables: list[str] = field(default_factory=list)
+    missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    writer_active: bool = False
+    runs: list[RunInfo] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the database is reachable and its schema current, else 1."""
+        return 0 if self.reachable and self.schema == SCHEMA_CURRENT else 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "backend": self.backend,
+            "reachable": self.reachable,
+            "problem": self.problem,
+            "schema": {
+                "state": self.schema,
+                "present": self.schema not in (SCHEMA_MISSING, SCHEMA_UNKNOWN),
+                "current": self.schema == SCHEMA_CURRENT,
+                "missing_tables": self.missing_tables,
+                "missing_columns": self.missing_columns,
+            },
+            "row_counts": self.row_counts,
+            "writer_active": self.writer_active,
+            "runs": [run.to_json() for run in self.runs],
+        }
+
+
+def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> StatusReport:
+    url = parse_database_url(raw_url) if isinstance(raw_url, str) else raw_url
+    report = StatusReport(database=mask_url(url), backend=url.get_backend_name())
+    if report.backend == "sqlite" and not _sqlite_file_exists(url):
+        report.problem = f"no database file at {url.database}; `clustr-etl init-db` creates it"
+        return report
+    engine = _reader_engine(url)
+    try:
+        _fill(report, engine, last_runs)
+    except DBAPIError as err:
+        if report.backend == "sqlite" and "locked" in str(err.orig):
+            report.schema = SCHEMA_UNKNOWN
+            report.problem = (
+                "the SQLite database is locked by a running load (SQLite locks the whole file "
+                "while a large write commits); try `clustr-etl status` again when it has finished"
+            )
+        else:
+            report.reachable = False
+            report.problem = (
+                f"cannot read database {report.database}: {describe_db_error(err, url)}"
+            )
+    except DatabaseError as err:
+        report.reachable = False
+        report.problem = str(err)
+    finally:
+        engine.dispose()
+    return report
+
+
+def _reader_engine(url: URL) -> Engine:
+    """An engine for reading; on SQLite it gives up after a few seconds when a writer locks the file."""
+    if url.get_backend_name() == "sqlite":
+        return create_engine(url, connect_args={"timeout": SQLITE_READ_TIMEOUT_SECONDS})
+    return make_engine(url)
+
+
+def _sqlite_file_exists(url: URL) -> bool:
+    database = url.database or ":memory:"
+    return database == ":memory:" or Path(database).expanduser().is_file()
+
+
+def _fill(report: StatusReport, engine: Engine, last_runs: int) -> None:
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as err:
+        report.problem = (
+            f"cannot connect to database {report.database}: {describe_db_error(err, engine.url)}"
+        )
+        return
+    report.reachable = True
+    report.writer_active = lock_is_held(engine.url)
+    inspector = inspect(engine)
+    present = set(inspector.get_table_names())
+    for name, table in Base.metadata.tables.items():
+        if name not in present:
+            report.missing_tables.append(name)
+            continue
+        columns = {column["name"] for column in inspector.get_columns(name)}
+        lacking = [column.name for column in table.columns if column.name not in columns]
+        if lacking:
+            report.missing_columns[name] = lacking
+    if len(report.missing_tables) == len(Base.metadata.tables):
+        report.schema = SCHEMA_MISSING
+        report.problem = "the database has no clustr-etl tables; `clustr-etl init-db` creates them"
+    elif report.missing_tables or report.missing_columns:
+        report.schema = SCHEMA_OUTDATED
+        report.problem = (
+            "the schema is out of date (see missing tables/columns); "
+            "`clustr-etl init-db` adds missing tables, `init-db --drop` recreates them all"
+        )
+    else:
+        report.schema = SCHEMA_CURRENT
+    with engine.connect() as conn:
+        for name, table in Base.metadata.tables.items():
+            if name in present:
+                report.row_counts[name] = conn.execute(
+                    select(func.count()).select_from(table)
+                ).scalar_one()
+    if "etl_runs" in present and "etl_runs" not in report.missing_columns:
+        report.runs = _last_runs(engine, last_runs, report.writer_active)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
+
+
+def _last_runs(engine: Engine, limit: int, writer_active: bool) -> list[RunInfo]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(EtlRun).order_by(EtlRun.run_id.desc()).limit(limit)).all()
+    running = [row.run_id for row in rows if row.status == RUNNING]
+    live_run = max(running) if running and writer_active else None
+    now = utc_now()
+    runs = []
+    for row in rows:
+        started = _aware(row.started_at)
+        finished = _aware(row.finished_at)
+        assert started is not None
+        shown = row.status
+        if row.status == RUNNING and row.run_id != live_run:
+            shown = ABANDONED
+        end = finished or (now if shown == RUNNING else None)
+        runs.append(
+            RunInfo(
+                run_id=row.run_id,
+                command=row.command,
+                status=shown,
+                stored_status=row.status,
+                started_at=started,
+                finished_at=finished,
+                seconds=round((end - started).total_seconds(), 3) if end else None,
+                parameters=_json(row.parameters, {}),
+                steps=_json(row.steps, []),
+                error=row.error,
+            )
+        )
+    return runs
+
+
+def _json(text: str | None, default: Any) -> Any:
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return default
+
+
+STATUS_STYLES = {
+    "succeeded": "green",
+    "running": "cyan",
+    "failed": "red",
+    "interrupted": "yellow",
+    ABANDONED: "yellow",
+}
+
+
+def render_status(report: StatusReport, console: Console) -> None:
+    """The human-readable view: a few lines, then the last runs as a table."""
+    console.print(f"database  {report.database}", markup=False, highlight=False, soft_wrap=True)
+    if not report.reachable:
+        return
+    writer = "a command is writing now" if report.writer_active else "idle"
+    if report.schema == SCHEMA_UNKNOWN:
+        console.print(f"schema    unknown (the file is locked)\nwriter    {writer}")
+        return
+    tables = len(Base.metadata.tables) - len(report.missing_tables)
+    console.print(f"schema    {report.schema} ({tables} of {len(Base.metadata.tables)} tables)")
+    if report.schema == SCHEMA_OUTDATED:
+        for name in report.missing_tables:
+            console.print(f"          missing table {name}", highlight=False)
+    for name, columns in report.missing_columns.items():
+        console.print(f"          {name} lacks {', '.join(columns)}", highlight=False)
+    console.print(f"writer    {writer}")
+    if report.row_counts:
+        counts = ", ".join(f"{name} {count:,}" for name, count in report.row_counts.items())
+        console.print(f"rows      {counts}", highlight=False, soft_wrap=True)
+    if not report.runs:
+        console.print("runs      none recorded yet")
+        return
+    table = Table(title="last runs", title_justify="left")
+    for column in ("run", "command", "status", "started (UTC)", "seconds", "detail"):
+        table.add_column(column, overflow="fold")
+    for run in report.runs:
+        style = STATUS_STYLES.get(run.status, "")
+        table.add_row(
+            str(run.run_id),
+            run.command,
+            f"[{style}]{run.status}[/]" if style else run.status,
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{run.seconds:.1f}" if run.seconds is not None else "-",
+            escape(run.error or _rows_summary(run.steps)),
+        )
+    console.print(table)
+
+
+def _rows_summary(steps: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{step.get('name', '?')} {step.get('seconds', 0):.1f}s" for step in steps)

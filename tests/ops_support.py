@@ -1,0 +1,103 @@
+"""Helpers for the operations suites (faults, bad input, secrets): a small dataset, checksums, subprocesses."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, select
+
+from clustr_etl import pipeline
+from clustr_etl.models import Base
+from clustr_etl.settings import load_settings
+
+SMALL = {"customers": 300, "products": 120, "days": 120, "transactions": 3000}
+SMALL_ARGS = [arg for key, value in SMALL.items() for arg in (f"--{key}", str(value))]
+DRIVER = Path(__file__).with_name("fault_driver.py")
+CHECKED_TABLES = [name for name in Base.metadata.tables if name != "etl_runs"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CLUSTR_")}
+    env.update(extra)
+    return env
+
+
+def cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m clustr_etl ARGS`` as a real process."""
+    return subprocess.run(
+        [sys.executable, "-m", "clustr_etl", *args],
+        cwd=cwd,
+        env=env or clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_driver(*args: str, cwd: Path, **pause: str) -> subprocess.Popen[str]:
+    """Start the CLI under fault_driver.py; ``pause`` gives CLUSTR_TEST_* variables (lower-case keys)."""
+    env = clean_env(**{f"CLUSTR_TEST_{key.upper()}": value for key, value in pause.items()})
+    return subprocess.Popen(
+        [sys.executable, str(DRIVER), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_paused(process: subprocess.Popen[str]) -> None:
+    """Block until the driver prints PAUSED (fail with its stderr if it ends first)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip() == "PAUSED":
+            return
+    process.wait(timeout=30)
+    stderr = process.stderr.read() if process.stderr else ""
+    raise AssertionError(f"never paused; exit {process.returncode}: {stderr}")
+
+
+def checksum(url: str) -> dict[str, tuple[int, str]]:
+    """Row count and sha256 of the sorted rows of every table but the run ledger."""
+    engine = create_engine(url)
+    sums: dict[str, tuple[int, str]] = {}
+    try:
+        present = set(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            for name in CHECKED_TABLES:
+                if name not in present:
+                    sums[name] = (-1, "missing")
+                    continue
+                table = Base.metadata.tables[name]
+                columns = [c for c in table.columns if c.name not in ("created_at", "run_id")]
+                rows = conn.execute(select(*columns).order_by(*table.primary_key.columns)).all()
+                digest = hashlib.sha256()
+                for row in rows:
+                    digest.update(repr(tuple(row)).encode())
+                sums[name] = (len(rows), digest.hexdigest())
+    finally:
+        engine.dispose()
+    return sums
+
+
+def good_load(db_url: str, data_dir: Path) -> dict[str, tuple[int, str]]:
+    """A clean run-all in this process (CSV generated if missing); returns the checksums."""
+    settings = load_settings(database_url=db_url, data_dir=data_dir, **SMALL)
+    with pipeline.writer_run(settings, "run-all") as run:
+        pipeline.run_all(settings, run=run)
+    return checksum(db_url)
+
+
+def link_dataset(source_raw: Path, data_dir: Path) -> Path:
+    """A data folder whose raw/ is the shared dataset (read-only use)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "raw").symlink_to(source_raw, target_is_directory=True)
+    return data_dir

@@ -1,0 +1,143 @@
+"""The run ledger (etl_runs): one row per run, its own transactions, honest statuses (both backends)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import Engine, insert, inspect, select, text
+
+from clustr_etl.db import make_engine
+from clustr_etl.errors import DataValidationError
+from clustr_etl.interrupts import Terminated
+from clustr_etl.ledger import (
+    ABANDONED_ERROR,
+    error_line,
+    masked_parameters,
+    recorded_run,
+    utc_now,
+)
+from clustr_etl.models import EtlRun
+
+
+def runs(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(EtlRun).order_by(EtlRun.run_id)).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def test_a_successful_run_is_recorded_with_steps_and_masked_parameters(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    with recorded_run(url, "load", {"tables": ["products"], "seed": 7}) as run:
+        run.record_step("load", 1.23456, {"products": 120}, "detail")
+        [row] = runs(engine)
+        assert row["status"] == "running"
+        assert json.loads(str(row["steps"]))[0]["rows"] == {"products": 120}
+    [row] = runs(engine)
+    assert row["run_id"] == run.run_id
+    assert row["command"] == "load"
+    assert row["status"] == "succeeded"
+    assert row["error"] is None
+    assert row["finished_at"] is not None
+    assert row["started_at"] is not None
+    assert json.loads(str(row["steps"])) == [
+        {"name": "load", "seconds": 1.235, "rows": {"products": 120}, "detail": "detail"}
+    ]
+    parameters = json.loads(str(row["parameters"]))
+    assert parameters["tables"] == ["products"]
+    assert parameters["seed"] == 7
+    assert parameters["database_url"] == engine.url.render_as_string(hide_password=True)
+
+
+def test_a_failed_run_keeps_its_error_line_although_the_work_rolled_back(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+
+    def half_done_load() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO products VALUES (1, 'x', 'c', 1.00)"))
+            raise DataValidationError("sales.csv line 3: bad quantity", "fix the file")
+
+    with pytest.raises(DataValidationError), recorded_run(url, "load", {}):
+        half_done_load()
+    [row] = runs(engine)
+    assert row["status"] == "failed"
+    assert row["error"] == "sales.csv line 3: bad quantity (fix the file)"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM products")).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("interrupt", "error"),
+    [(KeyboardInterrupt(), "interrupted (SIGINT)"), (Terminated(15), "terminated by SIGTERM")],
+)
+def test_interrupts_are_recorded_as_interrupted(
+    engine: Engine, interrupt: KeyboardInterrupt, error: str
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    with pytest.raises(KeyboardInterrupt), recorded_run(url, "run-all", {}):
+        raise interrupt
+    [row] = runs(engine)
+    assert (row["status"], row["error"]) == ("interrupted", error)
+
+
+def test_unexpected_errors_name_their_type(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    with pytest.raises(ZeroDivisionError), recorded_run(url, "mine-rules", {}):
+        _ = 1 / 0
+    [row] = runs(engine)
+    assert row["status"] == "failed"
+    assert row["error"] == "ZeroDivisionError: division by zero"
+
+
+def test_the_ledger_table_is_created_on_an_empty_database(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        assert "etl_runs" not in inspect(engine).get_table_names()
+        with recorded_run(db_url, "init-db", {}):
+            pass
+        assert [row["status"] for row in runs(engine)] == ["succeeded"]
+    finally:
+        engine.dispose()
+
+
+def test_the_next_run_closes_runs_whose_process_died(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(EtlRun).values(
+                command="load",
+                parameters="{}",
+                status="running",
+                started_at=utc_now(),
+                steps="[]",
+                host="h",
+                pid=1,
+            )
+        )
+    with recorded_run(url, "load", {}):
+        pass
+    first, second = runs(engine)
+    assert (first["status"], first["error"]) == ("interrupted", ABANDONED_ERROR)
+    assert second["status"] == "succeeded"
+
+
+def test_ledger_write_failures_after_the_start_never_hide_the_real_outcome(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with recorded_run(db_url, "init-db", {}) as run:
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE etl_runs"))
+            run.record_step("init-db", 0.1, {})  # logged, not raised
+        assert "etl_runs" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_parameters_and_error_lines_never_contain_the_password() -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url("postgresql+psycopg://alice:pa%40ss-w0rd@db:5432/x")
+    text_ = masked_parameters({"note": "pa@ss-w0rd leaked", "database_url": "raw"}, url)
+    assert "pa@ss-w0rd" not in text_
+    assert json.loads(text_)["database_url"] == "postgresql+psycopg://alice:***@db:5432/x"
+    assert "pa@ss-w0rd" not in error_line(RuntimeError("auth failed for pa@ss-w0rd"), url)

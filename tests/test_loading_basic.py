@@ -1,0 +1,140 @@
+"""Loading CSVs: content round-trips exactly, loads are idempotent, unusual but valid CSV loads fine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from loading_data import database_rows, expected_rows, make_dataset, snapshot, write_dataset, write_table
+from sqlalchemy import Engine
+
+from clustr_etl.db import make_engine
+from clustr_etl.errors import InputFileError, SchemaError, UnknownTableError
+from clustr_etl.loading import (
+    TABLE_FILES,
+    load_customers,
+    load_products,
+    load_sales,
+    load_tables,
+    load_timeframe,
+    load_transactions,
+)
+from clustr_etl.models import CSV_COLUMNS, DATA_TABLES
+from clustr_etl.progress import Advance
+
+
+class RecordingProgress:
+    """Records task descriptions and the total advanced per task."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float | None] = {}
+        self.advanced: dict[str, float] = {}
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
+        self.totals[description] = total
+        self.advanced[description] = 0.0
+
+        def advance(amount: float) -> None:
+            self.advanced[description] += amount
+
+        yield advance
+
+
+def test_table_files_name_every_data_table() -> None:
+    assert TABLE_FILES == {name: f"{name}.csv" for name in DATA_TABLES}
+
+
+def test_load_all_tables_round_trips_every_value(engine: Engine, tmp_path: Path) -> None:
+    data = make_dataset()
+    counts = load_tables(engine, write_dataset(tmp_path / "raw", data))
+    assert counts == {name: len(rows) for name, rows in data.items()}
+    assert list(counts) == list(DATA_TABLES)
+    for name, rows in data.items():
+        assert database_rows(engine, name) == expected_rows(name, rows)
+
+
+def test_loading_twice_gives_the_same_rows(engine: Engine, tmp_path: Path) -> None:
+    raw = write_dataset(tmp_path / "raw", make_dataset())
+    load_tables(engine, raw)
+    first = snapshot(engine)
+    load_tables(engine, raw)
+    assert snapshot(engine) == first
+
+
+def test_a_new_dataset_replaces_the_old_one(engine: Engine, tmp_path: Path) -> None:
+    load_tables(engine, write_dataset(tmp_path / "a", make_dataset(seed=1, transactions=80)))
+    smaller = make_dataset(seed=2, products=5, transactions=10)
+    load_tables(engine, write_dataset(tmp_path / "b", smaller))
+    for name, rows in smaller.items():
+        assert database_rows(engine, name) == expected_rows(name, rows)
+
+
+def test_per_table_loaders_return_row_counts(engine: Engine, tmp_path: Path) -> None:
+    data = make_dataset()
+    raw = write_dataset(tmp_path / "raw", data)
+    loaders = (load_products, load_customers, load_timeframe, load_transactions, load_sales)
+    for name, loader in zip(DATA_TABLES, loaders, strict=True):
+        assert loader(engine, raw) == len(data[name])
+    for name, rows in data.items():
+        assert database_rows(engine, name) == expected_rows(name, rows)
+
+
+def test_unusual_but_valid_csv_loads(engine: Engine, tmp_path: Path) -> None:
+    """Quoted commas, quotes and newlines, UTF-8 names, a BOM, CRLF endings, columns in another order."""
+    data = make_dataset()
+    data["products"][0][1] = 'Crème brûlée, "extra" large\nwith a second line'
+    data["products"][1][1] = "Пельмени 🥟 ümlaut"
+    data["customers"][0][1] = "Zoë, née O'Brien"
+    data["customers"][1][4] = "São Paulo\r\nCentro"
+    raw = tmp_path / "raw"
+    write_dataset(raw, data)
+    write_table(raw, "products", data["products"], bom=True, line_ending="\r\n")
+    write_table(raw, "customers", data["customers"], bom=True)
+    order = [5, 0, 6, 1, 2, 3, 4]
+    header = [CSV_COLUMNS["sales"][i] for i in order]
+    write_table(
+        raw, "sales", [[row[i] for i in order] for row in data["sales"]], header=header,
+        line_ending="\r\n",
+    )
+    load_tables(engine, raw)
+    for name, rows in data.items():
+        assert database_rows(engine, name) == expected_rows(name, rows)
+
+
+def test_progress_reports_every_byte_of_every_file(engine: Engine, tmp_path: Path) -> None:
+    raw = write_dataset(tmp_path / "raw", make_dataset())
+    load_tables(engine, raw)
+    progress = RecordingProgress()
+    load_tables(engine, raw, ["products", "sales"], progress=progress)
+    for name in ("products", "sales"):
+        size = (raw / f"{name}.csv").stat().st_size
+        assert progress.totals[f"check {name}.csv"] == size
+        assert progress.advanced[f"check {name}.csv"] == size
+        assert progress.totals[f"load {name}"] == size
+        assert progress.advanced[f"load {name}"] == size
+    assert "load customers" not in progress.totals
+
+
+def test_unknown_table_names_the_valid_ones(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(UnknownTableError, match="valid tables: products, customers"):
+        load_tables(engine, tmp_path, ["products", "sales; DROP TABLE sales"])
+
+
+def test_missing_csv_says_to_generate(engine: Engine, tmp_path: Path) -> None:
+    data = make_dataset()
+    raw = write_dataset(tmp_path / "raw", data)
+    (raw / "sales.csv").unlink()
+    with pytest.raises(InputFileError, match=r"sales\.csv not found.*clustr-etl generate"):
+        load_tables(engine, raw)
+
+
+def test_missing_schema_says_to_init_db(db_url: str, tmp_path: Path) -> None:
+    engine = make_engine(db_url)
+    try:
+        with pytest.raises(SchemaError, match="clustr-etl init-db"):
+            load_tables(engine, write_dataset(tmp_path / "raw", make_dataset()))
+    finally:
+        engine.dispose()

@@ -1,0 +1,186 @@
+"""`clustr-etl status`: empty, missing, outdated, current and unreachable databases; stale runs; --json keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert, text
+from typer.testing import CliRunner
+
+from clustr_etl.cli import app
+from clustr_etl.db import make_engine
+from clustr_etl.ledger import recorded_run, utc_now
+from clustr_etl.locking import writer_lock
+from clustr_etl.models import Base, EtlRun
+from clustr_etl.status import collect_status
+
+runner = CliRunner()
+TOP_KEYS = {
+    "database",
+    "backend",
+    "reachable",
+    "problem",
+    "schema",
+    "row_counts",
+    "writer_active",
+    "runs",
+}
+SCHEMA_KEYS = {"state", "present", "current", "missing_tables", "missing_columns"}
+RUN_KEYS = {
+    "run_id",
+    "command",
+    "status",
+    "stored_status",
+    "started_at",
+    "finished_at",
+    "seconds",
+    "parameters",
+    "steps",
+    "error",
+}
+
+
+def status_json(db_url: str) -> tuple[int, dict[str, object]]:
+    result = runner.invoke(app, ["status", "--json", "--database-url", db_url])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def add_running_row(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(EtlRun).values(
+                command="load",
+                parameters="{}",
+                status="running",
+                started_at=utc_now(),
+                steps="[]",
+                host="h",
+                pid=1,
+            )
+        )
+
+
+def test_missing_sqlite_file_is_reported_and_not_created(tmp_path: Path) -> None:
+    db = tmp_path / "nowhere" / "clustr.db"
+    result = runner.invoke(app, ["status", "--database-url", f"sqlite:///{db}"])
+    assert result.exit_code == 1
+    assert f"no database file at {db}" in result.output
+    assert "init-db" in result.output
+    assert "Traceback" not in result.output
+    assert not db.parent.exists()
+
+
+def test_empty_database_says_the_schema_is_missing(db_url: str) -> None:
+    make_engine(db_url).dispose()
+    engine = make_engine(db_url)
+    with engine.connect() as conn:  # SQLite: creates the empty file
+        conn.execute(text("SELECT 1"))
+    engine.dispose()
+    code, report = status_json(db_url)
+    assert code == 1
+    assert set(report) == TOP_KEYS
+    schema = report["schema"]
+    assert isinstance(schema, dict)
+    assert set(schema) == SCHEMA_KEYS
+    assert schema["state"] == "missing"
+    assert schema["present"] is False
+    assert set(schema["missing_tables"]) == set(Base.metadata.tables)
+    assert report["reachable"] is True
+    assert report["row_counts"] == {}
+    assert report["runs"] == []
+    result = runner.invoke(app, ["status", "--database-url", db_url])
+    assert result.exit_code == 1
+    assert "Error: the database has no clustr-etl tables" in result.output
+
+
+def test_current_schema_row_counts_and_runs(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO products VALUES (1, 'x', 'c', 1.00), (2, 'y', 'c', 2.50)"))
+    with recorded_run(url, "load", {"tables": "all"}) as run:
+        run.record_step("load", 0.5, {"products": 2})
+    code, report = status_json(url)
+    assert code == 0
+    assert report["problem"] is None
+    assert report["schema"] == {
+        "state": "current",
+        "present": True,
+        "current": True,
+        "missing_tables": [],
+        "missing_columns": {},
+    }
+    counts = report["row_counts"]
+    assert isinstance(counts, dict)
+    assert counts["products"] == 2
+    assert counts["sales"] == 0
+    assert counts["etl_runs"] == 1
+    assert set(counts) == set(Base.metadata.tables)
+    runs = report["runs"]
+    assert isinstance(runs, list)
+    [run_json] = runs
+    assert set(run_json) == RUN_KEYS
+    assert run_json["status"] == "succeeded"
+    assert run_json["steps"][0]["rows"] == {"products": 2}
+    assert run_json["seconds"] >= 0
+    result = runner.invoke(app, ["status", "--database-url", url])
+    assert result.exit_code == 0
+    assert "schema    current (8 of 8 tables)" in result.output
+    assert "products 2" in result.output
+    assert "succeeded" in result.output
+
+
+def test_outdated_schema_names_what_is_missing(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE bundle_rule_items"))
+        conn.execute(text("ALTER TABLE customers DROP COLUMN segment"))
+    report = collect_status(engine.url)
+    assert report.schema == "outdated"
+    assert report.missing_tables == ["bundle_rule_items"]
+    assert report.missing_columns == {"customers": ["segment"]}
+    assert report.exit_code == 1
+    result = runner.invoke(
+        app, ["status", "--database-url", engine.url.render_as_string(hide_password=False)]
+    )
+    assert "missing table bundle_rule_items" in result.output
+    assert "customers lacks segment" in result.output
+    assert "init-db --drop" in result.output
+
+
+def test_a_running_row_without_a_lock_holder_is_shown_abandoned(engine: Engine) -> None:
+    add_running_row(engine)
+    [run] = collect_status(engine.url).runs
+    assert (run.status, run.stored_status, run.seconds) == ("abandoned", "running", None)
+    add_running_row(engine)
+    with writer_lock(engine.url, 5):  # a live writer: its row is the newest running one
+        report = collect_status(engine.url)
+    assert report.writer_active
+    assert [(run.run_id, run.status) for run in report.runs] == [(2, "running"), (1, "abandoned")]
+    assert report.runs[0].seconds is not None
+
+
+def test_runs_option_limits_the_list(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    for _ in range(3):
+        with recorded_run(url, "init-db", {}):
+            pass
+    assert [run.run_id for run in collect_status(url, last_runs=2).runs] == [3, 2]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_unreachable_server_is_one_line_and_exit_1(as_json: bool) -> None:
+    url = "postgresql+psycopg://alice:s3cr3t@127.0.0.1:1/clustr"
+    args = ["status", "--database-url", url] + (["--json"] if as_json else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "s3cr3t" not in result.output
+    assert "Traceback" not in result.output
+    assert (
+        "Error: cannot connect to database postgresql+psycopg://alice:***@127.0.0.1:1/clustr"
+        in (result.output)
+    )
+    if as_json:
+        report = json.loads(result.stdout)
+        assert report["reachable"] is False
+        assert report["database"] == "postgresql+psycopg://alice:***@127.0.0.1:1/clustr"

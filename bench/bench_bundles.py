@@ -1,7 +1,7 @@
 """Planted-bundle recovery: generate with several seeds, mine with clustr_etl.mining, score.
 
     .venv/bin/python bench/bench_bundles.py --seeds 1,2,3,4,5,6,7,8,9,10
-    .venv/bin/python bench/bench_bundles.py --min-confidence 0.3 --min-lift 1.0 --max-len 10
+    .venv/bin/python bench/bench_bundles.py --min-confidence 0.1 --min-lift 1.0 --max-len 10
 
 Thresholds default to the project's Settings defaults. For each seed: planted bundles, recall
 (planted bundles found as some rule's A+C), precision (top 20 rules by lift whose A+C is a

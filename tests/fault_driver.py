@@ -47,9 +47,9 @@ def on_sql(statement: str | bytes) -> None:
     sql = sql.strip()
     if ARM_SQL and re.search(ARM_SQL, sql, re.IGNORECASE):
         state["armed"] = True
-    if PAUSE_SQL and state["armed"] and not state["paused"]:
-        if re.search(PAUSE_SQL, sql, re.IGNORECASE):
-            pause()
+    pausing = PAUSE_SQL and state["armed"] and not state["paused"]
+    if pausing and re.search(str(PAUSE_SQL), sql, re.IGNORECASE):
+        pause()
 
 
 @event.listens_for(Pool, "connect")

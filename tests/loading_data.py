@@ -109,8 +109,8 @@ def write_table(
 
 
 def write_dataset(raw_dir: Path, data: dict[str, Rows]) -> Path:
-    for table, rows in data.items():
-        write_table(raw_dir, table, rows)
+    for name, rows in data.items():
+        write_table(raw_dir, name, rows)
     return raw_dir
 
 
@@ -118,7 +118,9 @@ def expected_rows(table: str, rows: Rows) -> list[tuple[object, ...]]:
     """CSV rows as the typed values a SELECT returns (decimals quantized), ordered by primary key."""
     specs = column_specs(table)
     typed = [
-        tuple(_typed(specs[name], field) for name, field in zip(CSV_COLUMNS[table], row, strict=True))
+        tuple(
+            _typed(specs[name], field) for name, field in zip(CSV_COLUMNS[table], row, strict=True)
+        )
         for row in rows
     ]
     return sorted(typed, key=lambda values: str(values[0]).zfill(20))

@@ -6,9 +6,14 @@ import hashlib
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, select
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
 
 from clustr_etl import pipeline
 from clustr_etl.models import Base
@@ -16,6 +21,8 @@ from clustr_etl.settings import load_settings
 
 SMALL = {"customers": 300, "products": 120, "days": 120, "transactions": 3000}
 SMALL_ARGS = [arg for key, value in SMALL.items() for arg in (f"--{key}", str(value))]
+RULES = {"min_support": 0.005}  # ~150 rules from SMALL: enough to load, quick to mine
+RULE_ARGS = ["--min-support", "0.005"]
 DRIVER = Path(__file__).with_name("fault_driver.py")
 CHECKED_TABLES = [name for name in Base.metadata.tables if name != "etl_runs"]
 
@@ -90,7 +97,7 @@ def checksum(url: str) -> dict[str, tuple[int, str]]:
 
 def good_load(db_url: str, data_dir: Path) -> dict[str, tuple[int, str]]:
     """A clean run-all in this process (CSV generated if missing); returns the checksums."""
-    settings = load_settings(database_url=db_url, data_dir=data_dir, **SMALL)
+    settings = load_settings(database_url=db_url, data_dir=data_dir, **SMALL, **RULES)
     with pipeline.writer_run(settings, "run-all") as run:
         pipeline.run_all(settings, run=run)
     return checksum(db_url)
@@ -101,3 +108,29 @@ def link_dataset(source_raw: Path, data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "raw").symlink_to(source_raw, target_is_directory=True)
     return data_dir
+
+
+@contextmanager
+def own_database(backend: str, folder: Path) -> Iterator[str]:
+    """An empty database of its own for a module: a SQLite file in ``folder`` or a new PostgreSQL
+    database on the CLUSTR_TEST_DATABASE_URL server (dropped afterwards), so other tests' wipes never
+    reach it. Skips (fails under CI=true) without a server."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'own.db'}"
+        return
+    server = os.environ.get("CLUSTR_TEST_DATABASE_URL")
+    if not server:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CLUSTR_TEST_DATABASE_URL is not set (required under CI=true)")
+        pytest.skip("CLUSTR_TEST_DATABASE_URL is not set: PostgreSQL tests need a server URL")
+    admin_url = make_url(server).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"clustr_ops_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -9,10 +9,12 @@ chosen SQL statement (or progress task) until the test kills or signals it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -25,6 +27,8 @@ from clustr_etl.models import BundleRule
 from clustr_etl.settings import load_settings
 from clustr_etl.status import collect_status
 from ops_support import (
+    RULE_ARGS,
+    RULES,
     SMALL,
     SMALL_ARGS,
     checksum,
@@ -32,6 +36,7 @@ from ops_support import (
     cli,
     good_load,
     link_dataset,
+    own_database,
     start_driver,
     wait_paused,
 )
@@ -46,16 +51,24 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data / "raw"
 
 
-@pytest.fixture
-def loaded(db_url: str, dataset: Path, tmp_path: Path) -> tuple[Path, Sums]:
-    """A data folder using the shared dataset, and the checksums of a good load into db_url."""
-    data_dir = link_dataset(dataset, tmp_path / "data")
-    return data_dir, good_load(db_url, data_dir)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def good_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, dataset: Path
+) -> Iterator[tuple[str, Path, Sums]]:
+    """(URL, data folder, checksums) of a good load in a database of this module's own.
+
+    Every test leaves it as it found it (that is what they assert), so one load serves them all."""
+    base = tmp_path_factory.mktemp("faults")
+    data_dir = link_dataset(dataset, base / "data")
+    with own_database(request.param, base) as url:
+        yield url, data_dir, good_load(url, data_dir)
 
 
 def next_run_succeeds(db_url: str, data_dir: Path, command: str) -> None:
     """The next writer (in this process) gets the lock at once and finishes."""
-    settings = load_settings(database_url=db_url, data_dir=data_dir, lock_timeout=5, **SMALL)
+    settings = load_settings(
+        database_url=db_url, data_dir=data_dir, lock_timeout=5, **SMALL, **RULES
+    )
     with pipeline.writer_run(settings, command) as run:
         if command == "load":
             pipeline.load_step(settings, run=run)
@@ -78,7 +91,6 @@ KILL_POINTS = [
     # command, point name, pause before the first statement matching, only after one matching
     ("load", "after emptying the tables", r"^(DELETE FROM|TRUNCATE TABLE) ", None),
     ("load", "before the sales rows", DATA, None),
-    ("load", "rebuilding keys and indexes", INDEXES, None),
     ("load", "just before COMMIT", r"^(COMMIT|ANALYZE)", INDEXES),
     (
         "mine-rules",
@@ -95,17 +107,17 @@ KILL_POINTS = [
     ("command", "point", "pause_sql", "arm_sql"), KILL_POINTS, ids=[p[1] for p in KILL_POINTS]
 )
 def test_sigkill_mid_write_loses_nothing(
-    db_url: str,
-    loaded: tuple[Path, Sums],
+    good_db: tuple[str, Path, Sums],
     tmp_path: Path,
     command: str,
     point: str,
     pause_sql: str,
     arm_sql: str | None,
 ) -> None:
-    data_dir, good = loaded
+    db_url, data_dir, good = good_db
     pause = {"pause_sql": pause_sql} | ({"arm_sql": arm_sql} if arm_sql else {})
     args = [command, "--data-dir", str(data_dir), "--database-url", db_url]
+    args += RULE_ARGS if command == "mine-rules" else []
     process = start_driver(*args, cwd=tmp_path, **pause)
     try:
         wait_paused(process)
@@ -129,9 +141,9 @@ def test_sigkill_mid_write_loses_nothing(
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signals_mid_load_roll_back_and_record_interrupted(
-    db_url: str, loaded: tuple[Path, Sums], tmp_path: Path, signum: int
+    good_db: tuple[str, Path, Sums], tmp_path: Path, signum: int
 ) -> None:
-    data_dir, good = loaded
+    db_url, data_dir, good = good_db
     args = ["load", "--data-dir", str(data_dir), "--database-url", db_url]
     process = start_driver(*args, cwd=tmp_path, pause_task="^load sales")
     try:
@@ -152,11 +164,11 @@ def test_signals_mid_load_roll_back_and_record_interrupted(
 
 
 def test_server_closing_the_connection_mid_load(
-    db_url: str, loaded: tuple[Path, Sums], tmp_path: Path
+    good_db: tuple[str, Path, Sums], tmp_path: Path
 ) -> None:
+    db_url, data_dir, good = good_db
     if not db_url.startswith("postgresql"):
         pytest.skip("a server closing the connection exists only on PostgreSQL")
-    data_dir, good = loaded
     resume = tmp_path / "resume"
     args = ["load", "--data-dir", str(data_dir), "--database-url", db_url]
     process = start_driver(*args, cwd=tmp_path, pause_sql=DATA, resume_file=str(resume))
@@ -189,7 +201,7 @@ def test_server_closing_the_connection_mid_load(
 
 
 def test_unreachable_database_is_one_line_within_5_seconds(tmp_path: Path) -> None:
-    for command in (["load"], ["run-all", *SMALL_ARGS], ["init-db", "--drop"], ["status"]):
+    for command in (["run-all", *SMALL_ARGS, *RULE_ARGS], ["status"]):
         start = time.monotonic()
         result = cli(
             *command, "--database-url", "postgresql+psycopg://u:pw@127.0.0.1:1/x", cwd=tmp_path
@@ -200,11 +212,9 @@ def test_unreachable_database_is_one_line_within_5_seconds(tmp_path: Path) -> No
         assert "cannot connect to database postgresql+psycopg://u:***@127.0.0.1:1/x" in line
 
 
-def test_data_folder_under_a_regular_file(
-    db_url: str, loaded: tuple[Path, Sums], tmp_path: Path
-) -> None:
+def test_data_folder_under_a_regular_file(good_db: tuple[str, Path, Sums], tmp_path: Path) -> None:
     """Root ignores chmod, so an unwritable folder is a path whose parent is a regular file."""
-    _, good = loaded
+    db_url, _, good = good_db
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     result = cli(
@@ -221,12 +231,11 @@ def test_data_folder_under_a_regular_file(
     assert checksum(db_url) == good
 
 
-def test_rules_file_that_cannot_be_written(
-    db_url: str, loaded: tuple[Path, Sums], tmp_path: Path
-) -> None:
-    data_dir, good = loaded
+def test_rules_file_that_cannot_be_written(good_db: tuple[str, Path, Sums], tmp_path: Path) -> None:
+    db_url, data_dir, good = good_db
     result = cli(
         "mine-rules",
+        *RULE_ARGS,
         "--output",
         "/proc/clustr/rules.csv",
         "--data-dir",
@@ -241,7 +250,7 @@ def test_rules_file_that_cannot_be_written(
 
 
 @pytest.fixture
-def tiny_tmpfs(tmp_path: Path) -> Path:
+def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "tiny"
     mount.mkdir()
     done = subprocess.run(
@@ -256,10 +265,10 @@ def tiny_tmpfs(tmp_path: Path) -> Path:
 
 
 def test_full_data_folder(
-    db_url: str, loaded: tuple[Path, Sums], tmp_path: Path, tiny_tmpfs: Path
+    good_db: tuple[str, Path, Sums], tmp_path: Path, tiny_tmpfs: Path
 ) -> None:
     """A 256 KiB tmpfs: the generator runs out of space; the database keeps the previous load."""
-    data_dir, good = loaded
+    db_url, data_dir, good = good_db
     result = cli(
         "run-all",
         *SMALL_ARGS,
@@ -280,7 +289,15 @@ def test_two_concurrent_run_alls_never_interleave(
     db_url: str, dataset: Path, tmp_path: Path
 ) -> None:
     data_dir = link_dataset(dataset, tmp_path / "data")
-    args = ["run-all", *SMALL_ARGS, "--data-dir", str(data_dir), "--database-url", db_url]
+    args = [
+        "run-all",
+        *SMALL_ARGS,
+        *RULE_ARGS,
+        "--data-dir",
+        str(data_dir),
+        "--database-url",
+        db_url,
+    ]
     env = clean_env(CLUSTR_LOCK_TIMEOUT="120")
     processes = [
         subprocess.Popen(
@@ -312,16 +329,16 @@ def test_two_concurrent_run_alls_never_interleave(
 
 
 def test_second_writer_refuses_after_lock_timeout(
-    db_url: str, loaded: tuple[Path, Sums], tmp_path: Path
+    good_db: tuple[str, Path, Sums], tmp_path: Path
 ) -> None:
-    data_dir, good = loaded
+    db_url, data_dir, good = good_db
     args = ["load", "--data-dir", str(data_dir), "--database-url", db_url]
     first = start_driver(*args, cwd=tmp_path, pause_task="^load sales")
     try:
         wait_paused(first)
         start = dt.datetime.now()
         second = cli(*args, "--lock-timeout", "0.5", cwd=tmp_path)
-        assert second.returncode == 1
+        assert second.returncode == 75
         assert "Waiting: another clustr-etl command is writing to" in second.stderr
         assert "waiting up to 0.5 s" in second.stderr
         lines = second.stderr.strip().splitlines()
@@ -335,41 +352,45 @@ def test_second_writer_refuses_after_lock_timeout(
     next_run_succeeds(db_url, data_dir, "load")
 
 
-def test_sigterm_during_generate_takes_the_workers_down(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "to_group", "message"),
+    [
+        (signal.SIGTERM, False, "terminated (SIGTERM)"),
+        (signal.SIGINT, True, "interrupted (Ctrl-C)"),  # a terminal's Ctrl-C hits the whole group
+    ],
+    ids=["SIGTERM to the main process", "Ctrl-C to the process group"],
+)
+def test_signals_during_generate_take_the_workers_down(
+    tmp_path: Path, signum: int, to_group: bool, message: str
+) -> None:
+    """Workers come from a forkserver (grandchildren); they all end, and the output is one line."""
+    args = ["generate", "--workers", "2", "--transactions", "2000000", "--chunk-size", "20000"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "clustr_etl",
-            "generate",
-            "--workers",
-            "2",
-            "--transactions",
-            "2000000",
-            "--chunk-size",
-            "20000",
-            "--data-dir",
-            str(tmp_path / "data"),
-        ],
+        [sys.executable, "-m", "clustr_etl", *args, "--data-dir", str(tmp_path / "data")],
         cwd=tmp_path,
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     try:
-        parent = psutil.Process(process.pid)
-        deadline = time.monotonic() + 30
+        main = psutil.Process(process.pid)
+        deadline = time.monotonic() + 60
         workers: list[psutil.Process] = []
         while time.monotonic() < deadline and len(workers) < 2 and process.poll() is None:
-            workers = parent.children(recursive=True)
+            helpers = main.children(recursive=True)
+            workers = [child for child in helpers if child.ppid() != process.pid]
             time.sleep(0.05)
         assert len(workers) >= 2, "the generator never started its workers"
-        process.send_signal(signal.SIGTERM)
+        if to_group:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
         _, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 143
-    assert "terminated (SIGTERM)" in only_error_line(stderr)
-    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert process.returncode == 128 + signum
+    assert message in only_error_line(stderr)
+    _, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []

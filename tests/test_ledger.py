@@ -141,3 +141,25 @@ def test_parameters_and_error_lines_never_contain_the_password() -> None:
     assert "pa@ss-w0rd" not in text_
     assert json.loads(text_)["database_url"] == "postgresql+psycopg://alice:***@db:5432/x"
     assert "pa@ss-w0rd" not in error_line(RuntimeError("auth failed for pa@ss-w0rd"), url)
+
+
+def test_init_db_drop_keeps_the_run_history_and_records_itself(db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from clustr_etl.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["init-db", "--database-url", db_url]).exit_code == 0
+    result = runner.invoke(app, ["init-db", "--drop", "--database-url", db_url])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(db_url)
+    try:
+        rows = runs(engine)
+    finally:
+        engine.dispose()
+    assert [(row["command"], row["status"]) for row in rows] == [
+        ("init-db", "succeeded"),
+        ("init-db", "succeeded"),
+    ]
+    assert json.loads(str(rows[1]["parameters"]))["drop"] is True
+    assert json.loads(str(rows[1]["steps"]))[0]["name"] == "init-db"

@@ -12,14 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from loading_data import Rows, make_dataset, snapshot, write_dataset
 from sqlalchemy import Engine, create_engine, text
-from test_loading_partial import schema_objects
 
 from clustr_etl.errors import DatabaseError, DataValidationError
 from clustr_etl.loading import load_tables, tables
 from clustr_etl.loading.csv_files import CsvFile, open_csv_file
 from clustr_etl.progress import Advance, Progress
+from loading_data import Rows, make_dataset, snapshot, write_dataset
+from test_loading_partial import schema_objects
 
 # Loads the CSVs with a progress object that stops (prints "reached" and sleeps) at one point.
 CHILD = """
@@ -78,7 +78,8 @@ def _run_child_until(url: str, raw: Path, marker: str) -> None:
         text=True,
         env=env,
     ) as child:
-        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout is not None
+        assert child.stderr is not None
         line = child.stdout.readline()
         if line != "reached\n":
             child.kill()

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from loading_data import database_rows, expected_rows, make_dataset, snapshot, write_dataset, write_table
 from sqlalchemy import Engine
 
 from clustr_etl.db import make_engine
@@ -23,6 +22,14 @@ from clustr_etl.loading import (
 )
 from clustr_etl.models import CSV_COLUMNS, DATA_TABLES
 from clustr_etl.progress import Advance
+from loading_data import (
+    database_rows,
+    expected_rows,
+    make_dataset,
+    snapshot,
+    write_dataset,
+    write_table,
+)
 
 
 class RecordingProgress:
@@ -44,7 +51,7 @@ class RecordingProgress:
 
 
 def test_table_files_name_every_data_table() -> None:
-    assert TABLE_FILES == {name: f"{name}.csv" for name in DATA_TABLES}
+    assert {name: f"{name}.csv" for name in DATA_TABLES} == TABLE_FILES
 
 
 def test_load_all_tables_round_trips_every_value(engine: Engine, tmp_path: Path) -> None:
@@ -96,7 +103,10 @@ def test_unusual_but_valid_csv_loads(engine: Engine, tmp_path: Path) -> None:
     order = [5, 0, 6, 1, 2, 3, 4]
     header = [CSV_COLUMNS["sales"][i] for i in order]
     write_table(
-        raw, "sales", [[row[i] for i in order] for row in data["sales"]], header=header,
+        raw,
+        "sales",
+        [[row[i] for i in order] for row in data["sales"]],
+        header=header,
         line_ending="\r\n",
     )
     load_tables(engine, raw)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from loading_data import database_rows, expected_rows, make_dataset, snapshot, write_dataset
 from sqlalchemy import Engine, inspect
 from sqlalchemy.schema import CreateTable
 
 from clustr_etl.errors import DataValidationError, UnknownTableError
 from clustr_etl.loading import load_products, load_tables, truncate_table
 from clustr_etl.models import Base
+from loading_data import database_rows, expected_rows, make_dataset, snapshot, write_dataset
 
 
 def schema_objects(engine: Engine) -> dict[str, object]:

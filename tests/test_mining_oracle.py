@@ -258,4 +258,4 @@ def test_write_rules_csv_round_trips_full_precision(
     texts = pd.read_csv(path, dtype=str, keep_default_na=False)["conviction"]
     assert set(texts[infinite]) == {"inf"}
     assert texts[~infinite].map(float).tolist() == rules["conviction"][~infinite].tolist()
-    assert texts.iloc[0] == repr(rules["conviction"].iloc[0])
+    assert texts.iloc[0] == repr(float(rules["conviction"].iloc[0]))

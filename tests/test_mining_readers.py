@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,15 +11,15 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, insert
 
-from clustr_etl.errors import InputFileError
+from clustr_etl.errors import DatabaseError, InputFileError
 from clustr_etl.mining import (
     Baskets,
     baskets_from_pairs,
+    db_reader,
     read_basket_file,
     read_baskets_from_db,
     read_sales_csv,
 )
-from clustr_etl.mining import db_reader
 from clustr_etl.models import CSV_COLUMNS, Customer, Product, Sale, Timeframe, Transaction
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -55,7 +56,8 @@ def test_basket_file_with_bom_crlf_blank_lines_and_whitespace(tmp_path: Path) ->
         ["whole milk"],
     ]
     assert baskets.n_transactions == 4
-    assert baskets.indptr.dtype == np.int64 and baskets.items.dtype == np.int32
+    assert baskets.indptr.dtype == np.int64
+    assert baskets.items.dtype == np.int32
     assert baskets.indptr.tolist() == [0, 2, 4, 5, 6]
 
 
@@ -87,7 +89,8 @@ def test_groceries_file_matches_the_arules_data_set() -> None:
     assert baskets.n_transactions == 9835
     assert len(baskets.labels) == 169
     assert baskets.items.size == 43367
-    assert "cream cheese" in baskets.labels and "roll products" in baskets.labels
+    assert "cream cheese" in baskets.labels
+    assert "roll products" in baskets.labels
     assert all(label == label.strip() for label in baskets.labels)
     assert as_lists(baskets)[0] == [
         "citrus fruit",
@@ -233,3 +236,38 @@ def test_read_baskets_from_db_matches_the_csv_reader(
 def test_read_baskets_from_an_empty_sales_table_raises(engine: Engine) -> None:
     with pytest.raises(InputFileError, match="empty"):
         read_baskets_from_db(engine)
+
+
+def pgcopy_stream(groups: list[tuple[list[int], list[int]]]) -> bytes:
+    """A binary COPY stream of rows (int8[], int8[]) as PostgreSQL writes it."""
+
+    def int8_array(values: list[int]) -> bytes:
+        if not values:  # PostgreSQL writes an empty array with zero dimensions
+            return struct.pack(">iiiI", 12, 0, 0, 20)
+        body = struct.pack(">iiIii", 1, 0, 20, len(values), 1)
+        body += b"".join(struct.pack(">iq", 8, v) for v in values)
+        return struct.pack(">i", len(body)) + body
+
+    stream = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+    for tids, pids in groups:
+        stream += struct.pack(">h", 2) + int8_array(tids) + int8_array(pids)
+    return stream + struct.pack(">h", -1)
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 64, 100_000])
+def test_pgcopy_parser_handles_rows_split_across_blocks(block_size: int) -> None:
+    groups = [([5, 5, 9], [1, 2, 3]), ([], []), ([-4, 2**40], [7, 8])]
+    stream = pgcopy_stream(groups)
+    parser = db_reader._PgCopyArrays()
+    for start in range(0, len(stream), block_size):
+        parser.feed(memoryview(stream)[start : start + block_size])
+    tids, pids = parser.result()
+    assert tids.tolist() == [5, 5, 9, -4, 2**40]
+    assert pids.tolist() == [1, 2, 3, 7, 8]
+
+
+def test_pgcopy_parser_rejects_a_truncated_stream() -> None:
+    parser = db_reader._PgCopyArrays()
+    parser.feed(pgcopy_stream([([1], [2])])[:-5])
+    with pytest.raises(DatabaseError, match="truncated"):
+        parser.result()

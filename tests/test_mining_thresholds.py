@@ -18,10 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clustr_etl.errors import ConfigError, InputFileError
-from clustr_etl.mining import RULE_COLUMNS, Baskets, RuleThresholds, baskets_from_pairs, mine_rules
+from clustr_etl.mining import (
+    RULE_COLUMNS,
+    Baskets,
+    MiningEngine,
+    RuleThresholds,
+    baskets_from_pairs,
+    mine_rules,
+)
 from clustr_etl.mining import itemsets as itemsets_module
 
-ENGINES = ["fast", "mlxtend"]
+ENGINES: list[MiningEngine] = ["fast", "mlxtend"]
 
 
 def make_baskets(baskets: list[list[str]]) -> Baskets:
@@ -94,10 +101,11 @@ def test_min_count_is_exact_ceiling_of_the_decimal_threshold(
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_rule_exactly_at_min_support_and_min_confidence_is_kept(engine: str) -> None:
-    assert math.ceil(0.07 * 100) == 8 and 0.28 * 25 > 7  # the float traps this guards against
+def test_rule_exactly_at_min_support_and_min_confidence_is_kept(engine: MiningEngine) -> None:
+    assert math.ceil(0.07 * 100) == 8
+    assert 0.28 * 25 > 7
     thresholds = RuleThresholds(min_support=0.07, min_confidence=0.28, min_lift=0.0)
-    rules = mine_rules(make_baskets(hundred_baskets()), thresholds, engine=engine)  # type: ignore[arg-type]
+    rules = mine_rules(make_baskets(hundred_baskets()), thresholds, engine=engine)
     assert as_dict(rules) == {("a", "b"): (7, 25, 20), ("b", "a"): (7, 20, 25)}
     row = rules.set_index(["antecedents", "consequents"]).loc[("a", "b")]
     assert (row["support"], row["confidence"], row["lift"]) == (0.07, 0.28, 1.4)
@@ -108,21 +116,21 @@ def test_rule_exactly_at_min_support_and_min_confidence_is_kept(engine: str) -> 
     ("min_support", "min_confidence"), [(0.071, 0.28), (0.07, 0.281), (0.08, 0.1)]
 )
 def test_rule_just_below_a_threshold_is_dropped(
-    engine: str, min_support: float, min_confidence: float
+    engine: MiningEngine, min_support: float, min_confidence: float
 ) -> None:
     thresholds = RuleThresholds(min_support, min_confidence, min_lift=0.0)
-    rules = mine_rules(make_baskets(hundred_baskets()), thresholds, engine=engine)  # type: ignore[arg-type]
+    rules = mine_rules(make_baskets(hundred_baskets()), thresholds, engine=engine)
     assert ("a", "b") not in as_dict(rules)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_lift_filter_is_strict_and_zero_disables_it(engine: str) -> None:
+def test_lift_filter_is_strict_and_zero_disables_it(engine: MiningEngine) -> None:
     # x and y independent: n(x)=n(y)=2, n(xy)=1, N=4 -> lift exactly 1.
     baskets = make_baskets([["x", "y"], ["x"], ["y"], ["z"]])
 
     def mined(min_lift: float) -> set[tuple[str, str]]:
         thresholds = RuleThresholds(0.25, 0.5, min_lift=min_lift)
-        return set(as_dict(mine_rules(baskets, thresholds, engine=engine)))  # type: ignore[arg-type]
+        return set(as_dict(mine_rules(baskets, thresholds, engine=engine)))
 
     assert mined(1.0) == set()
     assert mined(0.0) == {("x", "y"), ("y", "x")}
@@ -140,15 +148,17 @@ def test_conviction_is_infinite_when_confidence_is_one() -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_min_len_one_adds_empty_antecedent_rules_and_max_len_bounds_size(engine: str) -> None:
+def test_min_len_one_adds_empty_antecedent_rules_and_max_len_bounds_size(
+    engine: MiningEngine,
+) -> None:
     data = [["a", "b", "c"]] * 6 + [["a", "b"]] * 2 + [["c"]] * 2
     baskets = make_baskets(data)
-    rules = mine_rules(baskets, RuleThresholds(0.5, 0.5, 0.0, min_len=1, max_len=2), engine=engine)  # type: ignore[arg-type]
+    rules = mine_rules(baskets, RuleThresholds(0.5, 0.5, 0.0, min_len=1, max_len=2), engine=engine)
     found = as_dict(rules)
     assert found[("", "a")] == (8, 10, 8)
     assert max(len(a.split("|")) + 1 for a, _ in found if a) == 2
     assert found == brute_force(data, RuleThresholds(0.5, 0.5, 0.0, min_len=1, max_len=2))
-    three_only = mine_rules(baskets, RuleThresholds(0.5, 0.5, 0.0, min_len=3), engine=engine)  # type: ignore[arg-type]
+    three_only = mine_rules(baskets, RuleThresholds(0.5, 0.5, 0.0, min_len=3), engine=engine)
     assert set(three_only["antecedents"].str.count(r"\|")) == {1}
 
 

@@ -184,3 +184,30 @@ def test_unreachable_server_is_one_line_and_exit_1(as_json: bool) -> None:
         report = json.loads(result.stdout)
         assert report["reachable"] is False
         assert report["database"] == "postgresql+psycopg://alice:***@127.0.0.1:1/clustr"
+
+
+def test_sqlite_locked_by_a_big_write_is_reported_not_waited_for(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite locks the whole file while a writer commits")
+    import sqlite3
+
+    import clustr_etl.status as status_module
+
+    monkeypatch.setattr(status_module, "SQLITE_READ_TIMEOUT_SECONDS", 0.1)
+    assert engine.url.database is not None
+    writer = sqlite3.connect(engine.url.database, isolation_level=None)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        with writer_lock(engine.url, 1):
+            report = collect_status(engine.url)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert report.reachable
+    assert report.writer_active
+    assert report.schema == "unknown"
+    assert report.problem is not None
+    assert "locked by a running load" in report.problem
+    assert report.exit_code == 1

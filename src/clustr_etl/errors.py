@@ -43,4 +43,6 @@ class UnknownTableError(ClustrError):
 
 
 class LockTimeoutError(ClustrError):
-    """Another clustr-etl process holds the writer lock."""
+    """Another clustr-etl process holds the writer lock (exit 75, EX_TEMPFAIL: try again later)."""
+
+    exit_code = 75

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
 
     # Rule mining
     min_support: float = Field(default=0.001, gt=0.0, le=1.0, description="min rule support")
-    min_confidence: float = Field(default=0.3, gt=0.0, le=1.0, description="min confidence")
+    min_confidence: float = Field(default=0.1, gt=0.0, le=1.0, description="min confidence")
     min_lift: float = Field(default=1.0, ge=0.0, description="keep rules with lift above this")
     min_len: int = Field(default=2, ge=1, le=100, description="min items in a rule")
     max_len: int = Field(default=10, ge=1, le=100, description="max items in a rule")

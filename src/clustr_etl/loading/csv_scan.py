@@ -23,7 +23,7 @@ from clustr_etl.loading.keys import KeyCollector, Keys, KeySet
 from clustr_etl.loading.schema import ColumnSpec, Kind, column_specs, primary_key, unique_columns
 from clustr_etl.progress import Advance
 
-BLOCK_SIZE = 8 << 20
+BLOCK_SIZE = 1 << 20  # bytes per batch: larger blocks are no faster and cost ~50 MB of RSS per MB
 
 _ARROW_TYPES: dict[Kind, pa.DataType] = {
     Kind.INT16: pa.int16(),

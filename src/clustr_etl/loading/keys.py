@@ -79,6 +79,9 @@ class KeyCollector:
         """Make the byte map cover [low, high]; False (and switch to sorted mode) if too wide."""
         assert self._seen is not None
         if self._seen.size == 0:
+            if high - low >= DENSE_LIMIT:  # [ops helper] keys far apart in the first batch
+                self._seen = None  # (e.g. 1 and 2**62) would need a huge byte map: sort instead
+                return False
             self._base, self._seen = low, np.zeros(high - low + 1, dtype=np.bool_)
             return True
         new_low = min(low, self._base)

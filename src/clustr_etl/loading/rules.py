@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from sqlalchemy import Engine
 
 from clustr_etl.errors import DataValidationError
@@ -12,6 +13,9 @@ from clustr_etl.loading import ddl, postgres, sqlite
 from clustr_etl.loading.step import Step
 from clustr_etl.loading.tables import require_tables
 from clustr_etl.models import RULE_TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KEY_SEPARATOR = "|"
 NAME_COLUMNS = ("antecedent_names", "consequent_names")
@@ -47,6 +51,8 @@ def load_rules(engine: Engine, rules: pd.DataFrame, *, run_id: int | None = None
 
 def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
     """The rules as bundle_rules rows: checked, numbered, conviction inf -> NULL (NaN)."""
+    import pandas as pd  # imported here: loading data tables does not need pandas
+
     required = ["antecedents", "consequents", *FLOAT_COLUMNS, "conviction", *INT_COLUMNS]
     missing = [name for name in required if name not in rules.columns]
     if missing:
@@ -86,6 +92,8 @@ def _refuse(bad: npt.NDArray[np.bool_], column: str, problem: str) -> None:
 
 def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per item per side of every rule."""
+    import pandas as pd
+
     parts = []
     for side, column in (("antecedent", "antecedents"), ("consequent", "consequents")):
         keys = frame[column].str.split(KEY_SEPARATOR).explode()

@@ -24,13 +24,14 @@ from clustr_etl.mining.rules import RULE_COLUMNS, rules_from_itemsets
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
-Engine = Literal["fast", "mlxtend"]
+MiningEngine = Literal["fast", "mlxtend"]
 ENGINES: tuple[str, ...] = ("fast", "mlxtend")
 
 __all__ = [
     "ENGINES",
     "RULE_COLUMNS",
     "Baskets",
+    "MiningEngine",
     "RuleThresholds",
     "baskets_from_pairs",
     "mine_rules",
@@ -44,7 +45,7 @@ __all__ = [
 def mine_rules(
     baskets: Baskets,
     thresholds: RuleThresholds,
-    engine: Engine = "fast",
+    engine: MiningEngine = "fast",
     progress: Progress = NO_PROGRESS,
 ) -> pd.DataFrame:
     """All rules ``A => {c}`` passing ``thresholds``: columns RULE_COLUMNS, deterministic order."""

@@ -62,26 +62,27 @@ def baskets_from_codes(
 
     Rows must be non-decreasing (the caller groups them); baskets keep the order of their rows.
     """
+    # Large fresh arrays are costly (page faults), so this works in place where it can.
     order = canonical_order(keys)
     n_keys = max(len(keys), 1)
-    combined = row.astype(np.int64) * n_keys
+    combined = np.multiply(row, n_keys, dtype=np.int64)
     if np.array_equal(order, np.arange(len(keys))):
-        combined += codes
+        np.add(combined, codes, out=combined)
     else:
         rank = np.empty(len(keys), dtype=np.int64)
         rank[order] = np.arange(len(keys), dtype=np.int64)
-        combined += rank[codes]
+        np.add(combined, rank[codes], out=combined)
     combined.sort(kind="stable")  # sorts items within each basket; rows are non-decreasing
-    fresh = np.ones(combined.size, dtype=bool)
-    np.not_equal(combined[1:], combined[:-1], out=fresh[1:])  # de-duplicate within a basket
-    combined = combined[fresh]
-    rows = row[fresh]
-    del fresh
-    combined -= rows.astype(np.int64) * n_keys
+    repeated = combined[1:] == combined[:-1]
+    if repeated.any():  # an item twice in a basket counts once
+        fresh = np.concatenate([[True], ~repeated])
+        combined, row = combined[fresh], row[fresh]
+    del repeated
+    np.remainder(combined, n_keys, out=combined)  # row * n_keys + item -> item
     items = combined.astype(np.int32)
     del combined
-    starts = np.flatnonzero(rows[1:] != rows[:-1]) + 1
-    indptr = np.concatenate([[0], starts, [rows.size]]).astype(np.int64)
+    starts = np.flatnonzero(row[1:] != row[:-1]) + 1
+    indptr = np.concatenate([[0], starts, [row.size]]).astype(np.int64)
     used = np.zeros(len(keys), dtype=bool)
     used[items] = True
     if not used.all():  # keys that only ever appeared in skipped rows: drop them
@@ -109,11 +110,10 @@ def baskets_from_pairs(transaction_ids: npt.ArrayLike, item_keys: npt.ArrayLike)
     if tids.shape[0] > 1 and not bool((tids[1:] >= tids[:-1]).all()):
         order = np.argsort(tids, kind="stable")
         tids, codes = tids[order], codes[order]
-    starts = np.flatnonzero(tids[1:] != tids[:-1]) + 1
-    sizes = np.diff(np.concatenate([[0], starts, [tids.shape[0]]]))
-    row = np.repeat(np.arange(sizes.shape[0], dtype=np.int64), sizes)
+    row = np.zeros(tids.shape[0], dtype=np.int32)  # basket number of each line
+    np.cumsum(tids[1:] != tids[:-1], dtype=np.int32, out=row[1:])
     labels = [str(key) for key in np.asarray(unique_keys).tolist()]
-    return baskets_from_codes(row, codes.astype(np.int64, copy=False), labels)
+    return baskets_from_codes(row, codes, labels)
 
 
 def read_basket_file(path: str | Path) -> Baskets:

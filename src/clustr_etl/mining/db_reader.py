@@ -2,8 +2,9 @@
 
 PostgreSQL sends one COPY message per row, and iterating 10M messages in Python takes longer than
 the whole mining. So the server packs the rows into int8 arrays, about a million per row:
-``COPY (SELECT array_agg(transaction_id), array_agg(product_id) ... GROUP BY chunk) TO STDOUT
-(FORMAT BINARY)``, and each array is parsed with one numpy structured dtype.
+``COPY (SELECT array_agg(transaction_id), array_agg(product_id) FROM sales GROUP BY
+transaction_id % n) TO STDOUT (FORMAT BINARY)`` (a modulo is much cheaper than row_number()), and
+each array is parsed with one numpy structured dtype. Lines of one transaction share a group.
 
 SQLite: the same idea with ``group_concat`` over rowid ranges, parsed by pyarrow's CSV reader.
 """
@@ -11,6 +12,7 @@ SQLite: the same idea with ``group_concat`` over rowid ranges, parsed by pyarrow
 from __future__ import annotations
 
 import io
+import math
 import struct
 from typing import Any
 
@@ -27,24 +29,36 @@ from clustr_etl.mining.baskets import Baskets, baskets_from_pairs
 Int64Array = npt.NDArray[np.int64]
 
 ROWS_PER_CHUNK = 1_000_000
+DEFAULT_GROUPS = 16  # when PostgreSQL has no row estimate (table never analysed)
+MAX_GROUPS = 4096
 
 
-def _pg_copy_statement(rows_per_chunk: int) -> str:
+def _pg_copy_statement(n_groups: int) -> str:
+    """Rows packed into arrays, grouped by transaction_id modulo ``n_groups`` (cheap hash groups)."""
     return (
-        "COPY (SELECT array_agg(transaction_id), array_agg(product_id) FROM ("
-        "SELECT CAST(transaction_id AS BIGINT) AS transaction_id,"
-        " CAST(product_id AS BIGINT) AS product_id,"
-        f" (row_number() OVER ()) / {int(rows_per_chunk)} AS chunk FROM sales"
-        " WHERE transaction_id IS NOT NULL AND product_id IS NOT NULL) AS numbered"
-        " GROUP BY chunk) TO STDOUT (FORMAT BINARY)"
+        "COPY (SELECT array_agg(CAST(transaction_id AS BIGINT)), array_agg(CAST(product_id AS BIGINT))"
+        " FROM sales WHERE transaction_id IS NOT NULL AND product_id IS NOT NULL"
+        f" GROUP BY transaction_id % {int(n_groups)}) TO STDOUT (FORMAT BINARY)"
     )
+
+
+def _pg_group_count(connection: Any) -> int:
+    """About ROWS_PER_CHUNK rows per COPY row, from the planner's row estimate."""
+    row = connection.execute(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass('sales')"
+    ).fetchone()
+    estimate = float(row[0]) if row and row[0] is not None and row[0] > 0 else 0.0
+    if estimate == 0.0:
+        return DEFAULT_GROUPS
+    return max(1, min(MAX_GROUPS, math.ceil(estimate / ROWS_PER_CHUNK)))
+
 
 _PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _PGCOPY_HEADER_SIZE = 19  # signature, int32 flags, int32 header extension length (0)
 _ARRAY_ELEMENT = np.dtype([("length", ">i4"), ("value", ">i8")])
 _SQLITE_RANGE = "SELECT min(rowid), max(rowid) FROM sales"
 _SQLITE_CHUNK = (
-    "SELECT group_concat(transaction_id || ',' || product_id, char(10)) FROM sales "
+    "SELECT CAST(group_concat(transaction_id || ',' || product_id, char(10)) AS BLOB) FROM sales "
     "WHERE rowid >= ? AND rowid < ? AND transaction_id IS NOT NULL AND product_id IS NOT NULL"
 )
 
@@ -74,10 +88,10 @@ def _read_postgresql(engine: Engine) -> tuple[Int64Array, Int64Array]:
         connection: Any = raw.driver_connection
         with (
             connection.cursor() as cursor,
-            cursor.copy(_pg_copy_statement(ROWS_PER_CHUNK)) as copy,
+            cursor.copy(_pg_copy_statement(_pg_group_count(connection))) as copy,
         ):
             for block in copy:
-                parser.feed(bytes(block))
+                parser.feed(block)
         connection.rollback()
     except Exception as err:
         if isinstance(err, DatabaseError | DBAPIError):
@@ -91,63 +105,69 @@ def _read_postgresql(engine: Engine) -> tuple[Int64Array, Int64Array]:
 
 
 class _PgCopyArrays:
-    """Incremental parser of a binary COPY stream whose rows are (int8[], int8[])."""
+    """Incremental parser of a binary COPY stream whose rows are (int8[], int8[]).
+
+    Complete rows are parsed straight from the received block; only an incomplete tail is kept.
+    """
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._pending = b""
         self._header_seen = False
         self._done = False
         self._tids: list[Int64Array] = []
         self._pids: list[Int64Array] = []
 
-    def feed(self, data: bytes) -> None:
-        self._buffer += data
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(self._pending + bytes(data)) if self._pending else memoryview(data)
+        offset = 0
         if not self._header_seen:
-            if len(self._buffer) < _PGCOPY_HEADER_SIZE:
+            if len(view) < _PGCOPY_HEADER_SIZE:
+                self._pending = bytes(view)
                 return
-            if not self._buffer.startswith(_PGCOPY_SIGNATURE):
+            if bytes(view[: len(_PGCOPY_SIGNATURE)]) != _PGCOPY_SIGNATURE:
                 raise DatabaseError("unexpected COPY BINARY header from PostgreSQL")
-            del self._buffer[:_PGCOPY_HEADER_SIZE]
+            offset = _PGCOPY_HEADER_SIZE
             self._header_seen = True
-        while not self._done and self._parse_row():
-            pass
+        while not self._done:
+            end = self._parse_row(view, offset)
+            if end is None:
+                break
+            offset = end
+        self._pending = bytes(view[offset:])
 
-    def _parse_row(self) -> bool:
-        """Parse one complete row from the buffer start; False when more data is needed."""
-        buffer = self._buffer
-        if len(buffer) < 2:
-            return False
-        (n_fields,) = struct.unpack_from(">h", buffer, 0)
+    def _parse_row(self, view: memoryview, offset: int) -> int | None:
+        """Parse the row at ``offset``; return where it ends, or None when it is incomplete."""
+        if len(view) < offset + 2:
+            return None
+        (n_fields,) = struct.unpack_from(">h", view, offset)
         if n_fields == -1:  # trailer
             self._done = True
-            del buffer[:2]
-            return False
+            return offset + 2
         if n_fields != 2:
             raise DatabaseError("unexpected COPY BINARY row layout from PostgreSQL")
-        offset, fields = 2, []
+        position, fields = offset + 2, []
         for _ in range(2):
-            if len(buffer) < offset + 4:
-                return False
-            (length,) = struct.unpack_from(">i", buffer, offset)
-            offset += 4
-            if length < 0 or len(buffer) < offset + length:
-                if length < 0:
-                    raise DatabaseError("unexpected NULL array in COPY BINARY stream")
-                return False
-            fields.append(_int8_array(buffer, offset, length))
-            offset += length
+            if len(view) < position + 4:
+                return None
+            (length,) = struct.unpack_from(">i", view, position)
+            position += 4
+            if length < 0:
+                raise DatabaseError("unexpected NULL array in COPY BINARY stream")
+            if len(view) < position + length:
+                return None
+            fields.append(_int8_array(view, position, length))
+            position += length
         self._tids.append(fields[0])
         self._pids.append(fields[1])
-        del buffer[:offset]
-        return True
+        return position
 
     def result(self) -> tuple[Int64Array, Int64Array]:
-        if self._header_seen and (self._buffer or not self._done):
+        if self._header_seen and (self._pending or not self._done):
             raise DatabaseError("truncated COPY BINARY stream from PostgreSQL")
         return _concat(self._tids), _concat(self._pids)
 
 
-def _int8_array(buffer: bytearray, offset: int, length: int) -> Int64Array:
+def _int8_array(buffer: memoryview, offset: int, length: int) -> Int64Array:
     """Values of a binary-format one-dimensional int8[] without NULLs."""
     n_dims, _has_nulls, _element_type = struct.unpack_from(">iiI", buffer, offset)
     if n_dims == 0:
@@ -174,7 +194,7 @@ def _read_sqlite(engine: Engine) -> tuple[Int64Array, Int64Array]:
             if low is not None:
                 for start in range(int(low), int(high) + 1, ROWS_PER_CHUNK):
                     cursor.execute(_SQLITE_CHUNK, (start, start + ROWS_PER_CHUNK))
-                    (text,) = cursor.fetchone()
+                    (text,) = cursor.fetchone()  # bytes: no str decode/encode round trip
                     if text:
                         chunk_tids, chunk_pids = _parse_pairs(text)
                         tids.append(chunk_tids)
@@ -186,10 +206,10 @@ def _read_sqlite(engine: Engine) -> tuple[Int64Array, Int64Array]:
     return _concat(tids), _concat(pids)
 
 
-def _parse_pairs(text: str) -> tuple[Int64Array, Int64Array]:
+def _parse_pairs(text: bytes) -> tuple[Int64Array, Int64Array]:
     """``"tid,pid\\n..."`` lines as two int64 arrays (pyarrow's CSV reader, no Python per line)."""
     table = pa_csv.read_csv(
-        io.BytesIO(text.encode()),
+        io.BytesIO(text),
         read_options=pa_csv.ReadOptions(column_names=["tid", "pid"]),
         convert_options=pa_csv.ConvertOptions(column_types={"tid": pa.int64(), "pid": pa.int64()}),
     )

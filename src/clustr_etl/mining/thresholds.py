@@ -35,7 +35,7 @@ class RuleThresholds:
     """Minimum support, confidence and lift, and the itemset size range (items in A+{c})."""
 
     min_support: float = 0.001
-    min_confidence: float = 0.3
+    min_confidence: float = 0.1
     min_lift: float = 1.0
     min_len: int = 2
     max_len: int = 10

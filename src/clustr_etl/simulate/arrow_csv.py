@@ -27,7 +27,9 @@ def scaled_decimal(unscaled: npt.NDArray[np.int64], precision: int, scale: int) 
 
 
 def epoch_dates(epoch_day: npt.NDArray[np.int64]) -> pa.Array:
-    return pa.array(epoch_day.astype(np.int32), pa.int32()).cast(pa.date32())
+    """Days since 1970-01-01 as an Arrow date32 array (written as ISO YYYY-MM-DD)."""
+    days = np.ascontiguousarray(epoch_day, dtype=np.int32)
+    return pa.Array.from_buffers(pa.date32(), days.size, [None, pa.py_buffer(days)])
 
 
 def header_line(columns: tuple[str, ...]) -> bytes:

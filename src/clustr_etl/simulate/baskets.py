@@ -126,14 +126,20 @@ def _fill_products(
     for _ in range(MAX_REDRAW_ROUNDS):
         repeated = _duplicates(owner[lines], product[lines], model.n_products)
         if repeated.size == 0:
-            return owner, product
+            break
         redraw = lines[repeated]
         product[redraw] = _draw_products(model, rng, redraw.size)
         # Only the baskets that had a repeat need checking again.
-        again = np.isin(owner, np.unique(owner[redraw]))
-        lines = np.flatnonzero(again)
-    _draw_without_replacement(model, rng, owner, product, lines)
-    return owner, product
+        touched = np.zeros(n, dtype=np.bool_)
+        touched[owner[redraw]] = True
+        lines = np.flatnonzero(touched[owner])
+    else:
+        _draw_without_replacement(model, rng, owner, product, lines)
+    # Rotate each basket's lines by a random offset, so planted items are not always first.
+    start = np.cumsum(size) - size
+    offset = (rng.random(n) * size).astype(np.int64)
+    scan_order = start[owner] + (position + offset[owner]) % size[owner]
+    return owner, product[scan_order]
 
 
 def _draw_without_replacement(
@@ -160,9 +166,10 @@ def generate_block(model: BasketModel, block: int) -> Block:
     rng = stream_rng(model.seed, STREAM_LINES, block)
     owner, product = _fill_products(model, rng, header)
     n_lines = owner.size
-    single = rng.random(n_lines) < model.single_quantity[product]
-    extra = np.minimum(rng.geometric(MULTI_QUANTITY_P, n_lines), MAX_QUANTITY - 1)
-    quantity = np.where(single, 1, 1 + extra).astype(np.int64)
+    multiple = np.flatnonzero(rng.random(n_lines) >= model.single_quantity[product])
+    quantity = np.ones(n_lines, dtype=np.int64)
+    extra = rng.geometric(MULTI_QUANTITY_P, multiple.size)
+    quantity[multiple] = 1 + np.minimum(extra, MAX_QUANTITY - 1)
     segment = model.customer_segment[header.customer]
     rate = (model.segment_discount[segment] * model.day_discount[header.day])[owner]
     discounted = np.flatnonzero(rng.random(n_lines) < rate)

@@ -34,7 +34,7 @@ SEGMENTS: tuple[SegmentSpec, ...] = (
     SegmentSpec("occasional", 0.35, 0.45, 0.8, 0.06),
     SegmentSpec("bargain hunter", 0.15, 1.1, 0.9, 0.3),
 )
-PERSONAL_SIGMA = 0.9
+PERSONAL_SIGMA = 0.8
 EXISTING_SHARE = 0.35
 EXISTING_YEARS = 3
 

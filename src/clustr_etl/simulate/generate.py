@@ -15,7 +15,7 @@ from clustr_etl.models import CSV_COLUMNS
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.simulate.arrow_csv import csv_rows, header_line
 from clustr_etl.simulate.baskets import block_line_counts
-from clustr_etl.simulate.chunks import chunk_tasks, formatted_chunks
+from clustr_etl.simulate.chunks import append_rows, chunk_tasks, formatted_chunks
 from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import Plan, build_plan
 
@@ -145,9 +145,10 @@ def _write_facts(files: _StagedFiles, plan: Plan, progress: Progress) -> dict[st
         progress.task(transactions_name, total=options.transactions) as advance_transactions,
         progress.task(sales_name, total=int(line_counts.sum())) as advance_sales,
     ):
-        for chunk in formatted_chunks(plan.model, tasks, options.workers):
-            transactions.write(chunk.transactions)
-            sales.write(chunk.sales)
+        part_prefix = files.raw_dir / f".parts.{os.getpid()}"
+        for chunk in formatted_chunks(plan.model, tasks, options.workers, part_prefix):
+            append_rows(transactions, chunk.transactions)
+            append_rows(sales, chunk.sales)
             n_transactions += chunk.n_transactions
             n_sales += chunk.n_sales
             advance_transactions(chunk.n_transactions)

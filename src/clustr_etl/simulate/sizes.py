@@ -8,9 +8,10 @@ truncated mean hits ``1 + (mean_items - 1) * basket_factor / average factor``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 DISPERSION = 1.3  # negative binomial r: smaller is more overdispersed
 
@@ -21,8 +22,18 @@ def truncated_pmf(mu: float, cap: int, dispersion: float = DISPERSION) -> npt.ND
         pmf = np.zeros(cap)
         pmf[0] = 1.0
         return pmf
-    extra = np.arange(cap)
-    pmf = stats.nbinom.pmf(extra, dispersion, dispersion / (dispersion + mu))
+    p = dispersion / (dispersion + mu)
+    log_pmf = np.array(
+        [
+            math.lgamma(k + dispersion)
+            - math.lgamma(dispersion)
+            - math.lgamma(k + 1)
+            + dispersion * math.log(p)
+            + k * math.log1p(-p)
+            for k in range(cap)
+        ]
+    )
+    pmf = np.exp(log_pmf - log_pmf.max())  # negative binomial pmf up to a constant factor
     return np.asarray(pmf / pmf.sum(), dtype=np.float64)
 
 

@@ -62,9 +62,9 @@ def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
         )
     frame = pd.DataFrame({"rule_id": np.arange(1, len(rules) + 1, dtype=np.int64)})
     for name in ("antecedents", "consequents"):
-        frame[name] = rules[name].astype(str).to_numpy()
-        empty = frame[name].str.strip() == ""
-        _refuse(empty.to_numpy(), name, "is empty")
+        frame[name] = rules[name].fillna("").astype(str).to_numpy()
+    # An empty antecedent is a legal rule ({} => {c}, mined with --min-len 1); a consequent is not.
+    _refuse((frame["consequents"].str.strip() == "").to_numpy(), "consequents", "is empty")
     for name in NAME_COLUMNS:
         frame[name] = rules[name].to_numpy() if name in rules.columns else None
     for name in FLOAT_COLUMNS:
@@ -107,6 +107,7 @@ def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
             )
         )
     items = pd.concat(parts, ignore_index=True)
+    items = items[~((items["side"] == "antecedent") & (items["item_key"] == ""))]
     repeated = items.duplicated(list(ITEM_COLUMNS))
     if repeated.any():
         rule_id = int(items["rule_id"].to_numpy()[int(np.argmax(repeated.to_numpy()))])
@@ -131,9 +132,13 @@ def _load_postgres(engine: Engine, frame: pd.DataFrame, items: pd.DataFrame) -> 
             ("bundle_rules", frame, (*RULE_COLUMNS, "run_id")),
             ("bundle_rule_items", items, ITEM_COLUMNS),
         ):
+            # Empty strings (an empty antecedent) must stay strings, not NULLs.
+            not_null = (
+                ", FORCE_NOT_NULL (antecedents, consequents)" if name == "bundle_rules" else ""
+            )
             statement = (
                 f"COPY {ddl.quoted_table(engine, name)} ({ddl.quoted_columns(engine, name, columns)}) "
-                "FROM STDIN WITH (FORMAT csv, FREEZE true)"
+                f"FROM STDIN WITH (FORMAT csv, FREEZE true{not_null})"
             )
             payload = _csv_text(data).encode()
             with cur.copy(statement.encode()) as copy:

@@ -148,3 +148,7 @@ def test_missing_schema_says_to_init_db(db_url: str, tmp_path: Path) -> None:
             load_tables(engine, write_dataset(tmp_path / "raw", make_dataset()))
     finally:
         engine.dispose()
+
+
+def test_an_empty_table_list_loads_nothing(engine: Engine, tmp_path: Path) -> None:
+    assert load_tables(engine, tmp_path, []) == {}

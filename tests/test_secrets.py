@@ -131,7 +131,7 @@ def test_errors_and_waiting_lines_never_contain_the_password(
             data,
         ]
         result = cli("--verbose", *waiting, cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 75
     assert "Waiting:" in result.stderr
     assert "still holds the writer lock on postgresql+psycopg://" in result.stderr
     assert not leaks(result.stdout + result.stderr)

@@ -146,7 +146,9 @@ Transactions = Annotated[int | None, typer.Option(help="transactions [default 10
 MaxItems = Annotated[int | None, typer.Option("--max-items", help="most lines per basket [30]")]
 MeanItems = Annotated[float | None, typer.Option("--mean-items", help="mean lines per basket")]
 ChunkSize = Annotated[int | None, typer.Option("--chunk-size", help="transactions per chunk")]
-Workers = Annotated[int | None, typer.Option(help="generator worker processes [default 1]")]
+Workers = Annotated[
+    int | None, typer.Option(help="generator worker processes [default: CPU cores, at most 4]")
+]
 MinSupport = Annotated[float | None, typer.Option("--min-support", help="min support, (0, 1]")]
 MinConfidence = Annotated[
     float | None, typer.Option("--min-confidence", help="min confidence, (0, 1]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,12 @@ class Settings(BaseSettings):
     max_items: int = Field(default=30, ge=1, le=1_000, description="most lines in one basket")
     mean_items: float = Field(default=4.5, gt=1.0, le=100.0, description="mean lines per basket")
     chunk_size: int = Field(default=50_000, ge=1_000, description="transactions per chunk")
-    workers: int = Field(default=1, ge=1, le=64, description="generator worker processes")
+    workers: int = Field(
+        default_factory=lambda: min(os.cpu_count() or 1, 4),
+        ge=1,
+        le=64,
+        description="generator worker processes (used from about 1M transactions)",
+    )
 
     # Rule mining
     min_support: float = Field(default=0.001, gt=0.0, le=1.0, description="min rule support")

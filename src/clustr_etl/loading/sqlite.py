@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,9 @@ def transaction(engine: Engine, step: Step) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
     except BaseException as err:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            # A failed ROLLBACK is completed from the journal when the database is next opened.
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         translated = translate_error(err, step.what)
         if translated is not None:
             raise translated from None

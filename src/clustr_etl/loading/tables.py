@@ -41,6 +41,8 @@ def load_tables(
     lost connection, killed process) leaves the database as it was.
     """
     names = resolve_tables(tables)
+    if not names:
+        return {}
     require_tables(engine, DATA_TABLES)
     files = validate_files(engine, Path(raw_dir), names, progress)
     if engine.dialect.name == "postgresql":

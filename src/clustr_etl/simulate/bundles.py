@@ -5,8 +5,8 @@ whole into a share ``q`` of all baskets (among baskets with at least ``|B|`` lin
 popularity-driven lines. ``q`` is chosen so that the bundle's weakest item pair has the target lift
 ``strength`` (log-uniform in [2, 5]; strong real pairs in Groceries have lift 2-4), raised when
 needed so that the bundle has support >= ``PLANT_MIN_SUPPORT`` and its best single-consequent rule
-has confidence >= ``PLANT_MIN_CONFIDENCE`` - 1.5x the recommended mining defaults (min_support
-0.001, min_confidence 0.1, min_lift 1.5, max_len 4), so mining finds every bundle robustly.
+has confidence >= ``PLANT_MIN_CONFIDENCE`` - 1.5x the mining defaults (min_support 0.001,
+min_confidence 0.1), so mining finds every bundle robustly.
 
 ``planted_bundles.csv``: ``bundle_id``, ``product_ids`` ("|"-joined, ascending) and ``strength``
 = the planted lift of the bundle's weakest item pair, P(i and j) / (P(i) P(j)), from the

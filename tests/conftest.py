@@ -19,16 +19,7 @@ from clustr_etl.db import init_db, make_engine
 
 PG_SERVER_URL = os.environ.get("CLUSTR_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def shared_file(name: str) -> Path:
-    """A file of ../shared/data, or skip the test with a visible reason when it is absent."""
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} not found: real retail data lives in ../shared/data beside the clone")
-    return path
 
 
 @pytest.fixture(autouse=True)

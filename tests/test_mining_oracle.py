@@ -28,16 +28,9 @@ from clustr_etl.mining import (
     read_basket_file,
     write_rules_csv,
 )
+from shared_data import shared_file
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 METRICS = ["support", "confidence", "lift", "leverage", "conviction"]
-
-
-def shared(name: str) -> Path:
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} not found: the real datasets live in ../shared/data beside the clone")
-    return path
 
 
 def python_baskets(path: Path) -> list[list[str]]:
@@ -50,7 +43,7 @@ def python_baskets(path: Path) -> list[list[str]]:
 def retail_invoices() -> list[list[str]]:
     """Online Retail invoices (cancellations 'C...' left out) as baskets of stock codes."""
     baskets: dict[str, set[str]] = {}
-    with gzip.open(shared("online_retail.csv.gz"), "rt", encoding="utf-8") as handle:
+    with gzip.open(shared_file("online_retail.csv.gz"), "rt", encoding="utf-8") as handle:
         next(handle)
         for line in handle:
             invoice, stock = line.split(",", 2)[:2]
@@ -126,7 +119,7 @@ GROCERIES_SETTINGS = [
 
 @pytest.fixture(scope="module")
 def groceries() -> tuple[Baskets, list[list[str]]]:
-    path = shared("groceries.csv")
+    path = shared_file("groceries.csv")
     return read_basket_file(path), python_baskets(path)
 
 
@@ -144,7 +137,7 @@ def test_groceries_match_mlxtend(
     ids=repr,
 )
 def test_market_basket_matches_mlxtend(thresholds: RuleThresholds) -> None:
-    path = shared("Market_Basket_Optimisation.csv")
+    path = shared_file("Market_Basket_Optimisation.csv")
     assert_same_rules(
         mine_rules(read_basket_file(path), thresholds),
         mlxtend_rules(python_baskets(path), thresholds),

@@ -21,15 +21,7 @@ from clustr_etl.mining import (
     read_sales_csv,
 )
 from clustr_etl.models import CSV_COLUMNS, Customer, Product, Sale, Timeframe, Transaction
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def shared(name: str) -> Path:
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} not found: the real datasets live in ../shared/data beside the clone")
-    return path
+from shared_data import shared_file
 
 
 def as_lists(baskets: Baskets) -> list[list[str]]:
@@ -85,7 +77,7 @@ def test_unreadable_basket_files_raise_one_clear_line(
 
 
 def test_groceries_file_matches_the_arules_data_set() -> None:
-    baskets = read_basket_file(shared("groceries.csv"))
+    baskets = read_basket_file(shared_file("groceries.csv"))
     assert baskets.n_transactions == 9835
     assert len(baskets.labels) == 169
     assert baskets.items.size == 43367
@@ -101,7 +93,7 @@ def test_groceries_file_matches_the_arules_data_set() -> None:
 
 
 def test_market_basket_file_strips_the_leading_space_label() -> None:
-    baskets = read_basket_file(shared("Market_Basket_Optimisation.csv"))
+    baskets = read_basket_file(shared_file("Market_Basket_Optimisation.csv"))
     assert baskets.n_transactions == 7501
     assert len(baskets.labels) == 119  # " asparagus" and "asparagus" are one item
     assert baskets.items.size == 29358

@@ -9,20 +9,14 @@ import pandas as pd
 import pytest
 
 from clustr_etl.mining import RuleThresholds, mine_rules, read_sales_csv
+from clustr_etl.pipeline import rule_thresholds
 from clustr_etl.settings import load_settings
 from clustr_etl.simulate import PLANTED_FILE, GenerateOptions, generate_dataset
 from clustr_etl.simulate.realism import bundle_recovery, read_planted, weakest_pair_lifts
 
 
 def _default_thresholds() -> RuleThresholds:
-    settings = load_settings()
-    return RuleThresholds(
-        min_support=settings.min_support,
-        min_confidence=settings.min_confidence,
-        min_lift=settings.min_lift,
-        min_len=settings.min_len,
-        max_len=settings.max_len,
-    )
+    return rule_thresholds(load_settings())
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -14,8 +14,7 @@ from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.simulate.catalog import build_catalog
 from clustr_etl.simulate.realism import dataset_stats, read_dataset
 from clustr_etl.simulate.vocabulary import CATEGORIES
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from shared_data import shared_file
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +95,7 @@ def test_lines_are_mostly_single_units_with_some_discounts(stats: dict[str, Any]
 
 def test_real_groceries_baskets_meet_the_same_targets() -> None:
     """The calibration anchor: real baskets pass the basket and popularity checks used above."""
-    path = SHARED_DATA / "groceries.csv"
-    if not path.exists():
-        pytest.skip(f"{path} not found: real retail data lives in ../shared/data beside the clone")
+    path = shared_file("groceries.csv")
     baskets = [set(line.rstrip("\n").split(",")) for line in path.open(encoding="utf-8")]
     size = np.array([len(basket) for basket in baskets])
     assert size.var() / size.mean() >= 2.0

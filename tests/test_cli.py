@@ -176,3 +176,15 @@ def test_run_all_as_a_real_process_on_the_default_sqlite(tmp_path: Path) -> None
     counts = table_counts(f"sqlite:///{db}")
     assert all(counts[name] > 0 for name in counts)
     assert counts["sales"] == csv_rows(tmp_path / "data" / "raw" / "sales.csv")
+
+
+@pytest.mark.parametrize("command", [["load"], ["load", "sales"], ["mine-rules"]])
+def test_commands_never_create_a_missing_sqlite_database(
+    tmp_path: Path, command: list[str]
+) -> None:
+    data = tmp_path / "nowhere"
+    code, output = invoke(*command, "--data-dir", str(data))
+    assert code == 1
+    assert f"no database file {data / 'clustr.db'}" in output
+    assert "init-db" in output
+    assert not (data / "clustr.db").exists()

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from clustr_etl.errors import ConfigError, DatabaseError
+from clustr_etl.errors import ConfigError, DatabaseError, SchemaError
 from clustr_etl.models import Base
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -115,3 +115,15 @@ def missing_tables(engine: Engine, names: tuple[str, ...] | None = None) -> list
     wanted = names if names is not None else tuple(Base.metadata.tables)
     present = set(inspect(engine).get_table_names())
     return [name for name in wanted if name not in present]
+
+
+def require_existing_database(raw_url: str) -> None:
+    """Refuse to work on an SQLite file that does not exist yet (connecting would create it empty)."""
+    url = parse_database_url(raw_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    if not Path(url.database).expanduser().exists():
+        raise SchemaError(
+            f"no database file {url.database}",
+            "run `clustr-etl init-db` or `clustr-etl run-all` first, or check --data-dir / --database-url",
+        )

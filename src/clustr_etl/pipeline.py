@@ -16,7 +16,13 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from clustr_etl.db import check_connection, init_db, make_engine, missing_tables
+from clustr_etl.db import (
+    check_connection,
+    init_db,
+    make_engine,
+    missing_tables,
+    require_existing_database,
+)
 from clustr_etl.errors import SchemaError
 from clustr_etl.ledger import RunLedger, recorded_run
 from clustr_etl.loading import load_rules, load_tables
@@ -65,6 +71,9 @@ def _no_wait_message(message: str) -> None:
     return None
 
 
+COMMANDS_THAT_CREATE_THE_DATABASE = ("init-db", "run-all")
+
+
 @contextmanager
 def writer_run(
     settings: Settings,
@@ -82,6 +91,8 @@ def writer_run(
         yield None
         return
     url = settings.database_url_value
+    if command not in COMMANDS_THAT_CREATE_THE_DATABASE:
+        require_existing_database(url)
     parameters = {**settings.model_dump(mode="json", exclude={"database_url"}), **(options or {})}
     with (
         writer_lock(url, settings.lock_timeout, on_wait=on_wait),

@@ -7,18 +7,15 @@ at the end). Without it they are skipped with a reason, except under CI=true whe
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from clustr_etl.db import init_db, make_engine
+from pg_scratch import scratch_database
 
-PG_SERVER_URL = os.environ.get("CLUSTR_TEST_DATABASE_URL")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -35,23 +32,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """URL of a PostgreSQL database created for this test run (per xdist worker) and dropped after."""
-    if not PG_SERVER_URL:
-        message = "CLUSTR_TEST_DATABASE_URL is not set: PostgreSQL tests need a server URL"
-        if IN_CI:
-            pytest.fail(message + " (required under CI=true)")
-        pytest.skip(message)
-    server = make_url(PG_SERVER_URL).set(drivername="postgresql+psycopg")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"clustr_test_{worker}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(f"clustr_test_{worker}") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

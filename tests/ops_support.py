@@ -6,18 +6,17 @@ import hashlib
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, insert, inspect, select
 
 from clustr_etl import pipeline
-from clustr_etl.models import Base
+from clustr_etl.ledger import utc_now
+from clustr_etl.models import Base, EtlRun
 from clustr_etl.settings import load_settings
+from pg_scratch import scratch_database
 
 SMALL = {"customers": 300, "products": 120, "days": 120, "transactions": 3000}
 SMALL_ARGS = [arg for key, value in SMALL.items() for arg in (f"--{key}", str(value))]
@@ -118,19 +117,21 @@ def own_database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'own.db'}"
         return
-    server = os.environ.get("CLUSTR_TEST_DATABASE_URL")
-    if not server:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CLUSTR_TEST_DATABASE_URL is not set (required under CI=true)")
-        pytest.skip("CLUSTR_TEST_DATABASE_URL is not set: PostgreSQL tests need a server URL")
-    admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"clustr_ops_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("clustr_ops") as url:
+        yield url
+
+
+def add_running_row(engine: Engine) -> None:
+    """An etl_runs row still 'running', as a process killed mid-run leaves it."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(EtlRun).values(
+                command="load",
+                parameters="{}",
+                status="running",
+                started_at=utc_now(),
+                steps="[]",
+                host="h",
+                pid=1,
+            )
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import Engine, insert, inspect, select, text
+from sqlalchemy import Engine, inspect, select, text
 
 from clustr_etl.db import make_engine
 from clustr_etl.errors import DataValidationError
@@ -15,9 +15,9 @@ from clustr_etl.ledger import (
     error_line,
     masked_parameters,
     recorded_run,
-    utc_now,
 )
 from clustr_etl.models import EtlRun
+from ops_support import add_running_row
 
 
 def runs(engine: Engine) -> list[dict[str, object]]:
@@ -102,18 +102,7 @@ def test_the_ledger_table_is_created_on_an_empty_database(db_url: str) -> None:
 
 def test_the_next_run_closes_runs_whose_process_died(engine: Engine) -> None:
     url = engine.url.render_as_string(hide_password=False)
-    with engine.begin() as conn:
-        conn.execute(
-            insert(EtlRun).values(
-                command="load",
-                parameters="{}",
-                status="running",
-                started_at=utc_now(),
-                steps="[]",
-                host="h",
-                pid=1,
-            )
-        )
+    add_running_row(engine)  # as left by a process killed mid-run
     with recorded_run(url, "load", {}):
         pass
     first, second = runs(engine)

@@ -6,15 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from clustr_etl.cli import app
 from clustr_etl.db import make_engine
-from clustr_etl.ledger import recorded_run, utc_now
+from clustr_etl.ledger import recorded_run
 from clustr_etl.locking import writer_lock
-from clustr_etl.models import Base, EtlRun
+from clustr_etl.models import Base
 from clustr_etl.status import collect_status
+from ops_support import add_running_row
 
 runner = CliRunner()
 TOP_KEYS = {
@@ -45,21 +46,6 @@ RUN_KEYS = {
 def status_json(db_url: str) -> tuple[int, dict[str, object]]:
     result = runner.invoke(app, ["status", "--json", "--database-url", db_url])
     return result.exit_code, json.loads(result.stdout)
-
-
-def add_running_row(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            insert(EtlRun).values(
-                command="load",
-                parameters="{}",
-                status="running",
-                started_at=utc_now(),
-                steps="[]",
-                host="h",
-                pid=1,
-            )
-        )
 
 
 def test_missing_sqlite_file_is_reported_and_not_created(tmp_path: Path) -> None:

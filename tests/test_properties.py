@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -212,15 +213,22 @@ def brute_force_rules(baskets: list[set[int]], t: RuleThresholds) -> set[tuple[s
     return found
 
 
+def mine_sets(baskets: list[set[int]], thresholds: RuleThresholds) -> pd.DataFrame | None:
+    """Mine python sets through the real miner; None when no basket has an item."""
+    tids = [tid for tid, basket in enumerate(baskets) for _ in basket]
+    keys = [item for basket in baskets for item in sorted(basket)]
+    try:
+        return mine_rules(baskets_from_pairs(np.array(tids), np.array(keys)), thresholds)
+    except InputFileError:
+        return None
+
+
 @settings(max_examples=80, deadline=None)
 @given(case=random_baskets())
 def test_mined_rules_keep_their_invariants(case: tuple[list[set[int]], RuleThresholds]) -> None:
     baskets, thresholds = case
-    tids = [tid for tid, basket in enumerate(baskets) for _ in basket]
-    keys = [item for basket in baskets for item in sorted(basket)]
-    try:
-        rules = mine_rules(baskets_from_pairs(np.array(tids), np.array(keys)), thresholds)
-    except InputFileError:
+    rules = mine_sets(baskets, thresholds)
+    if rules is None:
         return
     n = len(baskets)
     for rule in rules.itertuples():
@@ -248,11 +256,8 @@ def test_rule_metrics_survive_loading(
     engine: Engine, case: tuple[list[set[int]], RuleThresholds]
 ) -> None:
     baskets, thresholds = case
-    tids = [tid for tid, basket in enumerate(baskets) for _ in basket]
-    keys = [item for basket in baskets for item in sorted(basket)]
-    try:
-        rules = mine_rules(baskets_from_pairs(np.array(tids), np.array(keys)), thresholds)
-    except InputFileError:
+    rules = mine_sets(baskets, thresholds)
+    if rules is None:
         return
     assert load_rules(engine, rules) == len(rules)
     with engine.connect() as conn:

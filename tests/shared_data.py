@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# CLUSTR_SHARED_DATA points elsewhere (e.g. from a git worktree one folder deeper).
+SHARED_DATA = Path(
+    os.environ.get("CLUSTR_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 
 
 def shared_file(name: str) -> Path:

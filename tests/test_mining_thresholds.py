@@ -97,7 +97,7 @@ def hundred_baskets() -> list[list[str]]:
 def test_min_count_is_exact_ceiling_of_the_decimal_threshold(
     min_support: float, n: int, expected: int
 ) -> None:
-    assert RuleThresholds(min_support=min_support).min_count(n) == expected
+    assert RuleThresholds(min_support=min_support).support_count(n) == expected
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -1,11 +1,14 @@
 """Association-rule mining (market-basket bundles), matching R arules ``apriori`` semantics.
 
-Rules ``A => {c}`` have a single-item consequent; thresholds are compared exactly on counts (see
-``thresholds``). ``engine="fast"`` is the numpy miner, ``engine="mlxtend"`` the reference.
+Rules ``A => C`` have a single-item consequent by default (``max_consequent_len`` allows more, as
+mlxtend does); thresholds are compared exactly on counts (see ``thresholds``), then significance
+and redundancy filters apply (``quality``). ``engine="fast"`` is the numpy miner,
+``engine="mlxtend"`` the reference.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -20,6 +23,7 @@ from clustr_etl.mining.baskets import (
 from clustr_etl.mining.db_reader import read_baskets_from_db
 from clustr_etl.mining.itemsets import mine_frequent_itemsets
 from clustr_etl.mining.output import write_rules_csv
+from clustr_etl.mining.quality import QualityReport, apply_quality_filters
 from clustr_etl.mining.rules import RULE_COLUMNS, rules_from_itemsets
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
@@ -31,15 +35,27 @@ __all__ = [
     "ENGINES",
     "RULE_COLUMNS",
     "Baskets",
+    "MinedRules",
     "MiningEngine",
+    "QualityReport",
     "RuleThresholds",
     "baskets_from_pairs",
     "mine_rules",
+    "mine_rules_with_report",
     "read_basket_file",
     "read_baskets_from_db",
     "read_sales_csv",
     "write_rules_csv",
 ]
+
+
+@dataclass(frozen=True)
+class MinedRules:
+    """The rules and what the quality filters did."""
+
+    rules: pd.DataFrame
+    quality: QualityReport
+    count_threshold: int
 
 
 def mine_rules(
@@ -48,19 +64,33 @@ def mine_rules(
     engine: MiningEngine = "fast",
     progress: Progress = NO_PROGRESS,
 ) -> pd.DataFrame:
-    """All rules ``A => {c}`` passing ``thresholds``: columns RULE_COLUMNS, deterministic order."""
+    """All rules ``A => C`` passing ``thresholds``: columns RULE_COLUMNS, deterministic order."""
+    return mine_rules_with_report(baskets, thresholds, engine, progress).rules
+
+
+def mine_rules_with_report(
+    baskets: Baskets,
+    thresholds: RuleThresholds,
+    engine: MiningEngine = "fast",
+    progress: Progress = NO_PROGRESS,
+) -> MinedRules:
+    """The rules and how many the significance test and the redundancy pruning dropped."""
     if engine not in ENGINES:
         raise ConfigError(
             f"unknown mining engine {engine!r}", "use --engine fast or --engine mlxtend"
         )
     if baskets.n_transactions == 0 or baskets.items.size == 0:
         raise InputFileError("no baskets to mine", "the input has no transactions with items")
+    min_count = thresholds.count_threshold(baskets.n_transactions)
     if engine == "mlxtend":
         from clustr_etl.mining.reference import mine_rules_mlxtend
 
         with progress.task("mining rules (mlxtend)"):
-            return mine_rules_mlxtend(baskets, thresholds)
-    min_count = thresholds.min_count(baskets.n_transactions)
-    itemsets = mine_frequent_itemsets(baskets, min_count, thresholds.max_len, progress)
-    with progress.task("building rules"):
-        return rules_from_itemsets(itemsets, baskets.labels, thresholds)
+            candidates = mine_rules_mlxtend(baskets, thresholds)
+    else:
+        itemsets = mine_frequent_itemsets(baskets, min_count, thresholds.max_len, progress)
+        with progress.task("building rules"):
+            candidates = rules_from_itemsets(itemsets, baskets.labels, thresholds)
+    with progress.task("testing rules"):
+        rules, quality = apply_quality_filters(candidates, thresholds)
+    return MinedRules(rules, quality, min_count)

@@ -19,7 +19,7 @@ from clustr_etl.mining.thresholds import RuleThresholds
 
 def mine_rules_mlxtend(baskets: Baskets, thresholds: RuleThresholds) -> pd.DataFrame:
     n = baskets.n_transactions
-    min_count = thresholds.min_count(n)
+    min_count = thresholds.count_threshold(n)
     matrix = sparse.csr_matrix(
         (np.ones(baskets.items.size, dtype=bool), baskets.items, baskets.indptr),
         shape=(n, len(baskets.labels)),
@@ -32,12 +32,12 @@ def mine_rules_mlxtend(baskets: Baskets, thresholds: RuleThresholds) -> pd.DataF
         frozenset(s): int(c) for s, c in zip(frequent["itemsets"], frequent["count"], strict=True)
     }
     antecedents: list[frozenset[int]] = []
-    consequents: list[int] = []
+    consequents: list[frozenset[int]] = []
     if thresholds.min_len <= 1:
         for itemset in counts:
             if len(itemset) == 1:
                 antecedents.append(frozenset())
-                consequents.append(next(iter(itemset)))
+                consequents.append(itemset)
     if len(frequent) and thresholds.max_len >= 2 and frequent["itemsets"].map(len).max() >= 2:
         rules = association_rules(
             frequent[["support", "itemsets"]],
@@ -47,19 +47,22 @@ def mine_rules_mlxtend(baskets: Baskets, thresholds: RuleThresholds) -> pd.DataF
         )
         for ante, cons in zip(rules["antecedents"], rules["consequents"], strict=True):
             size = len(ante) + len(cons)
-            if len(cons) == 1 and thresholds.min_len <= size <= thresholds.max_len:
+            if (
+                len(cons) <= thresholds.max_consequent_len
+                and thresholds.min_len <= size <= thresholds.max_len
+            ):
                 antecedents.append(frozenset(ante))
-                consequents.append(next(iter(cons)))
+                consequents.append(frozenset(cons))
     counts[frozenset()] = n
     r = np.asarray(
-        [counts[a | {c}] for a, c in zip(antecedents, consequents, strict=True)], dtype=np.int64
+        [counts[a | c] for a, c in zip(antecedents, consequents, strict=True)], dtype=np.int64
     )
     a = np.asarray([counts[ante] for ante in antecedents], dtype=np.int64)
-    c = np.asarray([counts[frozenset([cons])] for cons in consequents], dtype=np.int64)
+    c = np.asarray([counts[cons] for cons in consequents], dtype=np.int64)
     keep = passes_thresholds(r, a, c, n, thresholds)
     labels = baskets.labels
     ante_keys = [ITEM_SEPARATOR.join(labels[i] for i in sorted(ante)) for ante in antecedents]
-    cons_keys = [labels[cons] for cons in consequents]
+    cons_keys = [ITEM_SEPARATOR.join(labels[i] for i in sorted(cons)) for cons in consequents]
     return rules_frame(
         np.asarray(ante_keys, dtype=object)[keep],
         np.asarray(cons_keys, dtype=object)[keep],

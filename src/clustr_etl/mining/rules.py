@@ -1,15 +1,15 @@
-"""Association rules ``A => {c}`` from frequent itemsets: exact filtering, metrics and ordering.
+"""Association rules ``A => C`` from frequent itemsets: exact filtering, measures and ordering.
 
-Every frequent itemset S with min_len <= |S| <= max_len gives one candidate rule per item c of S:
-A = S \\ {c}. Counts are looked up exactly (the antecedent is a frequent subset), thresholds are
-compared on integers (see ``thresholds``), and metrics are computed from the counts:
-
-support = n(S)/N, confidence = n(S)/n(A), lift = n(S)*N / (n(A)*n(c)),
-leverage = (n(S)*N - n(A)*n(c)) / N^2, conviction = n(A)*(N - n(c)) / (N*(n(A) - n(S))) (inf if n(A) = n(S)).
+Every frequent itemset S with min_len <= |S| <= max_len gives one candidate rule per non-empty
+proper subset C of S with |C| <= max_consequent_len (A = S \\ C; every split of S when
+max_consequent_len >= |S| - 1, as mlxtend's ``association_rules``); a single item also gives
+``{} => {c}``. Counts are looked up exactly (A and C are frequent subsets of S), thresholds are
+compared on integers (see ``thresholds``) and the measures come from the counts (``measures``).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,24 +17,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.mining.itemsets import FrequentItemsets
+from clustr_etl.mining.measures import rule_measures
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction, fraction_at_least
+from clustr_etl.rule_columns import MINED_COLUMNS
 
 Int64Array = npt.NDArray[np.int64]
 
 ITEM_SEPARATOR = "|"
-RULE_COLUMNS: tuple[str, ...] = (
-    "antecedents",
-    "consequents",
-    "support",
-    "confidence",
-    "lift",
-    "leverage",
-    "conviction",
-    "antecedent_count",
-    "consequent_count",
-    "rule_count",
-    "n_transactions",
-)
+RULE_COLUMNS: tuple[str, ...] = MINED_COLUMNS
 SORT_COLUMNS = ["lift", "confidence", "support", "antecedents", "consequents"]
 SORT_ASCENDING = [False, False, False, True, True]
 
@@ -72,17 +62,11 @@ def rules_frame(
     r = np.asarray(rule_count, dtype=np.int64)
     a = np.asarray(antecedent_count, dtype=np.int64)
     c = np.asarray(consequent_count, dtype=np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        conviction = np.where(a == r, np.inf, (a * (n - c)) / (n * (a - r)))
     frame = pd.DataFrame(
         {
             "antecedents": pd.Series(np.asarray(antecedents, dtype=object), dtype=object),
             "consequents": pd.Series(np.asarray(consequents, dtype=object), dtype=object),
-            "support": r / n,
-            "confidence": r / a,
-            "lift": (r * n) / (a * c),
-            "leverage": (r * n - a * c) / float(n * n),
-            "conviction": conviction.astype(np.float64),
+            **rule_measures(r, a, c, n),
             "antecedent_count": a,
             "consequent_count": c,
             "rule_count": r,
@@ -97,26 +81,30 @@ def rules_frame(
 def rules_from_itemsets(
     itemsets: FrequentItemsets, labels: list[str], thresholds: RuleThresholds
 ) -> pd.DataFrame:
-    """All rules A => {c} passing the thresholds, from the complete set of frequent itemsets."""
+    """All rules A => C passing the thresholds, from the complete set of frequent itemsets."""
     levels = itemsets.levels
     n = itemsets.n_transactions
     drop = _subset_ids(itemsets)
-    item_counts = levels[1].counts
     antecedents: list[npt.NDArray[np.object_]] = []
     consequents: list[npt.NDArray[np.object_]] = []
     counts: list[tuple[Int64Array, Int64Array, Int64Array]] = []
-    item_labels = np.asarray([labels[code] for code in itemsets.item_codes.tolist()], dtype=object)
     for size in range(max(thresholds.min_len, 1), min(thresholds.max_len, len(levels) - 1) + 1):
-        level = levels[size]
-        for position in range(size):
-            ante_ids = drop[size][:, position]
-            items = level.itemsets[:, position].astype(np.int64)
-            r, a, c = level.counts, levels[size - 1].counts[ante_ids], item_counts[items]
+        r = levels[size].counts
+        for cons_positions in _consequent_positions(size, thresholds.max_consequent_len):
+            ante_positions = tuple(i for i in range(size) if i not in cons_positions)
+            ante_ids = _kept_subset_ids(itemsets, drop, size, ante_positions)
+            cons_ids = _kept_subset_ids(itemsets, drop, size, cons_positions)
+            a = levels[len(ante_positions)].counts[ante_ids]
+            c = levels[len(cons_positions)].counts[cons_ids]
             keep = passes_thresholds(r, a, c, n, thresholds)
             if not keep.any():
                 continue
-            antecedents.append(_itemset_keys(itemsets, labels, size - 1, ante_ids[keep]))
-            consequents.append(item_labels[items[keep]])
+            antecedents.append(
+                _itemset_keys(itemsets, labels, len(ante_positions), ante_ids[keep])
+            )
+            consequents.append(
+                _itemset_keys(itemsets, labels, len(cons_positions), cons_ids[keep])
+            )
             counts.append((r[keep], a[keep], c[keep]))
     if not counts:
         empty = np.zeros(0, dtype=np.int64)
@@ -129,6 +117,36 @@ def rules_from_itemsets(
         np.concatenate([part[2] for part in counts]),
         n,
     )
+
+
+def _consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, ...]]:
+    """Positions (within an itemset of ``size`` items) of each consequent to try."""
+    if size == 1:
+        return [(0,)]  # {} => {c}
+    longest = min(max_consequent_len, size - 1)
+    return [
+        combo
+        for length in range(1, longest + 1)
+        for combo in itertools.combinations(range(size), length)
+    ]
+
+
+def _kept_subset_ids(
+    itemsets: FrequentItemsets, drop: list[Int64Array], size: int, kept: tuple[int, ...]
+) -> Int64Array:
+    """Ids (at level len(kept)) of the subsets keeping positions ``kept`` of every level-``size`` set."""
+    level = itemsets.levels[size]
+    if len(kept) == 1 and size > 1:  # a single item: its level-1 id is its miner code
+        return level.itemsets[:, kept[0]].astype(np.int64)
+    removed = [i for i in range(size) if i not in kept]
+    if len(removed) == 1:
+        return drop[size][:, removed[0]]
+    ids = np.arange(level.keys.size, dtype=np.int64)
+    current = size
+    for position in reversed(removed):  # highest first: lower positions stay where they are
+        ids = drop[current][ids, position]
+        current -= 1
+    return ids
 
 
 def _subset_ids(itemsets: FrequentItemsets) -> list[Int64Array]:

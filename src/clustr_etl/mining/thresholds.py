@@ -4,7 +4,7 @@ A threshold is read as the exact decimal the user wrote (``0.001`` is 1/1000, no
 binary float), and compared with counts using integer arithmetic, so a rule exactly at a threshold
 is always kept:
 
-* support:    count(A+{c}) >= min_support * N       i.e. count >= ceil(min_support * N)
+* support:    count(A+C) >= max(ceil(min_support * N), min_count)   (the stricter one wins)
 * confidence: count(A+{c}) >= min_confidence * count(A)
 * lift:       count(A+{c}) * N > min_lift * count(A) * count(c)   (strict; min_lift = 0 keeps all)
 """
@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,8 @@ from clustr_etl.errors import ConfigError
 
 MAX_ITEMSET_SIZE = 64
 _INT64_SAFE = 2**62
+P_ADJUST_METHODS: tuple[str, ...] = ("holm", "fdr", "none")
+PAdjust = Literal["holm", "fdr", "none"]
 
 
 def exact_fraction(value: float) -> Fraction:
@@ -32,15 +35,28 @@ def exact_fraction(value: float) -> Fraction:
 
 @dataclass(frozen=True)
 class RuleThresholds:
-    """Minimum support, confidence and lift, and the itemset size range (items in A+{c})."""
+    """Minimum support, confidence and lift, the itemset size range (items in A+C), and the
+    rule-quality options: an absolute basket floor, consequent size, significance, redundancy.
+
+    The defaults here are arules' (no floor, no test); the CLI defaults live in ``Settings``.
+    """
 
     min_support: float = 0.001
     min_confidence: float = 0.1
     min_lift: float = 1.0
     min_len: int = 2
     max_len: int = 10
+    min_count: int = 1
+    max_consequent_len: int = 1
+    max_p: float = 1.0
+    p_adjust: PAdjust = "holm"
+    prune_redundant: bool = False
 
     def __post_init__(self) -> None:
+        self._check_ranges()
+        self._check_quality_options()
+
+    def _check_ranges(self) -> None:
         for name in ("min_support", "min_confidence"):
             value = getattr(self, name)
             if not _is_real(value) or not 0 < value <= 1:
@@ -64,10 +80,36 @@ class RuleThresholds:
                 "min-len/max-len count the items of a whole rule (antecedent plus consequent)",
             )
 
-    def min_count(self, n_transactions: int) -> int:
+    def _check_quality_options(self) -> None:
+        for name, low in (("min_count", 1), ("max_consequent_len", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+                raise ConfigError(
+                    f"{name.replace('_', '-')} must be a whole number >= {low}, got {value!r}",
+                    "e.g. --min-count 10 --max-consequent-len 1",
+                )
+        if not _is_real(self.max_p) or not 0 < self.max_p <= 1:
+            raise ConfigError(
+                f"max-p must be a number in (0, 1], got {self.max_p!r}",
+                "e.g. --max-p 0.05; --max-p 1 turns the significance test off",
+            )
+        if self.p_adjust not in P_ADJUST_METHODS:
+            raise ConfigError(
+                f"unknown p-adjust method {self.p_adjust!r}", "use holm, fdr or none"
+            )
+
+    def support_count(self, n_transactions: int) -> int:
         """Smallest itemset count with support >= min_support (exact, at least 1)."""
         fraction = exact_fraction(self.min_support)
         return max(1, -((-fraction.numerator * n_transactions) // fraction.denominator))
+
+    def count_threshold(self, n_transactions: int) -> int:
+        """The count a rule's itemset needs: the stricter of min_support and min_count."""
+        return max(self.support_count(n_transactions), int(self.min_count))
+
+    @property
+    def tests_significance(self) -> bool:
+        return float(self.max_p) < 1.0
 
 
 def _is_real(value: object) -> bool:

@@ -1,0 +1,76 @@
+"""Rule-set filters applied after the thresholds, the same for every engine.
+
+* significance: keep rules whose one-sided Fisher p-value, adjusted (Holm, Benjamini-Hochberg or
+  none) over every rule that passed the thresholds (the rules tested), is below ``max_p``;
+  ``max_p = 1`` turns the test off;
+* redundancy (arules ``is.redundant``): drop a rule when a rule of the set with the same consequent
+  and a proper subset of its antecedent (the empty one included) has at least its confidence.
+  Confidences are compared exactly on counts: n(A'C)*n(A) >= n(AC)*n(A').
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clustr_etl.mining.measures import adjust_p_values
+from clustr_etl.mining.thresholds import RuleThresholds
+
+ITEM_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """How many rules passed the thresholds, failed the test, and were redundant."""
+
+    tested: int = 0
+    not_significant: int = 0
+    redundant: int = 0
+
+
+def apply_quality_filters(
+    rules: pd.DataFrame, thresholds: RuleThresholds
+) -> tuple[pd.DataFrame, QualityReport]:
+    """The rules that are significant (and not redundant with --prune-redundant), order kept."""
+    tested = len(rules)
+    kept = rules
+    if thresholds.tests_significance and tested:
+        adjusted = adjust_p_values(rules["p_value"].to_numpy(dtype=np.float64), thresholds.p_adjust)
+        kept = rules[adjusted < float(thresholds.max_p)]
+    not_significant = tested - len(kept)
+    redundant = 0
+    if thresholds.prune_redundant and len(kept):
+        mask = redundant_rules(kept)
+        redundant = int(mask.sum())
+        kept = kept[~mask]
+    return kept.reset_index(drop=True), QualityReport(tested, not_significant, redundant)
+
+
+def redundant_rules(rules: pd.DataFrame) -> np.ndarray:
+    """Boolean mask: rules with a more general rule (same consequent) at least as confident."""
+    antecedents = rules["antecedents"].tolist()
+    consequents = rules["consequents"].tolist()
+    rule_counts = rules["rule_count"].to_numpy(dtype=np.int64).tolist()
+    ante_counts = rules["antecedent_count"].to_numpy(dtype=np.int64).tolist()
+    index = {
+        (ante, cons): (r, a)
+        for ante, cons, r, a in zip(antecedents, consequents, rule_counts, ante_counts, strict=True)
+    }
+    mask = np.zeros(len(rules), dtype=bool)
+    for row, (ante, cons, r, a) in enumerate(
+        zip(antecedents, consequents, rule_counts, ante_counts, strict=True)
+    ):
+        items = ante.split(ITEM_SEPARATOR) if ante else []
+        mask[row] = any(
+            _at_least_as_confident(index.get((ITEM_SEPARATOR.join(sub), cons)), r, a)
+            for length in range(len(items))
+            for sub in itertools.combinations(items, length)
+        )
+    return mask
+
+
+def _at_least_as_confident(general: tuple[int, int] | None, r: int, a: int) -> bool:
+    return general is not None and general[0] * a >= r * general[1]

@@ -122,6 +122,8 @@ class BundleRule(Base):
     )
 
     rule_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Which baskets were mined: 'all' or one customer group, e.g. 'segment=loyal' (mine-rules --by).
+    scope: Mapped[str] = mapped_column(String(200), server_default="all", index=True)
     antecedents: Mapped[str] = mapped_column(String(2000))
     consequents: Mapped[str] = mapped_column(String(2000))
     antecedent_names: Mapped[str | None] = mapped_column(String(8000))
@@ -132,10 +134,21 @@ class BundleRule(Base):
     leverage: Mapped[float] = mapped_column(Float)
     # NULL when confidence is 1 (conviction is infinite); see README.
     conviction: Mapped[float | None] = mapped_column(Float)
+    # Measures as mlxtend >= 0.23 defines them, and the one-sided Fisher p-value (see README).
+    zhangs_metric: Mapped[float | None] = mapped_column(Float)
+    jaccard: Mapped[float | None] = mapped_column(Float)
+    certainty: Mapped[float | None] = mapped_column(Float)
+    kulczynski: Mapped[float | None] = mapped_column(Float)
+    antecedent_support: Mapped[float | None] = mapped_column(Float)
+    consequent_support: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
     antecedent_count: Mapped[int] = mapped_column(Integer)
     consequent_count: Mapped[int] = mapped_column(Integer)
     rule_count: Mapped[int] = mapped_column(Integer)
     n_transactions: Mapped[int] = mapped_column(Integer)
+    # The transaction dates mined (mine-rules --since/--until/--last-days); NULL = unbounded.
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -13,23 +13,19 @@ from clustr_etl.loading import ddl, postgres, sqlite
 from clustr_etl.loading.step import Step
 from clustr_etl.loading.tables import require_tables
 from clustr_etl.models import RULE_TABLES
+from clustr_etl.rule_columns import (
+    DEFAULT_SCOPE,
+    RULE_COLUMN_NAMES,
+    RULE_COLUMN_SPECS,
+    RuleColumn,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 KEY_SEPARATOR = "|"
-NAME_COLUMNS = ("antecedent_names", "consequent_names")
-FLOAT_COLUMNS = ("support", "confidence", "lift", "leverage")
-INT_COLUMNS = ("antecedent_count", "consequent_count", "rule_count", "n_transactions")
-RULE_COLUMNS = (
-    "rule_id",
-    "antecedents",
-    "consequents",
-    *NAME_COLUMNS,
-    *FLOAT_COLUMNS,
-    "conviction",
-    *INT_COLUMNS,
-)
+# bundle_rules columns in load order, from the one list of rule columns.
+RULE_COLUMNS = ("rule_id", *RULE_COLUMN_NAMES)
 ITEM_COLUMNS = ("rule_id", "side", "item_key")
 COPY_CHUNK = 1 << 20
 
@@ -50,35 +46,52 @@ def load_rules(engine: Engine, rules: pd.DataFrame, *, run_id: int | None = None
 
 
 def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
-    """The rules as bundle_rules rows: checked, numbered, conviction inf -> NULL (NaN)."""
+    """The rules as bundle_rules rows: checked, numbered, conviction inf -> NULL (NaN).
+
+    Optional columns a frame lacks are NULL (scope: 'all')."""
     import pandas as pd  # imported here: loading data tables does not need pandas
 
-    required = ["antecedents", "consequents", *FLOAT_COLUMNS, "conviction", *INT_COLUMNS]
-    missing = [name for name in required if name not in rules.columns]
+    missing = [c.name for c in RULE_COLUMN_SPECS if c.required and c.name not in rules.columns]
     if missing:
         raise DataValidationError(
             f"the rules lack column {', '.join(missing)}",
             "they come from clustr_etl.mining.mine_rules",
         )
     frame = pd.DataFrame({"rule_id": np.arange(1, len(rules) + 1, dtype=np.int64)})
-    for name in ("antecedents", "consequents"):
-        frame[name] = rules[name].fillna("").astype(str).to_numpy()
+    for column in RULE_COLUMN_SPECS:
+        if column.name in rules.columns:
+            frame[column.name] = _checked(rules[column.name], column)
+        else:
+            frame[column.name] = DEFAULT_SCOPE if column.name == "scope" else None
     # An empty antecedent is a legal rule ({} => {c}, mined with --min-len 1); a consequent is not.
     _refuse((frame["consequents"].str.strip() == "").to_numpy(), "consequents", "is empty")
-    for name in NAME_COLUMNS:
-        frame[name] = rules[name].to_numpy() if name in rules.columns else None
-    for name in FLOAT_COLUMNS:
-        values = pd.to_numeric(rules[name], errors="coerce").to_numpy(dtype=np.float64)
-        _refuse(~np.isfinite(values), name, "is not a finite number")
-        frame[name] = values
-    conviction = pd.to_numeric(rules["conviction"], errors="coerce").to_numpy(dtype=np.float64)
-    _refuse(np.isnan(conviction) | (conviction == -np.inf), "conviction", "is not a number")
-    frame["conviction"] = np.where(np.isinf(conviction), np.nan, conviction)
-    for name in INT_COLUMNS:
-        values = pd.to_numeric(rules[name], errors="coerce").to_numpy(dtype=np.float64)
-        _refuse(~np.isfinite(values) | (values != np.round(values)), name, "is not a whole number")
-        frame[name] = values.astype(np.int64)
     return frame[list(RULE_COLUMNS)]
+
+
+def _checked(values: pd.Series, column: RuleColumn) -> object:
+    """One column's values as stored: keys as text, floats finite (conviction inf -> NaN), ints whole."""
+    import pandas as pd
+
+    if column.kind == "key":
+        return values.fillna("").astype(str).to_numpy()
+    if column.kind == "date":  # ISO text: the same on both backends
+        return np.asarray(
+            [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in values],
+            dtype=object,
+        )
+    if column.kind == "text":
+        return values.to_numpy()
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    if column.kind == "int":
+        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+        _refuse(bad, column.name, "is not a whole number")
+        return numbers.astype(np.int64)
+    if column.finite:
+        optional_missing = np.isnan(numbers) & (not column.required)
+        _refuse(~np.isfinite(numbers) & ~optional_missing, column.name, "is not a finite number")
+        return numbers
+    _refuse(np.isnan(numbers) | (numbers == -np.inf), column.name, "is not a number")
+    return np.where(np.isinf(numbers), np.nan, numbers)
 
 
 def _refuse(bad: npt.NDArray[np.bool_], column: str, problem: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -118,6 +119,12 @@ class InputFormat(StrEnum):
     basket = "basket"
 
 
+class PAdjust(StrEnum):
+    holm = "holm"
+    fdr = "fdr"
+    none = "none"
+
+
 class MinerEngine(StrEnum):
     fast = "fast"
     mlxtend = "mlxtend"
@@ -158,6 +165,20 @@ MinLift = Annotated[
 ]
 MinLen = Annotated[int | None, typer.Option("--min-len", help="min items per rule [2]")]
 MaxLen = Annotated[int | None, typer.Option("--max-len", help="max items per rule [10]")]
+MinCount = Annotated[
+    int | None,
+    typer.Option(
+        "--min-count", help="min baskets of a rule; the stricter of it and --min-support wins [10]"
+    ),
+]
+MaxP = Annotated[
+    float | None,
+    typer.Option("--max-p", help="max adjusted Fisher p-value, (0, 1]; 1 = no test [0.001]"),
+]
+Day = Annotated[
+    dt.datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD, inclusive", show_default=False),
+]
 LockTimeout = Annotated[
     float | None,
     typer.Option(
@@ -306,6 +327,44 @@ def mine_rules(
     min_lift: MinLift = None,
     min_len: MinLen = None,
     max_len: MaxLen = None,
+    min_count: MinCount = None,
+    max_consequent_len: Annotated[
+        int | None,
+        typer.Option(
+            "--max-consequent-len", help="max items in a consequent; >1 gives every split [1]"
+        ),
+    ] = None,
+    max_p: MaxP = None,
+    p_adjust: Annotated[
+        PAdjust | None,
+        typer.Option("--p-adjust", help="p-value adjustment over all rules tested [holm]"),
+    ] = None,
+    prune_redundant: Annotated[
+        bool | None,
+        typer.Option(
+            "--prune-redundant/--keep-redundant",
+            help="drop rules a more general rule is at least as confident as",
+            show_default=False,
+        ),
+    ] = None,
+    include_non_merchandise: Annotated[
+        bool | None,
+        typer.Option(
+            "--include-non-merchandise/--merchandise-only",
+            help="let rules contain non-merchandise products",
+            show_default=False,
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="also mine each customer group: segment or city"),
+    ] = None,
+    since: Day = None,
+    until: Day = None,
+    last_days: Annotated[
+        int | None,
+        typer.Option("--last-days", min=1, help="mine the last N days of transactions"),
+    ] = None,
     input_path: Annotated[
         Path | None,
         typer.Option("--input", help="mine this file instead of the database's transactions"),
@@ -335,11 +394,30 @@ def mine_rules(
         min_lift=min_lift,
         min_len=min_len,
         max_len=max_len,
+        min_count=min_count,
+        max_consequent_len=max_consequent_len,
+        max_p=max_p,
+        p_adjust=p_adjust.value if p_adjust else None,
+        prune_redundant=prune_redundant,
+        include_non_merchandise=include_non_merchandise,
         database_url=database_url,
         data_dir=data_dir,
         lock_timeout=lock_timeout,
     )
+    from clustr_etl.mining.selection import BasketSelection
+
+    selection = BasketSelection(
+        by=by,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        last_days=last_days,
+        include_non_merchandise=settings.include_non_merchandise,
+    )
     options = {
+        "by": by,
+        "since": str(selection.since) if selection.since else None,
+        "until": str(selection.until) if selection.until else None,
+        "last_days": last_days,
         "input": str(input_path) if input_path else None,
         "format": input_format.value,
         "engine": engine.value,
@@ -355,6 +433,7 @@ def mine_rules(
             engine_name=engine.value,
             output=output,
             load=not no_load,
+            selection=selection,
             progress=progress_for(ctx),
             run=run,
         )
@@ -378,6 +457,8 @@ def run_all(
     min_support: MinSupport = None,
     min_confidence: MinConfidence = None,
     min_lift: MinLift = None,
+    min_count: MinCount = None,
+    max_p: MaxP = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,

@@ -23,22 +23,22 @@ from clustr_etl.db import (
     missing_tables,
     require_existing_database,
 )
-from clustr_etl.errors import SchemaError
+from clustr_etl.errors import ConfigError, SchemaError
 from clustr_etl.ledger import RunLedger, recorded_run
 from clustr_etl.loading import load_rules, load_tables
 from clustr_etl.locking import OnWait, writer_lock
 from clustr_etl.manifest import dataset_is_current, write_manifest
 from clustr_etl.mining import (
-    Baskets,
     RuleThresholds,
-    mine_rules,
     read_basket_file,
-    read_baskets_from_db,
     read_sales_csv,
     write_rules_csv,
 )
+from clustr_etl.mining.scopes import mine_scopes
+from clustr_etl.mining.selection import BasketSelection, Scope, SelectedBaskets, select_baskets
 from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.rule_columns import DEFAULT_SCOPE, ordered_columns
 from clustr_etl.schema_migrations import quiet_alembic, require_current
 from clustr_etl.schema_migrations import upgrade as upgrade_schema
 from clustr_etl.settings import Settings
@@ -132,6 +132,11 @@ def rule_thresholds(settings: Settings) -> RuleThresholds:
         min_lift=settings.min_lift,
         min_len=settings.min_len,
         max_len=settings.max_len,
+        min_count=settings.min_count,
+        max_consequent_len=settings.max_consequent_len,
+        max_p=settings.max_p,
+        p_adjust=settings.p_adjust,
+        prune_redundant=settings.prune_redundant,
     )
 
 
@@ -213,16 +218,26 @@ def load_step(
     return record(run, report)
 
 
-def read_baskets(
-    settings: Settings, engine: Engine | None, input_path: Path | None, input_format: InputFormat
-) -> Baskets:
+def read_scopes(
+    engine: Engine | None,
+    input_path: Path | None,
+    input_format: InputFormat,
+    selection: BasketSelection,
+) -> SelectedBaskets:
+    """The baskets to mine: from the database (window, groups, merchandise) or from a file."""
     if input_path is None:
         assert engine is not None
         require_schema(engine, DATA_TABLES)
-        return read_baskets_from_db(engine)
-    if input_format == "basket":
-        return read_basket_file(input_path)
-    return read_sales_csv(input_path)
+        return select_baskets(engine, selection)
+    if selection.needs_transactions:
+        raise ConfigError(
+            "--by, --since, --until and --last-days need the database's transactions",
+            "leave out --input to mine the database",
+        )
+    baskets = (
+        read_basket_file(input_path) if input_format == "basket" else read_sales_csv(input_path)
+    )
+    return SelectedBaskets([Scope(DEFAULT_SCOPE, baskets, None, None)], 0)
 
 
 def product_names(engine: Engine) -> dict[str, str]:
@@ -246,6 +261,7 @@ class MineResult:
     report: StepReport
     rules: pd.DataFrame
     output: Path
+    warnings: list[str] = field(default_factory=list)
 
 
 def mine_step(
@@ -256,22 +272,33 @@ def mine_step(
     engine_name: Engine_ = "fast",
     output: Path | None = None,
     load: bool = True,
+    selection: BasketSelection | None = None,
     progress: Progress = NO_PROGRESS,
     run: RunLedger | None = None,
 ) -> MineResult:
     thresholds = rule_thresholds(settings)
+    if selection is None:
+        selection = BasketSelection(include_non_merchandise=settings.include_non_merchandise)
     output_path = output if output is not None else settings.rules_path
     needs_db = load or input_path is None
     engine = open_engine(settings) if needs_db else None
     try:
         with timed(StepReport("mine-rules")) as report:
-            baskets = read_baskets(settings, engine, input_path, input_format)
-            rules = mine_rules(baskets, thresholds, engine=engine_name, progress=progress)
+            selected = read_scopes(engine, input_path, input_format, selection)
+            mined = mine_scopes(selected, thresholds, engine_name, progress)
+            rules = mined.rules
             if engine is not None and input_format == "sales":
                 rules = with_names(rules, product_names(engine))
+            rules = rules[ordered_columns(list(rules.columns))]
             write_rules_csv(rules, output_path)
-            report.rows = {"baskets": baskets.n_transactions, "rules": len(rules)}
-            report.detail = str(output_path)
+            report.rows = {
+                "baskets": selected.scopes[0].baskets.n_transactions,
+                "rules": len(rules),
+            }
+            if selected.non_merchandise_lines:
+                report.rows["non-merchandise lines left out"] = selected.non_merchandise_lines
+            warnings = [f"Warning: {warning}" for warning in mined.warnings]
+            report.detail = "\n".join([str(output_path), *mined.notes, *warnings])
             if load and engine is not None:
                 require_schema(engine)
                 run_id = run.run_id if run is not None else None
@@ -279,7 +306,7 @@ def mine_step(
     finally:
         if engine is not None:
             engine.dispose()
-    return MineResult(report=record(run, report), rules=rules, output=output_path)
+    return MineResult(record(run, report), rules, output_path, mined.warnings)
 
 
 def run_all(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     min_lift: float = Field(default=1.0, ge=0.0, description="keep rules with lift above this")
     min_len: int = Field(default=2, ge=1, le=100, description="min items in a rule")
     max_len: int = Field(default=10, ge=1, le=100, description="max items in a rule")
+    # Rule quality (defaults justified in README "Mining bundles")
+    min_count: int = Field(default=10, ge=1, description="min baskets of a rule (with min support)")
+    max_consequent_len: int = Field(
+        default=1, ge=1, le=100, description="max items in a consequent"
+    )
+    max_p: float = Field(default=0.001, gt=0.0, le=1.0, description="max adjusted p-value; 1 = off")
+    p_adjust: Literal["holm", "fdr", "none"] = Field(default="holm", description="p adjustment")
+    prune_redundant: bool = Field(default=False, description="drop arules-redundant rules")
+    include_non_merchandise: bool = Field(
+        default=False, description="let rules contain non-merchandise products"
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -68,7 +68,7 @@ def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
     return frame[list(RULE_COLUMNS)]
 
 
-def _checked(values: pd.Series, column: RuleColumn) -> object:
+def _checked(values: pd.Series, column: RuleColumn) -> npt.NDArray[Any]:
     """One column's values as stored: keys as text, floats finite (conviction inf -> NaN), ints whole."""
     import pandas as pd
 

@@ -65,6 +65,11 @@ _SQLITE_CHUNK = (
 
 def read_baskets_from_db(engine: Engine) -> Baskets:
     """Baskets from ``sales(transaction_id, product_id)``; labels are product ids as text."""
+    return baskets_from_pairs(*read_sales_pairs(engine))
+
+
+def read_sales_pairs(engine: Engine) -> tuple[Int64Array, Int64Array]:
+    """(transaction_id, product_id) of every sale line, in no particular order."""
     try:
         if engine.dialect.name == "postgresql":
             tids, pids = _read_postgresql(engine)
@@ -78,7 +83,7 @@ def read_baskets_from_db(engine: Engine) -> Baskets:
         ) from None
     if tids.size == 0:
         raise InputFileError("the sales table is empty: nothing to mine", "load sales first")
-    return baskets_from_pairs(tids, pids)
+    return tids, pids
 
 
 def _read_postgresql(engine: Engine) -> tuple[Int64Array, Int64Array]:

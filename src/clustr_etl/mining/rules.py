@@ -99,12 +99,8 @@ def rules_from_itemsets(
             keep = passes_thresholds(r, a, c, n, thresholds)
             if not keep.any():
                 continue
-            antecedents.append(
-                _itemset_keys(itemsets, labels, len(ante_positions), ante_ids[keep])
-            )
-            consequents.append(
-                _itemset_keys(itemsets, labels, len(cons_positions), cons_ids[keep])
-            )
+            antecedents.append(_itemset_keys(itemsets, labels, len(ante_positions), ante_ids[keep]))
+            consequents.append(_itemset_keys(itemsets, labels, len(cons_positions), cons_ids[keep]))
             counts.append((r[keep], a[keep], c[keep]))
     if not counts:
         empty = np.zeros(0, dtype=np.int64)

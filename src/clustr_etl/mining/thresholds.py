@@ -94,9 +94,7 @@ class RuleThresholds:
                 "e.g. --max-p 0.05; --max-p 1 turns the significance test off",
             )
         if self.p_adjust not in P_ADJUST_METHODS:
-            raise ConfigError(
-                f"unknown p-adjust method {self.p_adjust!r}", "use holm, fdr or none"
-            )
+            raise ConfigError(f"unknown p-adjust method {self.p_adjust!r}", "use holm, fdr or none")
 
     def support_count(self, n_transactions: int) -> int:
         """Smallest itemset count with support >= min_support (exact, at least 1)."""

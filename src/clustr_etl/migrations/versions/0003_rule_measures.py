@@ -31,9 +31,7 @@ WINDOW = ("since", "until")
 
 def upgrade() -> None:
     with op.batch_alter_table("bundle_rules") as batch:
-        batch.add_column(
-            sa.Column("scope", sa.String(200), nullable=False, server_default="all")
-        )
+        batch.add_column(sa.Column("scope", sa.String(200), nullable=False, server_default="all"))
         for name in MEASURES:
             batch.add_column(sa.Column(name, sa.Float(), nullable=True))
         for name in WINDOW:

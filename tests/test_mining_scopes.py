@@ -68,7 +68,8 @@ def test_by_segment_stores_all_and_each_segment(loaded: tuple[str, Path]) -> Non
         assert query(url, expected)[0][0] == n
     header = (data / "baseline_rules.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("scope,antecedents,consequents")
-    assert "p_value" in header and "since" in header
+    assert "p_value" in header
+    assert "since" in header
 
 
 def test_last_days_mines_the_window_and_records_it(loaded: tuple[str, Path]) -> None:
@@ -112,7 +113,8 @@ def test_non_merchandise_products_never_appear_in_rules(loaded: tuple[str, Path]
     code, output = mine(url, data)
     assert code == 0, output
     items = {row[0] for row in query(url, "SELECT DISTINCT item_key FROM bundle_rule_items")}
-    assert items and str(top_item) not in items
+    assert items
+    assert str(top_item) not in items
     assert "non-merchandise lines left out" in output
 
     assert mine(url, data, "--include-non-merchandise")[0] == 0

@@ -1,6 +1,9 @@
 """One bench_miner.py contestant in its own process: mine a basket file, write rules, report itself.
 
-    python bench/miner_run.py {ours,pyfim,mlxtend} BASKETS OUT.csv MIN_SUPPORT MIN_CONFIDENCE
+    python bench/miner_run.py CONTESTANT BASKETS OUT.csv MIN_SUPPORT MIN_CONFIDENCE
+
+Contestants: ours, pyfim, mlxtend (single-item consequents); ours-tested (ours with --max-p 0.05
+and --prune-redundant); ours-k3 and mlxtend-k3 (consequents of up to 3 items).
 
 Prints one JSON line: wall seconds inside the process and peak RSS (MB) from getrusage. Every
 contestant writes at least the columns antecedents, consequents, rule_count, antecedent_count,
@@ -15,7 +18,10 @@ import math
 import resource
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 MAX_LEN = 10
 COMPARE_COLUMNS = [
@@ -27,11 +33,17 @@ COMPARE_COLUMNS = [
 ]
 
 
-def run_ours(baskets: Path, out: Path, min_support: float, min_confidence: float) -> int:
+def run_ours(
+    baskets: Path,
+    out: Path,
+    min_support: float,
+    min_confidence: float,
+    **options: Any,
+) -> int:
     from clustr_etl.mining import RuleThresholds, mine_rules, read_basket_file, write_rules_csv
 
     thresholds = RuleThresholds(
-        min_support, min_confidence, min_lift=0.0, min_len=2, max_len=MAX_LEN
+        min_support, min_confidence, min_lift=0.0, min_len=2, max_len=MAX_LEN, **options
     )
     rules = mine_rules(read_basket_file(baskets), thresholds)
     write_rules_csv(rules, out)
@@ -72,7 +84,9 @@ def run_pyfim(baskets: Path, out: Path, min_support: float, min_confidence: floa
     return _write(out, rows)
 
 
-def run_mlxtend(baskets: Path, out: Path, min_support: float, min_confidence: float) -> int:
+def run_mlxtend(
+    baskets: Path, out: Path, min_support: float, min_confidence: float, max_consequent_len: int = 1
+) -> int:
     import numpy as np
     import pandas as pd
     from mlxtend.frequent_patterns import association_rules, fpgrowth
@@ -97,9 +111,9 @@ def run_mlxtend(baskets: Path, out: Path, min_support: float, min_confidence: fl
     rules = association_rules(
         itemsets, num_itemsets=n, metric="confidence", min_threshold=min_confidence - 1e-12
     )
-    rules = rules[rules["consequents"].map(len) == 1]
+    rules = rules[rules["consequents"].map(len) <= max_consequent_len]
     rows = [
-        ("|".join(sorted(a)), next(iter(c)), round(s * n), round(sa * n), round(sc * n))
+        ("|".join(sorted(a)), "|".join(sorted(c)), round(s * n), round(sa * n), round(sc * n))
         for a, c, s, sa, sc in zip(
             rules["antecedents"],
             rules["consequents"],
@@ -112,7 +126,14 @@ def run_mlxtend(baskets: Path, out: Path, min_support: float, min_confidence: fl
     return _write(out, rows)
 
 
-RUNNERS = {"ours": run_ours, "pyfim": run_pyfim, "mlxtend": run_mlxtend}
+RUNNERS: dict[str, Callable[[Path, Path, float, float], int]] = {
+    "ours": run_ours,
+    "pyfim": run_pyfim,
+    "mlxtend": run_mlxtend,
+    "ours-tested": partial(run_ours, max_p=0.05, prune_redundant=True),
+    "ours-k3": partial(run_ours, max_consequent_len=3),
+    "mlxtend-k3": partial(run_mlxtend, max_consequent_len=3),
+}
 
 
 def main() -> None:

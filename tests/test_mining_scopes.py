@@ -66,6 +66,9 @@ def test_by_segment_stores_all_and_each_segment(loaded: tuple[str, Path]) -> Non
                 f"ON c.customer_id = t.customer_id WHERE c.segment = '{segment}'"
             )
         assert query(url, expected)[0][0] == n
+    measures = "p_value, zhangs_metric, jaccard, certainty, kulczynski, antecedent_support, consequent_support"
+    nulls = " OR ".join(f"{name} IS NULL" for name in measures.split(", "))
+    assert query(url, f"SELECT count(*) FROM bundle_rules WHERE {nulls}") == [(0,)]
     header = (data / "baseline_rules.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("scope,antecedents,consequents")
     assert "p_value" in header

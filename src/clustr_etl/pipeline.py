@@ -38,7 +38,7 @@ from clustr_etl.mining.scopes import mine_scopes
 from clustr_etl.mining.selection import BasketSelection, Scope, SelectedBaskets, select_baskets
 from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
-from clustr_etl.rule_columns import DEFAULT_SCOPE, ordered_columns
+from clustr_etl.rule_columns import DEFAULT_SCOPE
 from clustr_etl.schema_migrations import quiet_alembic, require_current
 from clustr_etl.schema_migrations import upgrade as upgrade_schema
 from clustr_etl.settings import Settings
@@ -289,7 +289,6 @@ def mine_step(
             rules = mined.rules
             if engine is not None and input_format == "sales":
                 rules = with_names(rules, product_names(engine))
-            rules = rules[ordered_columns(list(rules.columns))]
             write_rules_csv(rules, output_path)
             report.rows = {
                 "baskets": selected.scopes[0].baskets.n_transactions,

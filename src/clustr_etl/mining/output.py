@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from clustr_etl.errors import InputFileError
+from clustr_etl.rule_columns import ordered_columns
 
 
 def _float_text(value: float) -> str:
@@ -26,9 +27,10 @@ def _text(value: object) -> str:
 
 
 def write_rules_csv(rules: pd.DataFrame, path: str | Path) -> None:
-    """Write exactly the DataFrame's columns, floats with full precision and conviction inf as ``inf``."""
+    """Write the DataFrame's columns in the rule-column order (``rule_columns``), floats with full
+    precision and conviction inf as ``inf``."""
     path = Path(path)
-    columns = list(rules.columns)
+    columns = ordered_columns(list(rules.columns))
     texts: list[list[str]] = []
     for name in columns:
         column = rules[name]

@@ -9,7 +9,7 @@ and redundancy filters apply (``quality``). ``engine="fast"`` is the numpy miner
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -20,13 +20,15 @@ from clustr_etl.mining.baskets import (
     read_basket_file,
     read_sales_csv,
 )
-from clustr_etl.mining.db_reader import read_baskets_from_db
 from clustr_etl.mining.itemsets import mine_frequent_itemsets
 from clustr_etl.mining.output import write_rules_csv
 from clustr_etl.mining.quality import QualityReport, apply_quality_filters
 from clustr_etl.mining.rules import RULE_COLUMNS, rules_from_itemsets
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from clustr_etl.mining.db_reader import read_baskets_from_db
 
 MiningEngine = Literal["fast", "mlxtend"]
 ENGINES: tuple[str, ...] = ("fast", "mlxtend")
@@ -47,6 +49,15 @@ __all__ = [
     "read_sales_csv",
     "write_rules_csv",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``read_baskets_from_db`` on first use: mining files does not need SQLAlchemy."""
+    if name == "read_baskets_from_db":
+        from clustr_etl.mining.db_reader import read_baskets_from_db
+
+        return read_baskets_from_db
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ With N baskets, n(A), n(C), n(AC) and s(X) = n(X)/N (as mlxtend >= 0.23 defines 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -58,26 +60,87 @@ def rule_measures(
 def fisher_greater(
     rule_count: Int64Array, antecedent_count: Int64Array, consequent_count: Int64Array, n: int
 ) -> FloatArray:
-    """One-sided (greater) Fisher exact p-values of the 2x2 tables, vectorised."""
-    from scipy.stats import hypergeom
+    """One-sided (greater) Fisher exact p-values of the 2x2 tables, vectorised (numpy only).
 
-    if rule_count.size == 0:
+    P(X >= r) for X ~ Hypergeometric(N, n(C), n(A)): the pmf at the starting point (log-gamma),
+    then the ratio recurrence pmf(x+1)/pmf(x) summed until the terms no longer count. Above the
+    mode the upper tail is summed; at or below it, 1 - the lower tail (both sums then decrease
+    from their first term, so they converge in a few standard deviations of X).
+    """
+    r = rule_count.astype(np.float64)
+    a = antecedent_count.astype(np.float64)
+    c = consequent_count.astype(np.float64)
+    mode = np.floor((a + 1) * (c + 1) / (n + 2))
+    upper = r > mode
+    p = np.empty(r.size, dtype=np.float64)
+    p[upper] = _tail_sum(r[upper], a[upper], c[upper], n, step=1)
+    below = ~upper
+    start = r[below] - 1  # P(X >= r) = 1 - P(X <= r - 1)
+    lowest = np.maximum(0.0, a[below] + c[below] - n)
+    lower_tail = np.where(
+        start >= lowest, _tail_sum(np.maximum(start, lowest), a[below], c[below], n, step=-1), 0.0
+    )
+    p[below] = 1.0 - lower_tail
+    return np.clip(p, 0.0, 1.0)
+
+
+TAIL_BLOCK = 256  # recurrence steps taken at once (a cumulative product per block)
+
+
+def _tail_sum(start: FloatArray, a: FloatArray, c: FloatArray, n: int, step: int) -> FloatArray:
+    """Sum of the hypergeometric pmf from ``start`` outwards (step +1 up, -1 down).
+
+    The ratio of neighbouring terms is 0 at the end of the support, so terms past it vanish.
+    """
+    if start.size == 0:
         return np.zeros(0, dtype=np.float64)
-    p = hypergeom.sf(rule_count - 1, n, consequent_count, antecedent_count)
-    return np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    term = np.exp(_log_pmf(start, a, c, n))
+    total = term.copy()
+    x = start.copy()
+    offsets = np.arange(TAIL_BLOCK, dtype=np.float64) * step
+    active = np.flatnonzero(term > 0)
+    while active.size:
+        xs = x[active, None] + offsets  # the x each ratio steps away from
+        aa, cc = a[active, None], c[active, None]
+        if step > 0:
+            ratio = (aa - xs) * (cc - xs) / ((xs + 1) * (n - aa - cc + xs + 1))
+        else:
+            ratio = xs * (n - aa - cc + xs) / ((cc - xs + 1) * (aa - xs + 1))
+        terms = term[active, None] * np.cumprod(np.maximum(ratio, 0.0), axis=1)
+        total[active] += terms.sum(axis=1)
+        term[active] = terms[:, -1]
+        x[active] += TAIL_BLOCK * step
+        done = term[active] <= total[active] * 1e-17
+        active = active[~done]
+    return total
+
+
+def _log_pmf(x: FloatArray, a: FloatArray, c: FloatArray, n: int) -> FloatArray:
+    """log P(X = x): log C(c, x) + log C(N - c, a - x) - log C(N, a)."""
+    return (
+        _log_choose(c, x) + _log_choose(n - c, a - x) - _log_choose(np.full_like(a, n), a)
+    )
+
+
+_LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _log_choose(total: FloatArray, k: FloatArray) -> FloatArray:
+    values = _LGAMMA(total + 1) - _LGAMMA(k + 1) - _LGAMMA(total - k + 1)
+    return np.asarray(values, dtype=np.float64)
 
 
 def adjust_p_values(p_values: FloatArray, method: str) -> FloatArray:
     """Holm (family-wise) or Benjamini-Hochberg ("fdr") adjusted p-values; "none" returns them."""
     if method == "none" or p_values.size == 0:
         return p_values
-    if method == "fdr":
-        from scipy.stats import false_discovery_control
-
-        return np.asarray(false_discovery_control(p_values, method="bh"), dtype=np.float64)
     m = p_values.size
     order = np.argsort(p_values, kind="stable")
-    scaled = np.maximum.accumulate(p_values[order] * (m - np.arange(m)))
+    ranked = p_values[order]
+    if method == "fdr":  # Benjamini-Hochberg: min over larger ranks of p * m / rank
+        scaled = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+    else:  # Holm: max over smaller ranks of p * (m - rank + 1)
+        scaled = np.maximum.accumulate(ranked * (m - np.arange(m)))
     adjusted = np.empty(m, dtype=np.float64)
     adjusted[order] = np.minimum(scaled, 1.0)
     return adjusted

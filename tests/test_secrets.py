@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from clustr_etl.locking import writer_lock
+from clustr_etl.backends import writer_lock
 from ops_support import RULE_ARGS, SMALL_ARGS, clean_env, cli
 
 PASSWORD = f"Pw-{uuid.uuid4().hex[:12]}:@/%"

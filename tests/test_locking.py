@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from clustr_etl.db import parse_database_url
-from clustr_etl.errors import DatabaseError, LockTimeoutError
 from clustr_etl.backends import lock_is_held, writer_lock
 from clustr_etl.backends.sqlite import SqliteBackend
+from clustr_etl.db import parse_database_url
+from clustr_etl.errors import DatabaseError, LockTimeoutError
 
 
 def test_second_writer_waits_then_refuses_with_one_clear_line(db_url: str) -> None:

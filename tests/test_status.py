@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from clustr_etl.backends import writer_lock
 from clustr_etl.cli import app
 from clustr_etl.db import make_engine
 from clustr_etl.ledger import recorded_run
-from clustr_etl.backends import writer_lock
 from clustr_etl.models import Base
 from clustr_etl.status import collect_status
 from ops_support import add_running_row

@@ -22,8 +22,8 @@ from clustr_etl.console import stderr as stderr_console
 from clustr_etl.console import stdout as stdout_console
 from clustr_etl.errors import ClustrError
 from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for, install_signal_handlers
-from clustr_etl.settings import Settings, load_settings
 from clustr_etl.run_context import open_run
+from clustr_etl.settings import Settings, load_settings
 from clustr_etl.status import collect_status, render_status
 
 if TYPE_CHECKING:

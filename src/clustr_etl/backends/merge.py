@@ -52,7 +52,8 @@ def merge_rows(backend: Backend, engine: Engine, source: TableSource, *, update:
         backend.stage_rows(engine, conn, stage, source)
         step.what = f"merging rows into {source.table}"
         twice = _scalar(
-            conn, f"SELECT count(*) FROM (SELECT 1 FROM {stage} GROUP BY {key_list} HAVING count(*) > 1) d"
+            conn,
+            f"SELECT count(*) FROM (SELECT 1 FROM {stage} GROUP BY {key_list} HAVING count(*) > 1) d",
         )
         if twice:
             raise DataValidationError(
@@ -68,7 +69,8 @@ def merge_rows(backend: Backend, engine: Engine, source: TableSource, *, update:
         action = "DO NOTHING"
         if update and values:
             updated = _scalar(
-                conn, f"SELECT count(*) FROM {stage} s JOIN {target} ON {joined} WHERE {differs('s')}"
+                conn,
+                f"SELECT count(*) FROM {stage} s JOIN {target} ON {joined} WHERE {differs('s')}",
             )
             assignments = ", ".join(f"{col(name)} = excluded.{col(name)}" for name in values)
             action = f"DO UPDATE SET {assignments} WHERE {differs('excluded')}"

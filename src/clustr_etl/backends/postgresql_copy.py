@@ -58,6 +58,8 @@ def _pg_group_count(connection: Any) -> int:
 _PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _PGCOPY_HEADER_SIZE = 19  # signature, int32 flags, int32 header extension length (0)
 _ARRAY_ELEMENT = np.dtype([("length", ">i4"), ("value", ">i8")])
+
+
 class PgCopyArrays:
     """Incremental parser of a binary COPY stream whose rows are (int8[], int8[]).
 

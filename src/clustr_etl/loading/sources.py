@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -101,5 +103,15 @@ class FrameSource:
             yield self._csv[start : start + COPY_CHUNK]
 
     def row_batches(self) -> Iterator[tuple[Rows, int]]:
+        """Plain Python scalars (int, float, str, ISO date text, None), as for a CSV file's rows."""
         data = self.frame.astype(object).where(self.frame.notna(), None)
-        yield data.itertuples(index=False, name=None), self.size
+        columns = [[_plain(value) for value in data[name]] for name in data.columns]
+        yield zip(*columns, strict=True), self.size
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
@@ -16,6 +18,7 @@ __all__ = [
     "init_db",
     "make_engine",
     "mask_url",
+    "migration_connection",
     "missing_tables",
     "parse_database_url",
     "require_existing_database",
@@ -43,14 +46,29 @@ def check_connection(engine: Engine) -> None:
 
 
 def init_db(engine: Engine, *, drop: bool = False) -> list[str]:
-    """Create the tables that are missing (all of them again with ``drop``); return created names."""
+    """Create the tables that are missing (all of them again with ``drop``); return created names.
+
+    A database without clustr-etl tables gets the current schema, stamped at the newest migration; an older
+    database keeps its revision (``clustr-etl migrate`` upgrades it).
+    """
+    from clustr_etl.schema_migrations import LEDGER_TABLES, stamp_head
+
     check_connection(engine)
-    existing = set(inspect(engine).get_table_names())
-    if drop:
-        Base.metadata.drop_all(engine)
-        existing = set()
-    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        existing = set(inspect(conn).get_table_names())
+        if drop:
+            Base.metadata.drop_all(conn)
+            existing = set()
+        Base.metadata.create_all(conn)
+        if not existing - LEDGER_TABLES:
+            stamp_head(conn)
     return [name for name in Base.metadata.tables if name not in existing]
+
+
+def migration_connection(engine: Engine) -> AbstractContextManager[Connection]:
+    """One connection in one transaction for a schema migration: committed at the end, else rolled back
+    (see ``Backend.migration_connection``)."""
+    return backend_for(engine).migration_connection(engine)
 
 
 def missing_tables(engine: Engine, names: tuple[str, ...] | None = None) -> list[str]:

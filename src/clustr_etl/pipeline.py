@@ -31,6 +31,8 @@ from clustr_etl.mining import (
 from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.run_context import RunContext, StepReport, open_run, timed
+from clustr_etl.schema_migrations import quiet_alembic
+from clustr_etl.schema_migrations import upgrade as upgrade_schema
 from clustr_etl.settings import Settings
 from clustr_etl.simulate import GenerateOptions, generate_dataset
 
@@ -46,6 +48,7 @@ __all__ = [
     "generate_step",
     "init_db_step",
     "load_step",
+    "migrate_step",
     "mine_step",
     "open_run",
     "run_all",
@@ -97,6 +100,21 @@ def init_db_step(run: RunContext, *, drop: bool = False) -> StepReport:
         created = init_db(engine)
         run.schema_changed()
         report.detail = f"created {', '.join(created)}" if created else "schema already present"
+    return report
+
+
+def migrate_step(run: RunContext) -> StepReport:
+    """Upgrade the database's schema to the newest revision with its data in place."""
+    with timed(StepReport("migrate")) as report, quiet_alembic():
+        result = upgrade_schema(run.engine)
+        run.schema_changed()
+        if not result.changed:
+            report.detail = f"schema already at {result.after}"
+        elif result.before is None and not result.stamped_release:
+            report.detail = f"created the schema at {result.after}"
+        else:
+            start = "0.1.0 (unversioned)" if result.stamped_release else result.before
+            report.detail = f"upgraded {start} -> {result.after}"
     return report
 
 

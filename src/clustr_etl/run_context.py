@@ -91,7 +91,8 @@ class RunContext:
         return self._engine
 
     def require_schema(self, tables: Sequence[str] | None = None) -> None:
-        """SchemaError unless the tables (all of the schema by default) exist; checked once per command."""
+        """SchemaError unless the tables (all of the schema by default) exist and the schema is at the
+        newest migration; checked once per command."""
         wanted = tuple(tables) if tables is not None else tuple(Base.metadata.tables)
         if set(wanted) <= self._schema_checked:
             return
@@ -100,6 +101,11 @@ class RunContext:
             raise SchemaError(
                 f"the database has no table {', '.join(missing)}", "run `clustr-etl init-db` first"
             )
+        if not self._schema_checked:
+            from clustr_etl.schema_migrations import require_current
+
+            with self.engine.connect() as conn:
+                require_current(conn)
         self._schema_checked.update(wanted)
 
     def schema_changed(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -104,6 +104,12 @@ class Backend(ABC):
     def missing_database_file(self) -> str | None:
         """The database file that does not exist yet (connecting would create it); None: fine."""
         return None
+
+    @contextmanager
+    def migration_connection(self, engine: Engine) -> Iterator[Connection]:
+        """One connection in one transaction for a schema migration: committed at the end, else rolled back."""
+        with engine.begin() as conn:
+            yield conn
 
     # The writer lock
     @abstractmethod

@@ -22,6 +22,7 @@ from typing import Any
 import filelock
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from clustr_etl.backends import base, ddl
 from clustr_etl.backends.base import (
@@ -34,7 +35,7 @@ from clustr_etl.backends.base import (
     poll_lock,
 )
 from clustr_etl.backends.scrub import driver_error_line
-from clustr_etl.errors import DatabaseError, DataValidationError, LockTimeoutError
+from clustr_etl.errors import DatabaseError, DataValidationError, LockTimeoutError, SchemaError
 from clustr_etl.progress import NO_PROGRESS, Progress
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -77,6 +78,29 @@ class SqliteBackend(Backend):
     def missing_database_file(self) -> str | None:
         path = self.path
         return None if path is None or path.is_file() else self.url.database
+
+    @contextmanager
+    def migration_connection(self, engine: Engine) -> Iterator[Connection]:
+        """SQLite rebuilds tables to alter them, so its foreign keys are off meanwhile (checked before
+        COMMIT) and the driver's own transaction handling is off, so that the DDL belongs to the transaction.
+        """
+        migration = create_engine(
+            engine.url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, poolclass=NullPool
+        )
+        event.listen(migration, "connect", _driver_without_transactions)
+        event.listen(migration, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        try:
+            with migration.begin() as conn:
+                yield conn
+                orphans = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if orphans:
+                    raise SchemaError(
+                        f"the migration would leave {len(orphans)} row(s) with a broken foreign key "
+                        f"(first in table {orphans[0][0]})",
+                        "nothing was changed; fix those rows and run `clustr-etl migrate` again",
+                    )
+        finally:
+            migration.dispose()
 
     # The writer lock
     @contextmanager
@@ -219,6 +243,15 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.close()
+
+
+def _driver_without_transactions(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = OFF")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
 

@@ -117,9 +117,7 @@ def _tail_sum(start: FloatArray, a: FloatArray, c: FloatArray, n: int, step: int
 
 def _log_pmf(x: FloatArray, a: FloatArray, c: FloatArray, n: int) -> FloatArray:
     """log P(X = x): log C(c, x) + log C(N - c, a - x) - log C(N, a)."""
-    return (
-        _log_choose(c, x) + _log_choose(n - c, a - x) - _log_choose(np.full_like(a, n), a)
-    )
+    return _log_choose(c, x) + _log_choose(n - c, a - x) - _log_choose(np.full_like(a, n), a)
 
 
 _LGAMMA = np.frompyfunc(math.lgamma, 1, 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import traceback
@@ -10,21 +9,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from clustr_etl import __version__, pipeline
-from clustr_etl.console import RichProgress, print_error, print_reports, print_rules
-from clustr_etl.console import stderr as stderr_console
-from clustr_etl.console import stdout as stdout_console
+from clustr_etl import option_specs as spec
 from clustr_etl.errors import ClustrError
-from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for, install_signal_handlers
-from clustr_etl.locking import OnWait
-from clustr_etl.settings import Settings, load_settings
-from clustr_etl.status import collect_status, render_status
+from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for
+
+if TYPE_CHECKING:  # the heavy modules load inside the commands, so --help stays instant
+    from clustr_etl.console import RichProgress
+    from clustr_etl.locking import OnWait
+    from clustr_etl.pipeline import StepReport
+    from clustr_etl.settings import Settings
 
 
 @dataclass
@@ -68,14 +66,16 @@ class ClustrGroup(TyperGroup):
             _show_traceback(state)
             print_error(str(err))
             sys.exit(err.exit_code)
-        except DBAPIError as err:
-            _show_traceback(state)
-            first = str(err.orig or err).strip().splitlines()[:1]
-            print_error(f"database error: {first[0] if first else type(err).__name__}")
-            sys.exit(1)
         except OSError as err:
             _show_traceback(state)
             print_error(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "))
+            sys.exit(1)
+        except Exception as err:
+            if not _is_driver_error(err):
+                raise
+            _show_traceback(state)
+            first = str(getattr(err, "orig", None) or err).strip().splitlines()[:1]
+            print_error(f"database error: {first[0] if first else type(err).__name__}")
             sys.exit(1)
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
@@ -97,6 +97,18 @@ class CommandInterrupted(Exception):
         super().__init__(
             "terminated (SIGTERM)" if exit_code == SIGTERM_EXIT_CODE else "interrupted (Ctrl-C)"
         )
+
+
+def _is_driver_error(err: Exception) -> bool:
+    """A SQLAlchemy DBAPIError (only possible once a command has imported SQLAlchemy)."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(err, exc.DBAPIError)
+
+
+def print_error(message: str) -> None:
+    from clustr_etl.console import print_error as print_red
+
+    print_red(message)
 
 
 def _show_traceback(state: AppState) -> None:
@@ -123,49 +135,31 @@ class MinerEngine(StrEnum):
     mlxtend = "mlxtend"
 
 
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL [env CLUSTR_DATABASE_URL; default sqlite:///<data dir>/clustr.db]",
-        show_default=False,
-    ),
-]
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="data folder [env CLUSTR_DATA_DIR; default data]"),
-]
-Seed = Annotated[int | None, typer.Option(help="random seed [env CLUSTR_SEED; default 42]")]
-Customers = Annotated[int | None, typer.Option(help="customers [default 5000]")]
-Products = Annotated[int | None, typer.Option(help="products [default 1000]")]
-Days = Annotated[int | None, typer.Option(help="days in the calendar [default 730]")]
-StartDate = Annotated[
-    str | None, typer.Option("--start-date", help="first day, YYYY-MM-DD [default 2024-01-01]")
-]
-Transactions = Annotated[int | None, typer.Option(help="transactions [default 100000]")]
-MaxItems = Annotated[int | None, typer.Option("--max-items", help="most lines per basket [30]")]
-MeanItems = Annotated[float | None, typer.Option("--mean-items", help="mean lines per basket")]
-ChunkSize = Annotated[int | None, typer.Option("--chunk-size", help="transactions per chunk")]
-Workers = Annotated[
-    int | None, typer.Option(help="generator worker processes [default: CPU cores, at most 4]")
-]
-MinSupport = Annotated[float | None, typer.Option("--min-support", help="min support, (0, 1]")]
-MinConfidence = Annotated[
-    float | None, typer.Option("--min-confidence", help="min confidence, (0, 1]")
-]
-MinLift = Annotated[
-    float | None, typer.Option("--min-lift", help="keep rules with lift above this; 0 = off")
-]
-MinLen = Annotated[int | None, typer.Option("--min-len", help="min items per rule [2]")]
-MaxLen = Annotated[int | None, typer.Option("--max-len", help="max items per rule [10]")]
-LockTimeout = Annotated[
-    float | None,
-    typer.Option(
-        "--lock-timeout",
-        help="seconds to wait while another command writes to the database "
-        "[env CLUSTR_LOCK_TIMEOUT; default 60]",
-    ),
-]
+def setting(option: spec.OptionSpec) -> Any:
+    """The CLI option of a setting: flag, help, range, env variable and default all from its spec.
+
+    The value is validated once, by the settings model (one line naming option and env variable)."""
+    return typer.Option(option.flag, help=option.help_text(), show_default=False)
+
+
+DatabaseUrl = Annotated[str | None, setting(spec.DATABASE_URL)]
+DataDir = Annotated[Path | None, setting(spec.DATA_DIR)]
+LockTimeout = Annotated[float | None, setting(spec.LOCK_TIMEOUT)]
+Seed = Annotated[int | None, setting(spec.SEED)]
+Customers = Annotated[int | None, setting(spec.CUSTOMERS)]
+Products = Annotated[int | None, setting(spec.PRODUCTS)]
+Days = Annotated[int | None, setting(spec.DAYS)]
+StartDate = Annotated[str | None, setting(spec.START_DATE)]
+Transactions = Annotated[int | None, setting(spec.TRANSACTIONS)]
+MaxItems = Annotated[int | None, setting(spec.MAX_ITEMS)]
+MeanItems = Annotated[float | None, setting(spec.MEAN_ITEMS)]
+ChunkSize = Annotated[int | None, setting(spec.CHUNK_SIZE)]
+Workers = Annotated[int | None, setting(spec.WORKERS)]
+MinSupport = Annotated[float | None, setting(spec.MIN_SUPPORT)]
+MinConfidence = Annotated[float | None, setting(spec.MIN_CONFIDENCE)]
+MinLift = Annotated[float | None, setting(spec.MIN_LIFT)]
+MinLen = Annotated[int | None, setting(spec.MIN_LEN)]
+MaxLen = Annotated[int | None, setting(spec.MAX_LEN)]
 
 
 def state_of(ctx: typer.Context) -> AppState:
@@ -174,6 +168,8 @@ def state_of(ctx: typer.Context) -> AppState:
 
 
 def progress_for(ctx: typer.Context) -> RichProgress:
+    from clustr_etl.console import RichProgress
+
     return RichProgress(quiet=state_of(ctx).quiet)
 
 
@@ -182,6 +178,8 @@ def wait_notice(ctx: typer.Context) -> OnWait:
     quiet = state_of(ctx).quiet
 
     def notice(message: str) -> None:
+        from clustr_etl.console import stderr as stderr_console
+
         if not quiet:
             stderr_console.print(
                 f"Waiting: {message}", markup=False, highlight=False, soft_wrap=True
@@ -190,8 +188,16 @@ def wait_notice(ctx: typer.Context) -> OnWait:
     return notice
 
 
+def show_reports(ctx: typer.Context, reports: Sequence[StepReport]) -> None:
+    from clustr_etl.console import print_reports
+
+    print_reports(reports, quiet=state_of(ctx).quiet)
+
+
 def version_callback(value: bool) -> None:
     if value:
+        from clustr_etl import __version__
+
         typer.echo(f"clustr-etl {__version__}")
         raise typer.Exit()
 
@@ -216,8 +222,13 @@ def root(
     )
 
 
-def settings_from(**options: Any) -> Settings:
-    return load_settings(**options)
+def settings_from(ctx: typer.Context, *others: str) -> Settings:
+    """Settings from the command's options: every option but ``others`` must be a setting.
+
+    A misnamed option raises TypeError (in load_settings) instead of being dropped silently."""
+    from clustr_etl.settings import load_settings
+
+    return load_settings(**{k: v for k, v in ctx.params.items() if k not in others})
 
 
 @app.command()
@@ -237,9 +248,11 @@ def generate(
     data_dir: DataDir = None,
 ) -> None:
     """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
-    settings = settings_from(**_without(locals(), "ctx", "force"))
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "force")
     report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
-    print_reports([report], quiet=state_of(ctx).quiet)
+    show_reports(ctx, [report])
 
 
 @app.command("init-db")
@@ -253,12 +266,12 @@ def init_db(
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Create the tables that are missing (all of them with --drop)."""
-    settings = settings_from(
-        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
-    )
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "drop")
     with pipeline.writer_run(settings, "init-db", {"drop": drop}, on_wait=wait_notice(ctx)) as run:
         report = pipeline.init_db_step(settings, drop=drop, run=run)
-    print_reports([report], quiet=state_of(ctx).quiet)
+    show_reports(ctx, [report])
 
 
 @app.command()
@@ -268,18 +281,30 @@ def load(
         list[str] | None,
         typer.Argument(help="tables to replace (default: all, in dependency order)"),
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="let a CSV with no rows replace a table that has rows"
+        ),
+    ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Load the CSV files into the database: all tables, or only the named ones."""
-    settings = settings_from(
-        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
-    )
-    options = {"tables": tables or "all"}
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "tables", "allow_empty")
+    options = {"tables": tables or "all", "allow_empty": allow_empty}
     with pipeline.writer_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
-        report = pipeline.load_step(settings, tables or None, progress=progress_for(ctx), run=run)
-    print_reports([report], quiet=state_of(ctx).quiet)
+        report = pipeline.load_step(
+            settings,
+            tables or None,
+            allow_empty=allow_empty,
+            progress=progress_for(ctx),
+            run=run,
+        )
+    show_reports(ctx, [report])
 
 
 @app.command("mine-rules")
@@ -313,16 +338,9 @@ def mine_rules(
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Mine association rules (bundles), write baseline_rules.csv and load bundle_rules."""
-    settings = settings_from(
-        min_support=min_support,
-        min_confidence=min_confidence,
-        min_lift=min_lift,
-        min_len=min_len,
-        max_len=max_len,
-        database_url=database_url,
-        data_dir=data_dir,
-        lock_timeout=lock_timeout,
-    )
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "input_path", "input_format", "engine", "output", "no_load", "top")
     options = {
         "input": str(input_path) if input_path else None,
         "format": input_format.value,
@@ -342,6 +360,8 @@ def mine_rules(
             progress=progress_for(ctx),
             run=run,
         )
+    from clustr_etl.console import print_reports, print_rules
+
     quiet = state_of(ctx).quiet
     print_reports([result.report], quiet=quiet)
     if top and not quiet:
@@ -367,13 +387,15 @@ def run_all(
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
-    settings = settings_from(**_without(locals(), "ctx", "regenerate"))
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "regenerate")
     options = {"regenerate": regenerate}
     with pipeline.writer_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
         reports = pipeline.run_all(
             settings, regenerate=regenerate, progress=progress_for(ctx), run=run
         )
-    print_reports(reports, quiet=state_of(ctx).quiet)
+    show_reports(ctx, reports)
 
 
 @app.command()
@@ -390,9 +412,14 @@ def status(
 
     Exit code 0 when the database is reachable and its schema current, else 1. Never writes.
     """
-    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    from clustr_etl.console import stdout as stdout_console
+    from clustr_etl.status import collect_status, render_status
+
+    settings = settings_from(ctx, "as_json", "runs")
     report = collect_status(settings.database_url_value, last_runs=runs)
     if as_json:
+        import json
+
         typer.echo(json.dumps(report.to_json(), indent=2))
     elif not state_of(ctx).quiet:
         render_status(report, stdout_console)
@@ -401,10 +428,8 @@ def status(
     raise typer.Exit(report.exit_code)
 
 
-def _without(options: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {key: value for key, value in options.items() if key not in names}
-
-
 def main() -> None:
-    install_signal_handlers()  # SIGTERM -> exit 143 after rollback; only for the real process
-    app()
+    """The console script (kept for callers of ``clustr_etl.cli:main``)."""
+    from clustr_etl.launch import main as launch
+
+    launch()

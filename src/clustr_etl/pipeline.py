@@ -93,7 +93,7 @@ def writer_run(
     url = settings.database_url_value
     if command not in COMMANDS_THAT_CREATE_THE_DATABASE:
         require_existing_database(url)
-    parameters = {**settings.model_dump(mode="json", exclude={"database_url"}), **(options or {})}
+    parameters = {**settings.parameters(), **(options or {})}
     with (
         writer_lock(url, settings.lock_timeout, on_wait=on_wait),
         recorded_run(url, command, parameters) as run,
@@ -109,28 +109,11 @@ def record(run: RunLedger | None, report: StepReport) -> StepReport:
 
 
 def generate_options(settings: Settings) -> GenerateOptions:
-    return GenerateOptions(
-        customers=settings.customers,
-        products=settings.products,
-        days=settings.days,
-        start_date=settings.start_date,
-        transactions=settings.transactions,
-        max_items=settings.max_items,
-        mean_items=settings.mean_items,
-        seed=settings.seed,
-        chunk_size=settings.chunk_size,
-        workers=settings.workers,
-    )
+    return settings.generation
 
 
 def rule_thresholds(settings: Settings) -> RuleThresholds:
-    return RuleThresholds(
-        min_support=settings.min_support,
-        min_confidence=settings.min_confidence,
-        min_lift=settings.min_lift,
-        min_len=settings.min_len,
-        max_len=settings.max_len,
-    )
+    return settings.mining
 
 
 def open_engine(settings: Settings) -> Engine:
@@ -178,6 +161,7 @@ def load_step(
     settings: Settings,
     tables: Sequence[str] | None = None,
     *,
+    allow_empty: bool = False,
     progress: Progress = NO_PROGRESS,
     run: RunLedger | None = None,
 ) -> StepReport:
@@ -185,7 +169,9 @@ def load_step(
     try:
         with timed(StepReport("load")) as report:
             require_schema(engine)
-            report.rows = load_tables(engine, settings.raw_dir, tables, progress=progress)
+            report.rows = load_tables(
+                engine, settings.raw_dir, tables, progress=progress, allow_empty=allow_empty
+            )
     finally:
         engine.dispose()
     return record(run, report)

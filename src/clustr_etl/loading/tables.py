@@ -34,6 +34,7 @@ def load_tables(
     tables: Sequence[str] | None = None,
     *,
     progress: Progress = NO_PROGRESS,
+    allow_empty: bool = False,
 ) -> dict[str, int]:
     """Replace the named tables (all when None) by their CSVs in ``raw_dir``; return rows per table.
 
@@ -44,7 +45,7 @@ def load_tables(
     if not names:
         return {}
     require_tables(engine, DATA_TABLES)
-    files = validate_files(engine, Path(raw_dir), names, progress)
+    files = validate_files(engine, Path(raw_dir), names, progress, allow_empty=allow_empty)
     if engine.dialect.name == "postgresql":
         load_postgres(engine, files, progress)
     else:

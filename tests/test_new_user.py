@@ -55,7 +55,8 @@ def test_empty_csv_replaces_a_table_only_with_allow_empty(db_url: str, tmp_path:
     refused = runner.invoke(app, load)
     assert refused.exit_code == 1
     line = one_error_line(refused.output)
-    assert "sales.csv has a header but no rows" in line and "--allow-empty" in line
+    assert "sales.csv has a header but no rows" in line
+    assert "--allow-empty" in line
     assert checksum(db_url) == before
 
     allowed = runner.invoke(app, [*load, "--allow-empty"])
@@ -116,13 +117,18 @@ def test_run_all_keeps_or_regenerates_by_the_manifest(db_url: str, tmp_path: Pat
 
     run_all(data_dir, db_url, "--seed", "6")  # other options: regenerated
     second = identity(raw / "sales.csv")
-    assert second[0] != first[0] and second[2] != first[2]
+    assert second[0] != first[0]
+    assert second[2] != first[2]
 
-    older = {**json.loads((raw / MANIFEST_FILE).read_text(encoding="utf-8")), "generator_version": "0"}
+    older = {
+        **json.loads((raw / MANIFEST_FILE).read_text(encoding="utf-8")),
+        "generator_version": "0",
+    }
     (raw / MANIFEST_FILE).write_text(json.dumps(older), encoding="utf-8")
     run_all(data_dir, db_url, "--seed", "6")  # written by an older generator: regenerated
     third = identity(raw / "sales.csv")
-    assert third[0] != second[0] and third[2] == second[2]
+    assert third[0] != second[0]
+    assert third[2] == second[2]
     recorded = json.loads((raw / MANIFEST_FILE).read_text(encoding="utf-8"))
     assert recorded["generator_version"] == str(GENERATOR_VERSION)
 

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+
 __all__ = ["__version__"]
+
+
+def _exit_when_interrupted_while_starting() -> None:
+    """Started as the CLI (``python -m clustr_etl`` or the ``clustr-etl`` script): until the entry point
+    installs its handlers, Ctrl-C or SIGTERM exits at once with one line (nothing has been done yet)."""
+    import os
+    import signal
+
+    def leave(signum: int, frame: object) -> None:
+        word = "interrupted (Ctrl-C)" if signum == signal.SIGINT else "terminated (SIGTERM)"
+        os.write(2, f"Error: {word}\n".encode())
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, leave)
+    signal.signal(signal.SIGTERM, leave)
+
+
+if sys.argv[:1] == ["-m"] or sys.argv[0].endswith("clustr-etl"):
+    _exit_when_interrupted_while_starting()
 
 
 def __getattr__(name: str) -> str:

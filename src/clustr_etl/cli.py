@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from clustr_etl import option_specs as spec
 from clustr_etl.errors import ClustrError
-from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for
+from clustr_etl.interrupts import SIGINT_EXIT_CODE, SIGTERM_EXIT_CODE, exit_code_for
 
 if TYPE_CHECKING:  # the heavy modules load inside the commands, so --help stays instant
     from clustr_etl.console import RichProgress
@@ -52,8 +52,8 @@ class ClustrGroup(TyperGroup):
             print_error(str(err))
             sys.exit(err.exit_code)
         except typer.Abort:
-            print_error("interrupted")
-            sys.exit(130)
+            print_error("interrupted (Ctrl-C)")
+            sys.exit(SIGINT_EXIT_CODE)
         except typer.TyperException as err:  # usage errors: bad options, unknown commands
             if type(err).__name__ == "NoArgsIsHelpError":
                 typer.echo(err.format_message())
@@ -77,12 +77,23 @@ class ClustrGroup(TyperGroup):
             first = str(getattr(err, "orig", None) or err).strip().splitlines()[:1]
             print_error(f"database error: {first[0] if first else type(err).__name__}")
             sys.exit(1)
+        if (
+            result == SIGINT_EXIT_CODE
+        ):  # Typer's silent exit for an interrupt between parsing and invoking
+            print_error("interrupted (Ctrl-C)")
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
 
+    # Typer turns KeyboardInterrupt into a silent exit 130; keep SIGTERM's 143 and say what happened,
+    # whether it arrives while the options are parsed (modules still importing) or while the command runs.
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as err:
+            raise CommandInterrupted(exit_code_for(err)) from err
+
     def invoke(self, ctx: Any) -> Any:
-        # Typer turns KeyboardInterrupt into a silent exit 130; keep SIGTERM's 143 and say what happened.
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as err:
@@ -283,9 +294,7 @@ def load(
     ] = None,
     allow_empty: Annotated[
         bool,
-        typer.Option(
-            "--allow-empty", help="let a CSV with no rows replace a table that has rows"
-        ),
+        typer.Option("--allow-empty", help="let a CSV with no rows replace a table that has rows"),
     ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
@@ -340,7 +349,9 @@ def mine_rules(
     """Mine association rules (bundles), write baseline_rules.csv and load bundle_rules."""
     from clustr_etl import pipeline
 
-    settings = settings_from(ctx, "input_path", "input_format", "engine", "output", "no_load", "top")
+    settings = settings_from(
+        ctx, "input_path", "input_format", "engine", "output", "no_load", "top"
+    )
     options = {
         "input": str(input_path) if input_path else None,
         "format": input_format.value,

@@ -52,7 +52,9 @@ class OptionSpec:
         """A pydantic ``Field`` with this default, these limits and this description."""
         from pydantic import Field
 
-        limits = {key: getattr(self, key) for key in ("ge", "gt", "le") if getattr(self, key) is not None}
+        limits = {
+            key: getattr(self, key) for key in ("ge", "gt", "le") if getattr(self, key) is not None
+        }
         if "default_factory" not in extra:
             extra["default"] = self.default
         return Field(description=self.help, **limits, **extra)
@@ -69,7 +71,9 @@ DATABASE_URL = OptionSpec(
     default_text="sqlite:///<data dir>/clustr.db",
 )
 DATA_DIR = OptionSpec(
-    "data_dir", "data folder: CSVs in <data dir>/raw/, rules in <data dir>/baseline_rules.csv", "data"
+    "data_dir",
+    "data folder: CSVs in <data dir>/raw/, rules in <data dir>/baseline_rules.csv",
+    "data",
 )
 LOCK_TIMEOUT = OptionSpec(
     "lock_timeout",

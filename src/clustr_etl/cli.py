@@ -286,6 +286,22 @@ def init_db(
 
 
 @app.command()
+def migrate(
+    ctx: typer.Context,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    lock_timeout: LockTimeout = None,
+) -> None:
+    """Upgrade the database schema to this release's, keeping the data (0.1.0 databases too)."""
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx)
+    with pipeline.writer_run(settings, "migrate", on_wait=wait_notice(ctx)) as run:
+        report = pipeline.migrate_step(settings, run=run)
+    show_reports(ctx, [report])
+
+
+@app.command()
 def load(
     ctx: typer.Context,
     tables: Annotated[

@@ -81,23 +81,12 @@ def loaded(
         yield url, medium_data, checksum(url)
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.6, 1.2])
-def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(
-    loaded: tuple[str, Path, dict[str, tuple[int, str]]], delay: float, tmp_path: Path
-) -> None:
-    url, data_dir, before = loaded
+def interrupt_load(url: str, data_dir: Path, delay: float, cwd: Path) -> tuple[int, str]:
+    """Start `python -m clustr_etl load`, send SIGINT after ``delay`` seconds; (exit code, stderr)."""
+    args = ["load", "--data-dir", str(data_dir), "--database-url", url]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "clustr_etl",
-            "load",
-            "--data-dir",
-            str(data_dir),
-            "--database-url",
-            url,
-        ],
-        cwd=tmp_path,
+        [sys.executable, "-m", "clustr_etl", *args],
+        cwd=cwd,
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -106,7 +95,27 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    return process.returncode, stderr
+
+
+def before_any_project_code(code: int, stderr: str) -> bool:
+    """The interpreter itself was still starting (only <frozen ...> frames): no Python program can answer
+    a signal before its first line runs. On a very loaded machine that can take longer than 0.2 s."""
+    frames = [line for line in stderr.splitlines() if line.strip().startswith("File ")]
+    return code == -signal.SIGINT and bool(frames) and all("<frozen " in f for f in frames)
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.6, 1.2])
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(
+    loaded: tuple[str, Path, dict[str, tuple[int, str]]], delay: float, tmp_path: Path
+) -> None:
+    url, data_dir, before = loaded
+    code, stderr = interrupt_load(url, data_dir, delay, tmp_path)
+    for _ in range(3):  # retry only when the signal beat the interpreter's own start-up
+        if not before_any_project_code(code, stderr):
+            break
+        code, stderr = interrupt_load(url, data_dir, delay, tmp_path)
+    assert code == 130, stderr
     assert "Traceback" not in stderr
     assert [line for line in stderr.splitlines() if line.strip()] == ["Error: interrupted (Ctrl-C)"]
     assert checksum(url) == before

@@ -57,33 +57,11 @@ __all__ = [
 
 
 def generate_options(settings: Settings) -> GenerateOptions:
-    return GenerateOptions(
-        customers=settings.customers,
-        products=settings.products,
-        days=settings.days,
-        start_date=settings.start_date,
-        transactions=settings.transactions,
-        max_items=settings.max_items,
-        mean_items=settings.mean_items,
-        seed=settings.seed,
-        chunk_size=settings.chunk_size,
-        workers=settings.workers,
-    )
+    return settings.generation
 
 
 def rule_thresholds(settings: Settings) -> RuleThresholds:
-    return RuleThresholds(
-        min_support=settings.min_support,
-        min_confidence=settings.min_confidence,
-        min_lift=settings.min_lift,
-        min_len=settings.min_len,
-        max_len=settings.max_len,
-        min_count=settings.min_count,
-        max_consequent_len=settings.max_consequent_len,
-        max_p=settings.max_p,
-        p_adjust=settings.p_adjust,
-        prune_redundant=settings.prune_redundant,
-    )
+    return settings.mining
 
 
 def generate_step(
@@ -125,12 +103,21 @@ def migrate_step(run: RunContext) -> StepReport:
 
 
 def load_step(
-    run: RunContext, tables: Sequence[str] | None = None, *, progress: Progress = NO_PROGRESS
+    run: RunContext,
+    tables: Sequence[str] | None = None,
+    *,
+    allow_empty: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> StepReport:
     with timed(StepReport("load")) as report:
         run.require_schema()
         report.rows = load_tables(
-            run.engine, run.settings.raw_dir, tables, progress=progress, schema_checked=True
+            run.engine,
+            run.settings.raw_dir,
+            tables,
+            progress=progress,
+            schema_checked=True,
+            allow_empty=allow_empty,
         )
     return report
 
@@ -198,7 +185,7 @@ def mine_step(
     settings = run.settings
     thresholds = rule_thresholds(settings)
     if selection is None:
-        selection = BasketSelection(include_non_merchandise=settings.include_non_merchandise)
+        selection = BasketSelection(include_non_merchandise=thresholds.include_non_merchandise)
     output_path = output if output is not None else settings.rules_path
     needs_db = load or input_path is None
     with timed(StepReport("mine-rules")) as report:

@@ -28,6 +28,7 @@ from clustr_etl.mining import (
     read_basket_file,
     write_rules_csv,
 )
+from mining_support import arules
 from shared_data import shared_file
 
 METRICS = ["support", "confidence", "lift", "leverage", "conviction"]
@@ -110,10 +111,10 @@ def assert_same_rules(ours: pd.DataFrame, oracle: pd.DataFrame) -> None:
 
 
 GROCERIES_SETTINGS = [
-    RuleThresholds(0.001, 0.5, min_lift=0.0),
-    RuleThresholds(0.002, 0.2, min_lift=1.0),
-    RuleThresholds(0.01, 0.05, min_lift=0.0, min_len=2, max_len=3),
-    RuleThresholds(0.003, 0.3, min_lift=1.5, min_len=3),
+    arules(0.001, 0.5, min_lift=0.0),
+    arules(0.002, 0.2, min_lift=1.0),
+    arules(0.01, 0.05, min_lift=0.0, min_len=2, max_len=3),
+    arules(0.003, 0.3, min_lift=1.5, min_len=3),
 ]
 
 
@@ -133,7 +134,7 @@ def test_groceries_match_mlxtend(
 
 @pytest.mark.parametrize(
     "thresholds",
-    [RuleThresholds(0.002, 0.2, min_lift=1.0), RuleThresholds(0.005, 0.1, min_lift=0.0)],
+    [arules(0.002, 0.2, min_lift=1.0), arules(0.005, 0.1, min_lift=0.0)],
     ids=repr,
 )
 def test_market_basket_matches_mlxtend(thresholds: RuleThresholds) -> None:
@@ -148,13 +149,13 @@ def test_online_retail_invoices_match_mlxtend() -> None:
     lists = retail_invoices()
     tids = np.repeat(np.arange(len(lists)), [len(b) for b in lists])
     keys = np.asarray([x for b in lists for x in b], dtype=object)
-    thresholds = RuleThresholds(0.015, 0.3, min_lift=1.0)
+    thresholds = arules(0.015, 0.3, min_lift=1.0)
     ours = mine_rules(baskets_from_pairs(tids, keys), thresholds)
     assert_same_rules(ours, mlxtend_rules(lists, thresholds))
 
 
 def test_reference_engine_equals_fast_engine(groceries: tuple[Baskets, list[list[str]]]) -> None:
-    thresholds = RuleThresholds(0.002, 0.3, min_lift=1.0, min_len=1)
+    thresholds = arules(0.002, 0.3, min_lift=1.0, min_len=1)
     fast = mine_rules(groceries[0], thresholds)
     pd.testing.assert_frame_equal(fast, mine_rules(groceries[0], thresholds, engine="mlxtend"))
 
@@ -209,7 +210,7 @@ def test_groceries_reproduce_arules_published_results(
     support, confidence, min_len = setting
     count, distribution, top = ARULES_PUBLISHED[setting]
     # arules has no lift filter: min_lift 0 (its minlen=1 {} => {x} rules need support >= conf).
-    rules = mine_rules(groceries[0], RuleThresholds(support, confidence, 0.0, min_len, 10))
+    rules = mine_rules(groceries[0], arules(support, confidence, 0.0, min_len, 10))
     assert len(rules) == count
     assert size_distribution(rules) == distribution
     for rank, (lhs, rhs, supp, conf, lift) in enumerate(top):
@@ -223,7 +224,7 @@ def test_groceries_reproduce_arules_published_results(
 def test_groceries_5668_rules_summary_matches_arules(
     groceries: tuple[Baskets, list[list[str]]],
 ) -> None:
-    rules = mine_rules(groceries[0], RuleThresholds(0.001, 0.5, 0.0, 1, 10))
+    rules = mine_rules(groceries[0], arules(0.001, 0.5, 0.0, 1, 10))
     # summary(rules) in arules prints 4 significant digits
     assert rules["support"].min() == pytest.approx(0.001017, abs=5e-7)
     assert rules["support"].max() == pytest.approx(0.022267, abs=5e-7)
@@ -236,7 +237,7 @@ def test_groceries_5668_rules_summary_matches_arules(
 def test_write_rules_csv_round_trips_full_precision(
     tmp_path: Path, groceries: tuple[Baskets, list[list[str]]]
 ) -> None:
-    rules = mine_rules(groceries[0], RuleThresholds(0.001, 0.8, 0.0))
+    rules = mine_rules(groceries[0], arules(0.001, 0.8, 0.0))
     rules.insert(2, "antecedent_names", rules["antecedents"].str.upper())
     path = tmp_path / "rules.csv"
     write_rules_csv(rules, path)

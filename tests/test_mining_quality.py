@@ -25,6 +25,7 @@ from clustr_etl.mining import (
 )
 from clustr_etl.mining.measures import adjust_p_values
 from clustr_etl.mining.summary import support_note
+from mining_support import arules
 from shared_data import shared_file
 from test_mining_oracle import python_baskets
 
@@ -202,7 +203,7 @@ def test_min_count_is_a_floor_under_min_support(
 ) -> None:
     baskets = groceries[0]  # 9,835 baskets: support 0.001 is 10 baskets
     floor = mine_rules(baskets, RuleThresholds(0.0001, 0.5, 0.0, min_count=10, max_p=1.0))
-    pd.testing.assert_frame_equal(floor, mine_rules(baskets, RuleThresholds(0.001, 0.5, 0.0)))
+    pd.testing.assert_frame_equal(floor, mine_rules(baskets, arules(0.001, 0.5, 0.0)))
     assert int(floor["rule_count"].min()) == 10
     stricter_support = RuleThresholds(0.002, 0.5, 0.0, min_count=10, max_p=1.0)
     assert stricter_support.count_threshold(baskets.n_transactions) == 20

@@ -27,6 +27,7 @@ from clustr_etl.mining import (
     mine_rules,
 )
 from clustr_etl.mining import itemsets as itemsets_module
+from mining_support import arules
 
 ENGINES: list[MiningEngine] = ["fast", "mlxtend"]
 
@@ -97,14 +98,14 @@ def hundred_baskets() -> list[list[str]]:
 def test_min_count_is_exact_ceiling_of_the_decimal_threshold(
     min_support: float, n: int, expected: int
 ) -> None:
-    assert RuleThresholds(min_support=min_support).support_count(n) == expected
+    assert arules(min_support=min_support).support_count(n) == expected
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_rule_exactly_at_min_support_and_min_confidence_is_kept(engine: MiningEngine) -> None:
     assert math.ceil(0.07 * 100) == 8
     assert 0.28 * 25 > 7
-    thresholds = RuleThresholds(min_support=0.07, min_confidence=0.28, min_lift=0.0)
+    thresholds = arules(min_support=0.07, min_confidence=0.28, min_lift=0.0)
     rules = mine_rules(make_baskets(hundred_baskets()), thresholds, engine=engine)
     assert as_dict(rules) == {("a", "b"): (7, 25, 20), ("b", "a"): (7, 20, 25)}
     row = rules.set_index(["antecedents", "consequents"]).loc[("a", "b")]
@@ -118,7 +119,7 @@ def test_rule_exactly_at_min_support_and_min_confidence_is_kept(engine: MiningEn
 def test_rule_just_below_a_threshold_is_dropped(
     engine: MiningEngine, min_support: float, min_confidence: float
 ) -> None:
-    thresholds = RuleThresholds(min_support, min_confidence, min_lift=0.0)
+    thresholds = arules(min_support, min_confidence, min_lift=0.0)
     rules = mine_rules(make_baskets(hundred_baskets()), thresholds, engine=engine)
     assert ("a", "b") not in as_dict(rules)
 
@@ -129,7 +130,7 @@ def test_lift_filter_is_strict_and_zero_disables_it(engine: MiningEngine) -> Non
     baskets = make_baskets([["x", "y"], ["x"], ["y"], ["z"]])
 
     def mined(min_lift: float) -> set[tuple[str, str]]:
-        thresholds = RuleThresholds(0.25, 0.5, min_lift=min_lift)
+        thresholds = arules(0.25, 0.5, min_lift=min_lift)
         return set(as_dict(mine_rules(baskets, thresholds, engine=engine)))
 
     assert mined(1.0) == set()
@@ -139,7 +140,7 @@ def test_lift_filter_is_strict_and_zero_disables_it(engine: MiningEngine) -> Non
 
 def test_conviction_is_infinite_when_confidence_is_one() -> None:
     baskets = make_baskets([["p", "q"], ["p", "q"], ["q"], ["r"]])
-    rules = mine_rules(baskets, RuleThresholds(0.5, 0.5, min_lift=0.0))
+    rules = mine_rules(baskets, arules(0.5, 0.5, min_lift=0.0))
     by_rule = rules.set_index(["antecedents", "consequents"])
     assert by_rule.loc[("p", "q"), "confidence"] == 1.0
     assert by_rule.loc[("p", "q"), "conviction"] == math.inf
@@ -153,18 +154,18 @@ def test_min_len_one_adds_empty_antecedent_rules_and_max_len_bounds_size(
 ) -> None:
     data = [["a", "b", "c"]] * 6 + [["a", "b"]] * 2 + [["c"]] * 2
     baskets = make_baskets(data)
-    rules = mine_rules(baskets, RuleThresholds(0.5, 0.5, 0.0, min_len=1, max_len=2), engine=engine)
+    rules = mine_rules(baskets, arules(0.5, 0.5, 0.0, min_len=1, max_len=2), engine=engine)
     found = as_dict(rules)
     assert found[("", "a")] == (8, 10, 8)
     assert max(len(a.split("|")) + 1 for a, _ in found if a) == 2
-    assert found == brute_force(data, RuleThresholds(0.5, 0.5, 0.0, min_len=1, max_len=2))
-    three_only = mine_rules(baskets, RuleThresholds(0.5, 0.5, 0.0, min_len=3), engine=engine)
+    assert found == brute_force(data, arules(0.5, 0.5, 0.0, min_len=1, max_len=2))
+    three_only = mine_rules(baskets, arules(0.5, 0.5, 0.0, min_len=3), engine=engine)
     assert set(three_only["antecedents"].str.count(r"\|")) == {1}
 
 
 def test_numeric_keys_sort_numerically_and_rules_are_ordered() -> None:
     data = [["10", "9", "100"]] * 5 + [["9", "10"]] * 3 + [["100"]] * 2
-    rules = mine_rules(make_baskets(data), RuleThresholds(0.3, 0.1, 0.0))
+    rules = mine_rules(make_baskets(data), arules(0.3, 0.1, 0.0))
     assert tuple(rules.columns) == RULE_COLUMNS
     assert "9|10" in set(rules["antecedents"])
     expected = rules.sort_values(
@@ -195,16 +196,16 @@ def test_numeric_keys_sort_numerically_and_rules_are_ordered() -> None:
 )
 def test_invalid_thresholds_raise_config_error(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigError) as excinfo:
-        RuleThresholds(**kwargs)  # type: ignore[arg-type]
+        arules(**kwargs)  # type: ignore[arg-type]
     assert "\n" not in str(excinfo.value)
 
 
 def test_empty_baskets_and_unknown_engine_raise() -> None:
     empty = Baskets(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), [])
     with pytest.raises(InputFileError):
-        mine_rules(empty, RuleThresholds())
+        mine_rules(empty, arules())
     with pytest.raises(ConfigError, match="engine"):
-        mine_rules(make_baskets([["a"]]), RuleThresholds(), engine="spark")  # type: ignore[arg-type]
+        mine_rules(make_baskets([["a"]]), arules(), engine="spark")  # type: ignore[arg-type]
 
 
 basket_lists = st.lists(
@@ -224,7 +225,7 @@ threshold_values = st.tuples(
 def test_fast_engine_matches_brute_force(
     data: list[list[str]], values: tuple[float, float, float, int, int], tiny_chunks: bool
 ) -> None:
-    thresholds = RuleThresholds(*values)
+    thresholds = arules(*values)
     with pytest.MonkeyPatch.context() as patch:
         if tiny_chunks:  # exercise chunked candidate generation and sparse counting
             patch.setattr(itemsets_module, "CANDIDATE_CHUNK", 3)

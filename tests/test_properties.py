@@ -23,6 +23,7 @@ from clustr_etl.errors import InputFileError
 from clustr_etl.loading import load_rules, load_tables
 from clustr_etl.mining import RuleThresholds, baskets_from_pairs, mine_rules
 from clustr_etl.models import CSV_COLUMNS, DATA_TABLES, Base, BundleRule
+from mining_support import arules
 
 PER_BACKEND = settings(
     max_examples=20,
@@ -181,7 +182,7 @@ def random_baskets(draw: st.DrawFn) -> tuple[list[set[int]], RuleThresholds]:
             max_size=40,
         )
     )
-    thresholds = RuleThresholds(
+    thresholds = arules(
         min_support=draw(st.sampled_from([0.01, 0.05, 0.1, 0.25, 0.5, 1.0])),
         min_confidence=draw(st.sampled_from([0.01, 0.1, 0.3, 0.5, 0.9, 1.0])),
         min_lift=draw(st.sampled_from([0.0, 0.5, 1.0, 1.5])),

@@ -42,8 +42,9 @@ def run_ours(
 ) -> int:
     from clustr_etl.mining import RuleThresholds, mine_rules, read_basket_file, write_rules_csv
 
+    plain = {"min_count": 1, "max_p": 1.0}  # as pyfim and mlxtend: no floor, no test
     thresholds = RuleThresholds(
-        min_support, min_confidence, min_lift=0.0, min_len=2, max_len=MAX_LEN, **options
+        min_support, min_confidence, min_lift=0.0, min_len=2, max_len=MAX_LEN, **(plain | options)
     )
     rules = mine_rules(read_basket_file(baskets), thresholds)
     write_rules_csv(rules, out)

@@ -187,7 +187,15 @@ def test_migrate_upgrades_a_release_database_with_its_data(release_db: str) -> N
     assert report.missing_columns == {}
     # the upgraded database works with this release: mine and load rules from its sales
     code, output = invoke(
-        "mine-rules", "--min-support", "0.005", "--database-url", release_db, "--data-dir", "out"
+        "mine-rules",
+        "--min-support",
+        "0.005",
+        "--max-p",
+        "1",
+        "--database-url",
+        release_db,
+        "--data-dir",
+        "out",
     )
     assert code == 0, output
     engine = create_engine(release_db)

@@ -146,7 +146,7 @@ def test_mine_rules_no_load_writes_the_csv_only(db_url: str, tmp_path: Path) -> 
     result = runner.invoke(app, ["mine-rules", "--no-load", "--min-support", "0.01", *args])
     assert result.exit_code == 0, result.output
     lines = output.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("antecedents,consequents")
+    assert lines[0].startswith("scope,antecedents,consequents")
     assert len(lines) > 1
     assert checksum(db_url) == before
     assert run_count(db_url) == runs

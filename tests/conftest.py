@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from clustr_etl import pipeline
 from clustr_etl.db import init_db, make_engine
+from clustr_etl.settings import load_settings
+from ops_support import SMALL, Sums, good_load, link_dataset, own_database
 from pg_scratch import scratch_database
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -49,6 +52,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         conn.execute(text("CREATE SCHEMA public"))
     wipe.dispose()
     return url
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The raw/ folder of a generated SMALL dataset (ops_support.SMALL), for read-only use."""
+    data = tmp_path_factory.mktemp("dataset")
+    pipeline.generate_step(load_settings(data_dir=data, **SMALL), force=True)
+    return data / "raw"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def good_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, dataset: Path
+) -> Iterator[tuple[str, Path, Sums]]:
+    """(URL, data folder, checksums) of a good run-all of ``dataset`` in a database of the module's own
+    (see ops_support.own_database), so other tests' wipes never reach it. Tests must leave it as they
+    found it (what the operations suites assert anyway), so one load serves the whole module."""
+    base = tmp_path_factory.mktemp("good-db")
+    data_dir = link_dataset(dataset, base / "data")
+    with own_database(request.param, base) as url:
+        yield url, data_dir, good_load(url, data_dir)
 
 
 @pytest.fixture

@@ -1,12 +1,13 @@
 """Run the real `clustr-etl` CLI in this process, pausing at a chosen point so a test can kill or signal it.
 
-Used by test_faults.py as ``python tests/fault_driver.py <cli args...>`` with:
+Used by test_faults.py and test_loading_atomic.py as ``python tests/fault_driver.py <cli args...>`` with:
 
 * ``CLUSTR_TEST_PAUSE_SQL``: pause just before the first SQL statement matching this regex (SQLite statements
   are seen through ``sqlite3.Connection.set_trace_callback``, PostgreSQL ones by wrapping psycopg's
   ``Cursor.execute``/``Cursor.copy``); ``CLUSTR_TEST_ARM_SQL`` (optional) must have matched before.
 * ``CLUSTR_TEST_PAUSE_TASK``: pause when a progress task whose description matches this regex starts
-  (plain Python code, so a signal's exception propagates normally from there).
+  (plain Python code, so a signal's exception propagates normally from there); with
+  ``CLUSTR_TEST_PAUSE_EVENT=advance`` (or ``done``) at its first advance (or at its end) instead.
 * ``CLUSTR_TEST_RESUME_FILE``: the pause ends when this file exists (never, if unset).
 
 At the pause it prints ``PAUSED`` on stdout. Nothing here changes how clustr-etl behaves; it only waits.
@@ -19,8 +20,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,12 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
+from fake_progress import RecordingProgress
+
 PAUSE_SQL = os.environ.get("CLUSTR_TEST_PAUSE_SQL")
 ARM_SQL = os.environ.get("CLUSTR_TEST_ARM_SQL")
 PAUSE_TASK = os.environ.get("CLUSTR_TEST_PAUSE_TASK")
+PAUSE_EVENT = os.environ.get("CLUSTR_TEST_PAUSE_EVENT", "task")
 RESUME_FILE = os.environ.get("CLUSTR_TEST_RESUME_FILE")
 state = {"armed": ARM_SQL is None, "paused": False}
 
@@ -70,19 +73,15 @@ psycopg.Cursor.execute = traced(psycopg.Cursor.execute)  # type: ignore[method-a
 psycopg.Cursor.copy = traced(psycopg.Cursor.copy)  # type: ignore[method-assign]
 
 
-class PausingProgress:
-    @contextmanager
-    def task(
-        self, description: str, total: float | None = None
-    ) -> Iterator[Callable[[float], None]]:
-        if PAUSE_TASK and not state["paused"] and re.search(PAUSE_TASK, description):
-            pause()
-        yield lambda amount: None
+def on_progress(event: str, description: str) -> None:
+    wanted = event == PAUSE_EVENT and PAUSE_TASK and not state["paused"]
+    if wanted and re.search(str(PAUSE_TASK), description):
+        pause()
 
 
 if __name__ == "__main__":
     from clustr_etl import cli
 
-    cli.progress_for = lambda ctx: PausingProgress()  # type: ignore[assignment,return-value]
+    cli.progress_for = lambda ctx: RecordingProgress(on=on_progress)  # type: ignore[assignment,return-value]
     sys.argv = ["clustr-etl", *sys.argv[1:]]
     cli.main()

@@ -24,6 +24,7 @@ RULES = {"min_support": 0.005}  # ~150 rules from SMALL: enough to load, quick t
 RULE_ARGS = ["--min-support", "0.005"]
 DRIVER = Path(__file__).with_name("fault_driver.py")
 CHECKED_TABLES = [name for name in Base.metadata.tables if name != "etl_runs"]
+Sums = dict[str, tuple[int, str]]  # table -> (rows, sha256 of the sorted rows), see checksum()
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -71,10 +72,10 @@ def wait_paused(process: subprocess.Popen[str]) -> None:
     raise AssertionError(f"never paused; exit {process.returncode}: {stderr}")
 
 
-def checksum(url: str) -> dict[str, tuple[int, str]]:
+def checksum(url: str) -> Sums:
     """Row count and sha256 of the sorted rows of every table but the run ledger."""
     engine = create_engine(url)
-    sums: dict[str, tuple[int, str]] = {}
+    sums: Sums = {}
     try:
         present = set(inspect(engine).get_table_names())
         with engine.connect() as conn:
@@ -94,7 +95,7 @@ def checksum(url: str) -> dict[str, tuple[int, str]]:
     return sums
 
 
-def good_load(db_url: str, data_dir: Path) -> dict[str, tuple[int, str]]:
+def good_load(db_url: str, data_dir: Path) -> Sums:
     """A clean run-all in this process (CSV generated if missing); returns the checksums."""
     settings = load_settings(database_url=db_url, data_dir=data_dir, **SMALL, **RULES)
     with pipeline.open_run(settings, "run-all") as run:

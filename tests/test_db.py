@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, Select, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from clustr_etl.db import init_db, make_engine, mask_url, missing_tables, parse_database_url
@@ -85,6 +86,16 @@ def test_foreign_keys_are_enforced(engine: Engine) -> None:
         )
 
 
+def query_plan(conn: Connection, query: Select[Any]) -> str:
+    """The plan the database chooses for ``query`` (PostgreSQL told to avoid sequential scans,
+    which a three-row table would otherwise get whatever its indexes)."""
+    sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+    if conn.dialect.name == "sqlite":
+        return "\n".join(str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    return "\n".join(str(row[0]) for row in conn.execute(text(f"EXPLAIN {sql}")))
+
+
 def test_rules_by_antecedent_item_use_an_index(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
@@ -114,12 +125,12 @@ def test_rules_by_antecedent_item_use_an_index(engine: Engine) -> None:
                 {"rule_id": 1, "side": "consequent", "item_key": "9"},
             ],
         )
-        found = conn.execute(
-            select(BundleRuleItem.rule_id).where(
-                BundleRuleItem.item_key == "7", BundleRuleItem.side == "antecedent"
-            )
-        ).scalars()
-        assert list(found) == [1]
+        query = select(BundleRuleItem.rule_id).where(
+            BundleRuleItem.item_key == "7", BundleRuleItem.side == "antecedent"
+        )
+        assert list(conn.execute(query).scalars()) == [1]
+        plan = query_plan(conn, query)
+    assert "ix_bundle_rule_items_item_key_side" in plan, plan
     indexes = {
         ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("bundle_rule_items")
     }

@@ -21,6 +21,7 @@ import psutil
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from assertions import one_error_line
 from clustr_etl import pipeline
 from clustr_etl.backends import writer_lock
 from clustr_etl.models import BundleRule
@@ -31,37 +32,15 @@ from ops_support import (
     RULES,
     SMALL,
     SMALL_ARGS,
+    Sums,
     checksum,
     clean_env,
     cli,
     good_load,
     link_dataset,
-    own_database,
     start_driver,
     wait_paused,
 )
-
-Sums = dict[str, tuple[int, str]]
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("dataset")
-    pipeline.generate_step(load_settings(data_dir=data, **SMALL), force=True)
-    return data / "raw"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def good_db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, dataset: Path
-) -> Iterator[tuple[str, Path, Sums]]:
-    """(URL, data folder, checksums) of a good load in a database of this module's own.
-
-    Every test leaves it as it found it (that is what they assert), so one load serves them all."""
-    base = tmp_path_factory.mktemp("faults")
-    data_dir = link_dataset(dataset, base / "data")
-    with own_database(request.param, base) as url:
-        yield url, data_dir, good_load(url, data_dir)
 
 
 def next_run_succeeds(db_url: str, data_dir: Path, command: str) -> None:
@@ -74,14 +53,6 @@ def next_run_succeeds(db_url: str, data_dir: Path, command: str) -> None:
             run.run_step(pipeline.load_step)
         else:
             run.run_step(pipeline.mine_step)
-
-
-def only_error_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert "Traceback" not in stderr
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("Error: ")
-    return lines[0]
 
 
 DATA = r"^(INSERT INTO|COPY) sales\b"
@@ -154,7 +125,7 @@ def test_signals_mid_load_roll_back_and_record_interrupted(
         process.kill()
     assert process.returncode == 128 + signum
     expected = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted (Ctrl-C)"
-    assert expected in only_error_line(stderr)
+    assert expected in one_error_line(stderr)
     assert checksum(db_url) == good
     [last, *_] = collect_status(db_url).runs
     assert (last.status, last.stored_status) == ("interrupted", "interrupted")
@@ -189,7 +160,7 @@ def test_server_closing_the_connection_mid_load(
         process.kill()
         admin.dispose()
     assert process.returncode == 1
-    line = only_error_line(stderr)
+    line = one_error_line(stderr)
     assert "terminat" in line or "connection" in line
     assert checksum(db_url) == good
     [last, *_] = collect_status(db_url).runs
@@ -208,7 +179,7 @@ def test_unreachable_database_is_one_line_within_5_seconds(tmp_path: Path) -> No
         )
         assert time.monotonic() - start < 5
         assert result.returncode == 1
-        line = only_error_line(result.stderr)
+        line = one_error_line(result.stderr)
         assert "cannot connect to database postgresql+psycopg://u:***@127.0.0.1:1/x" in line
 
 
@@ -227,7 +198,7 @@ def test_data_folder_under_a_regular_file(good_db: tuple[str, Path, Sums], tmp_p
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "Not a directory" in only_error_line(result.stderr)
+    assert "Not a directory" in one_error_line(result.stderr)
     assert checksum(db_url) == good
 
 
@@ -245,7 +216,7 @@ def test_rules_file_that_cannot_be_written(good_db: tuple[str, Path, Sums], tmp_
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "/proc/clustr" in only_error_line(result.stderr)
+    assert "/proc/clustr" in one_error_line(result.stderr)
     assert checksum(db_url) == good
 
 
@@ -280,7 +251,7 @@ def test_full_data_folder(
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "No space left on device" in only_error_line(result.stderr)
+    assert "No space left on device" in one_error_line(result.stderr)
     assert checksum(db_url) == good
     next_run_succeeds(db_url, data_dir, "load")
 
@@ -391,6 +362,6 @@ def test_signals_during_generate_take_the_workers_down(
     finally:
         process.kill()
     assert process.returncode == 128 + signum
-    assert message in only_error_line(stderr)
+    assert message in one_error_line(stderr)
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []

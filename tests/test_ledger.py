@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from sqlalchemy import Engine, inspect, select, text
@@ -110,16 +111,41 @@ def test_the_next_run_closes_runs_whose_process_died(engine: Engine) -> None:
     assert second["status"] == "succeeded"
 
 
-def test_ledger_write_failures_after_the_start_never_hide_the_real_outcome(db_url: str) -> None:
+@pytest.mark.parametrize("fails", [False, True], ids=["block succeeds", "block fails"])
+def test_ledger_write_failures_after_the_start_never_hide_the_real_outcome(
+    db_url: str, caplog: pytest.LogCaptureFixture, fails: bool
+) -> None:
+    """With etl_runs gone mid-run, the block's own result or exception comes out unchanged and
+    every lost ledger write (the step and the final status) is logged as a warning, never raised."""
     engine = make_engine(db_url)
-    try:
+    own_error = DataValidationError("sales.csv line 3: bad quantity", "fix the file")
+    run_ids: list[int] = []
+
+    def run_block() -> str:
         with recorded_run(db_url, "init-db", {}) as run:
+            run_ids.append(run.run_id)
             with engine.begin() as conn:
                 conn.execute(text("DROP TABLE etl_runs"))
-            run.record_step("init-db", 0.1, {})  # logged, not raised
+            run.record_step("init-db", 0.1, {})
+            if fails:
+                raise own_error
+            return "the block's result"
+
+    caplog.set_level(logging.WARNING, logger="clustr_etl.ledger")
+    try:
+        if fails:
+            with pytest.raises(DataValidationError) as caught:
+                run_block()
+            assert caught.value is own_error
+        else:
+            assert run_block() == "the block's result"
         assert "etl_runs" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2, warnings  # the step, then the final status
+    assert all(f"could not update run {run_ids[0]} in etl_runs" in w for w in warnings)
+    assert all("etl_runs" in w.split(": ", 1)[1] for w in warnings), warnings
 
 
 def test_parameters_and_error_lines_never_contain_the_password() -> None:

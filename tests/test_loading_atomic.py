@@ -3,12 +3,8 @@ constraint violations the validation missed. The next load then succeeds."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -17,46 +13,19 @@ from sqlalchemy import Engine, create_engine, text
 from clustr_etl.errors import DatabaseError, DataValidationError
 from clustr_etl.loading import load_tables, tables
 from clustr_etl.loading.csv_files import CsvFile, open_csv_file
-from clustr_etl.progress import Advance, Progress
+from clustr_etl.progress import Progress
+from fake_progress import RecordingProgress, once
 from loading_data import Rows, make_dataset, snapshot, write_dataset
+from ops_support import start_driver, wait_paused
 from test_loading_partial import schema_objects
 
-# Loads the CSVs with a progress object that stops (prints "reached" and sleeps) at one point.
-CHILD = """
-import sys, time
-from contextlib import contextmanager
-from pathlib import Path
-from clustr_etl.db import make_engine
-from clustr_etl.loading import load_tables
-
-url, raw, marker = sys.argv[1:4]
-
-def stop():
-    print("reached", flush=True)
-    time.sleep(120)
-
-class StoppingProgress:
-    @contextmanager
-    def task(self, description, total=None):
-        if marker == "task " + description:
-            stop()
-        def advance(amount):
-            if marker == "advance " + description:
-                stop()
-        yield advance
-        if marker == "done " + description:
-            stop()
-
-load_tables(make_engine(url), Path(raw), progress=StoppingProgress())
-print("finished", flush=True)
-"""
-
+# (progress event, task) at which tests/fault_driver.py pauses `clustr-etl load` for the kill
 KILL_POINTS = [
-    "task check sales.csv",  # validating, nothing touched yet
-    "advance load transactions",  # transactions copied, sales not yet
-    "advance load sales",  # in the middle of the sales file (first chunk sent)
-    "task indexes and constraints",  # all data in, keys and indexes dropped
-    "done indexes and constraints",  # everything rebuilt, just before COMMIT
+    ("task", "check sales.csv"),  # validating, nothing touched yet
+    ("advance", "load transactions"),  # transactions copied, sales not yet
+    ("advance", "load sales"),  # in the middle of the sales file (first chunk sent)
+    ("task", "indexes and constraints"),  # all data in, keys and indexes dropped
+    ("done", "indexes and constraints"),  # everything rebuilt, just before COMMIT
 ]
 
 
@@ -64,64 +33,43 @@ KILL_POINTS = [
 def datasets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Rows]]:
     """An old dataset and a bigger new one (~30k sales lines, ~1 MB)."""
     root = tmp_path_factory.mktemp("atomic")
-    old = write_dataset(root / "old", make_dataset(seed=3, transactions=500))
+    old = write_dataset(root / "old" / "raw", make_dataset(seed=3, transactions=500))
     new_data = make_dataset(seed=4, products=200, customers=500, days=90, transactions=10_000)
-    return old, write_dataset(root / "new", new_data), new_data
+    return old, write_dataset(root / "new" / "raw", new_data), new_data
 
 
-def _run_child_until(url: str, raw: Path, marker: str) -> None:
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
-    with subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, str(raw), marker],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as child:
-        assert child.stdout is not None
-        assert child.stderr is not None
-        line = child.stdout.readline()
-        if line != "reached\n":
-            child.kill()
-            pytest.fail(f"child did not reach {marker!r}: {line!r} {child.stderr.read()[-2000:]}")
-        os.kill(child.pid, signal.SIGKILL)
-        assert child.wait(timeout=30) == -signal.SIGKILL
+def kill_load_at(url: str, raw: Path, event: str, task: str, cwd: Path) -> None:
+    """Run `clustr-etl load` on ``raw`` under the fault driver and SIGKILL it at (event, task)."""
+    args = ["--quiet", "load", "--database-url", url, "--data-dir", str(raw.parent)]
+    process = start_driver(*args, cwd=cwd, pause_task=f"^{task}$", pause_event=event)
+    try:
+        wait_paused(process)
+        process.kill()
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
 
 
-@pytest.mark.parametrize("marker", KILL_POINTS)
+@pytest.mark.parametrize(("event", "task"), KILL_POINTS, ids=[" ".join(p) for p in KILL_POINTS])
 def test_sigkill_at_any_point_leaves_the_previous_data(
     engine: Engine,
     db_url: str,
+    tmp_path: Path,
     datasets: tuple[Path, Path, dict[str, Rows]],
-    marker: str,
+    event: str,
+    task: str,
 ) -> None:
     old, new, new_data = datasets
     load_tables(engine, old)
     before, objects = snapshot(engine), schema_objects(engine)
     engine.dispose()
-    _run_child_until(db_url, new, marker)
+    kill_load_at(db_url, new, event, task, tmp_path)
     assert snapshot(engine) == before
     assert schema_objects(engine) == objects
     counts = load_tables(engine, new)
     assert counts == {name: len(rows) for name, rows in new_data.items()}
     assert schema_objects(engine) == objects
-
-
-class CallbackProgress:
-    """Runs ``callback`` the first time the task ``description`` advances."""
-
-    def __init__(self, description: str, callback: object) -> None:
-        self.description = description
-        self.callback = callback
-
-    @contextmanager
-    def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
-        def advance(amount: float) -> None:
-            if description == self.description and callable(self.callback):
-                callback, self.callback = self.callback, None
-                callback()
-
-        yield advance
 
 
 def test_lost_connection_leaves_the_previous_data(
@@ -145,7 +93,7 @@ def test_lost_connection_leaves_the_previous_data(
                 )
             )
 
-    progress: Progress = CallbackProgress("load sales", terminate_loader)
+    progress = RecordingProgress(on=once("advance", "load sales", terminate_loader))
     with pytest.raises(DatabaseError, match="connection") as caught:
         load_tables(engine, new, progress=progress)
     assert "nothing was changed" in str(caught.value)
@@ -166,11 +114,33 @@ def _without_validation(
 
 
 @pytest.mark.parametrize(
-    ("change", "words"),
+    ("change", "named"),
     [
-        (lambda data: data["sales"][20].__setitem__(3, "0"), "quantity_positive"),
-        (lambda data: data["sales"][20].__setitem__(2, "9999"), "FOREIGN KEY"),
-        (lambda data: data["products"].append(list(data["products"][0])), "pk_products"),
+        (
+            lambda data: data["sales"][20].__setitem__(3, "0"),
+            {
+                "sqlite": "sales.csv: SQLite rejected the data: CHECK constraint failed: "
+                "ck_sales_quantity_positive",
+                "postgresql": 'violates check constraint "ck_sales_quantity_positive" (COPY sales, '
+                "line 22:",
+            },
+        ),
+        (
+            lambda data: data["sales"][20].__setitem__(2, "9999"),
+            {
+                # SQLite checks deferred foreign keys at COMMIT and names no constraint or column
+                "sqlite": "committing: SQLite rejected the data: FOREIGN KEY constraint failed",
+                "postgresql": 'on table "sales" violates foreign key constraint '
+                '"fk_sales_product_id_products"',
+            },
+        ),
+        (
+            lambda data: data["products"].append(list(data["products"][0])),
+            {
+                "sqlite": "UNIQUE constraint failed: products.product_id",
+                "postgresql": 'could not create unique index "pk_products"',
+            },
+        ),
     ],
     ids=["check constraint", "foreign key", "primary key"],
 )
@@ -180,7 +150,7 @@ def test_the_database_rejecting_data_leaves_the_previous_data(
     datasets: tuple[Path, Path, dict[str, Rows]],
     monkeypatch: pytest.MonkeyPatch,
     change: object,
-    words: str,
+    named: dict[str, str],
 ) -> None:
     """Should bad data ever get past validation, the database constraints stop it and nothing changes."""
     old, _, _ = datasets
@@ -193,8 +163,8 @@ def test_the_database_rejecting_data_leaves_the_previous_data(
     monkeypatch.setattr(tables, "validate_files", _without_validation)
     with pytest.raises(DataValidationError, match="nothing was changed") as caught:
         load_tables(engine, bad)
-    message = str(caught.value)
-    assert words.lower() in message.lower() or "unique" in message.lower(), message
+    # the error names the very constraint (or the column under it) that stopped the data
+    assert named[engine.dialect.name] in str(caught.value), str(caught.value)
     assert snapshot(engine) == before
     monkeypatch.undo()
     load_tables(engine, old)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,8 @@ from clustr_etl.loading import (
     load_transactions,
 )
 from clustr_etl.models import CSV_COLUMNS, DATA_TABLES
-from clustr_etl.progress import Advance
+from clustr_etl.simulate import PLANTED_FILE, GenerateOptions, generate_dataset
+from fake_progress import RecordingProgress
 from loading_data import (
     database_rows,
     expected_rows,
@@ -32,26 +31,20 @@ from loading_data import (
 )
 
 
-class RecordingProgress:
-    """Records task descriptions and the total advanced per task."""
-
-    def __init__(self) -> None:
-        self.totals: dict[str, float | None] = {}
-        self.advanced: dict[str, float] = {}
-
-    @contextmanager
-    def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
-        self.totals[description] = total
-        self.advanced[description] = 0.0
-
-        def advance(amount: float) -> None:
-            self.advanced[description] += amount
-
-        yield advance
-
-
-def test_table_files_name_every_data_table() -> None:
-    assert {name: f"{name}.csv" for name in DATA_TABLES} == TABLE_FILES
+def test_load_reads_exactly_the_files_generate_writes(engine: Engine, tmp_path: Path) -> None:
+    """generate and load agree on the file names: load checks and loads every CSV the generator wrote
+    (and no other), and the rows per table are the rows per file."""
+    options = GenerateOptions(customers=60, products=30, days=20, transactions=300, seed=5)
+    written = generate_dataset(options, tmp_path)
+    data_files = {path.name for path in tmp_path.glob("*.csv")} - {PLANTED_FILE}
+    assert data_files == set(written) - {PLANTED_FILE}
+    progress = RecordingProgress()
+    counts = load_tables(engine, tmp_path, progress=progress)
+    checked = {task.removeprefix("check ") for task in progress.totals if task.startswith("check ")}
+    assert checked == data_files
+    assert {TABLE_FILES[table]: rows for table, rows in counts.items()} == {
+        name: written[name] for name in data_files
+    }
 
 
 def test_load_all_tables_round_trips_every_value(engine: Engine, tmp_path: Path) -> None:

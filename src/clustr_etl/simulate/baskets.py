@@ -106,6 +106,15 @@ def _duplicates(owner: IntArray, product: IntArray, n_products: int) -> IntArray
     return np.sort(order[repeated])
 
 
+def _pick_bundles(model: BasketModel, u: npt.NDArray[np.float64], month: IntArray) -> IntArray:
+    """The bundle each basket gets (``n_bundles``: none), by the activation law of its month."""
+    pick = np.empty(u.size, dtype=np.int64)
+    for index in np.unique(month).tolist():
+        mask = month == index
+        pick[mask] = np.searchsorted(model.bundle_cumprob[index], u[mask], side="right")
+    return pick
+
+
 def _fill_products(
     model: BasketModel, rng: np.random.Generator, header: BlockHeader
 ) -> tuple[IntArray, IntArray]:
@@ -115,7 +124,7 @@ def _fill_products(
     owner = np.repeat(np.arange(n), size)
     position = np.arange(owner.size) - np.repeat(np.cumsum(size) - size, size)
     product = _draw_products(model, rng, owner.size)
-    pick = np.searchsorted(model.bundle_cumprob, rng.random(n), side="right")
+    pick = _pick_bundles(model, rng.random(n), model.day_month[header.day])
     n_bundles = model.bundle_size.size
     if n_bundles:
         chosen = np.minimum(pick, n_bundles - 1)

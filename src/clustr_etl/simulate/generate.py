@@ -27,7 +27,7 @@ CSV_FILES: dict[str, str] = {
     "sales": "sales.csv",
 }
 PLANTED_FILE = "planted_bundles.csv"
-PLANTED_COLUMNS = ("bundle_id", "product_ids", "strength")
+PLANTED_COLUMNS = ("bundle_id", "product_ids", "strength", "kind", "theme")
 _WRITE_BUFFER = 1 << 20
 
 
@@ -100,7 +100,8 @@ def _write_planted(files: _StagedFiles, plan: Plan) -> int:
     handle = files.open(PLANTED_FILE)
     handle.write(header_line(PLANTED_COLUMNS))
     for number, bundle in enumerate(plan.bundles, start=1):
-        handle.write(f"{number},{bundle.product_ids()},{bundle.strength:.3f}\n".encode())
+        fields = f"{number},{bundle.product_ids()},{bundle.strength:.3f},{bundle.kind}"
+        handle.write(f"{fields},{bundle.theme}\n".encode())
     return len(plan.bundles)
 
 

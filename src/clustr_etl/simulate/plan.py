@@ -7,7 +7,7 @@ grouped into chunks or spread over workers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -49,7 +49,8 @@ class BasketModel:
     day_discount: npt.NDArray[np.float64]
     bundle_items: npt.NDArray[np.int64]  # (bundles, 3), -1 padded
     bundle_size: npt.NDArray[np.int64]
-    bundle_cumprob: npt.NDArray[np.float64]  # cumulative activation probability per eligible basket
+    day_month: npt.NDArray[np.int64]  # calendar month (0-11) of each day
+    bundle_cumprob: npt.NDArray[np.float64]  # (12, bundles) cumulative activation per month
 
     @property
     def n_blocks(self) -> int:
@@ -82,6 +83,32 @@ def _segment_transaction_share(
     return np.asarray(shares / shares.sum(), dtype=np.float64)
 
 
+def _monthly_activation(
+    bundles: list[Bundle],
+    background: Background,
+    calendar: Calendar,
+    busyness: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """(12, bundles): probability that an eligible basket of each month gets each bundle.
+
+    A seasonal bundle is planted only in its months, as often there as it takes to reach its
+    share ``q`` of all baskets over the whole calendar (so its lift in season is higher).
+    """
+    share = busyness / busyness.sum()
+    by_month = np.bincount(calendar.month.astype(np.int64) - 1, weights=share, minlength=12)
+    activation = np.zeros((12, len(bundles)))
+    for column, bundle in enumerate(bundles):
+        base = bundle.probability / background.at_least(len(bundle.items))
+        if not bundle.months:
+            activation[:, column] = base
+            continue
+        months = np.array(bundle.months) - 1
+        in_season = float(by_month[months].sum())
+        if in_season > 0:
+            activation[months, column] = min(1.0, base / in_season)
+    return activation
+
+
 def build_plan(options: GenerateOptions) -> Plan:
     seed = options.seed
     calendar = build_calendar(options.start_date, options.days)
@@ -100,14 +127,13 @@ def build_plan(options: GenerateOptions) -> Plan:
     laws = segment_size_laws(options.mean_items, options.basket_cap, basket_factor, share)
     overall_law = share @ laws
     background = Background(catalog.popularity, overall_law)
-    bundles = plan_bundles(background, stream_rng(seed, STREAM_BUNDLES))
+    bundles = plan_bundles(background, catalog, stream_rng(seed, STREAM_BUNDLES))
+    catalog = replace(catalog, popularity=background.popularity)
     items = np.full((len(bundles), 3), -1, dtype=np.int64)
     for row, bundle in enumerate(bundles):
         items[row, : len(bundle.items)] = bundle.items
     sizes = np.array([len(bundle.items) for bundle in bundles], dtype=np.int64)
-    activation = np.array(
-        [bundle.probability / background.at_least(len(bundle.items)) for bundle in bundles]
-    )
+    activation = _monthly_activation(bundles, background, calendar, busyness)
     cdf = np.cumsum(laws, axis=1)
     cdf[:, -1] = 1.0
     popularity_cdf = np.cumsum(catalog.popularity)
@@ -131,6 +157,7 @@ def build_plan(options: GenerateOptions) -> Plan:
         day_discount=calendar.discount_factor(),
         bundle_items=items,
         bundle_size=sizes,
-        bundle_cumprob=np.cumsum(activation),
+        day_month=calendar.month.astype(np.int64) - 1,
+        bundle_cumprob=np.cumsum(activation, axis=1),
     )
     return Plan(options, calendar, catalog, customers, bundles, model)

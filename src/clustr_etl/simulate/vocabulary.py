@@ -91,7 +91,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         ),
         _words(
             "Sourdough|Bagels|Croissants|Baguette|Muffins|Wheat Bread|Rye Bread|Dinner Rolls|"
-            "Cinnamon Rolls|Tortillas|Pita|Brioche|Donuts|Pound Cake|English Muffins"
+            "Cinnamon Rolls|Tortillas|Pita|Brioche|Donuts|Pound Cake|English Muffins|Hot Dog Buns"
         ),
         _COUNT_SIZES,
     ),
@@ -110,7 +110,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         _words(
             "Orange Juice|Apple Juice|Mineral Water|Cola|Lemonade|Iced Tea|Cold Brew|"
             "Ground Coffee|Green Tea|Energy Drink|Coconut Water|Ginger Ale|Spring Water|"
-            "Kombucha|Sports Drink"
+            "Kombucha|Sports Drink|Coffee Filters"
         ),
         _COUNT_SIZES,
     ),
@@ -147,7 +147,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         _words(
             "Spaghetti|Penne|Pasta Sauce|Basmati Rice|Olive Oil|Peanut Butter|Strawberry Jam|"
             "Honey|Cereal|Oatmeal|Canned Tomatoes|Black Beans|Chicken Broth|Flour|Cane Sugar|"
-            "Maple Syrup"
+            "Maple Syrup|Barbecue Sauce"
         ),
         _WEIGHT_SIZES,
     ),
@@ -198,7 +198,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         _words(
             "Paper Towels|Toilet Paper|Dish Soap|Laundry Detergent|Trash Bags|Sponges|"
             "Surface Cleaner|Aluminum Foil|Light Bulbs|Batteries|Storage Bags|Glass Cleaner|"
-            "Fabric Softener"
+            "Fabric Softener|Paper Cups|Paper Plates|Napkins"
         ),
         _COUNT_SIZES,
     ),
@@ -250,7 +250,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         ),
         _words(
             "Headphones|Phone Charger|Speaker|USB-C Cable|Power Bank|Smart Plug|Mouse|"
-            "Keyboard|HDMI Cable|Webcam|Smartwatch|Tablet Case|Earbuds"
+            "Keyboard|HDMI Cable|Webcam|Smartwatch|Tablet Case|Earbuds|Phone Case"
         ),
         _MODEL_SIZES,
     ),

@@ -16,7 +16,6 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from clustr_etl.simulate.arrow_csv import scaled_decimal
-from clustr_etl.simulate.themes import DEPARTMENTS
 from clustr_etl.simulate.vocabulary import CATEGORIES, CategorySpec
 
 ZIPF_EXPONENT = 1.05
@@ -35,6 +34,9 @@ class Catalog:
     popularity: npt.NDArray[np.float64]  # share of background draws, sums to 1
     brand: npt.NDArray[np.int16]  # index into the category's brands
     noun: npt.NDArray[np.int16]  # index into the category's nouns: the subcategory
+    # A reused real catalog (twins) names its own categories and subcategories:
+    category_names: tuple[str, ...] | None = None  # indexed by ``category``
+    subcategory_names: tuple[str, ...] | None = None  # one per product
 
     @property
     def n_products(self) -> int:
@@ -46,17 +48,23 @@ class Catalog:
         return per_category[self.category]
 
     def subcategory(self, product: int) -> str:
+        if self.subcategory_names is not None:
+            return self.subcategory_names[product]
         return CATEGORIES[int(self.category[product])].nouns[int(self.noun[product])]
 
-    def department(self, product: int) -> str:
-        return DEPARTMENTS[CATEGORIES[int(self.category[product])].name]
+    def category_name(self, product: int) -> str:
+        if self.category_names is not None:
+            return self.category_names[int(self.category[product])]
+        return CATEGORIES[int(self.category[product])].name
 
     def table(self) -> pa.Table:
         return pa.table(
             {
                 "product_id": pa.array(np.arange(1, self.n_products + 1, dtype=np.int32)),
                 "name": pa.array(self.names, pa.string()),
-                "category": pa.array([CATEGORIES[c].name for c in self.category], pa.string()),
+                "category": pa.array(
+                    [self.category_name(i) for i in range(self.n_products)], pa.string()
+                ),
                 "unit_price": scaled_decimal(self.price_cents, 10, 2),
                 "subcategory": pa.array(
                     [self.subcategory(i) for i in range(self.n_products)], pa.string()

@@ -51,6 +51,8 @@ class BasketModel:
     bundle_size: npt.NDArray[np.int64]
     day_month: npt.NDArray[np.int64]  # calendar month (0-11) of each day
     bundle_cumprob: npt.NDArray[np.float64]  # (12, bundles) cumulative activation per month
+    quantity_values: npt.NDArray[np.int64]  # a fitted quantity law (twins); empty: built-in law
+    quantity_cdf: npt.NDArray[np.float64]
 
     @property
     def n_blocks(self) -> int:
@@ -115,49 +117,88 @@ def build_plan(options: GenerateOptions) -> Plan:
     catalog = build_catalog(options.products, stream_rng(seed, STREAM_CATALOG))
     customers = build_customers(options.customers, options.days, stream_rng(seed, STREAM_CUSTOMERS))
     busyness = calendar.busyness()
-    per_day = stream_rng(seed, STREAM_DAYS).multinomial(
-        options.transactions, busyness / busyness.sum()
-    )
-    day_start = np.concatenate([[0], np.cumsum(per_day)]).astype(np.int64)
-    eligible = np.searchsorted(customers.signup, np.arange(options.days), side="right").astype(
-        np.int64
-    )
+    eligible = eligible_customers(customers, options.days)
     share = _segment_transaction_share(customers, busyness / busyness.sum(), eligible)
     basket_factor = np.array([spec.basket_factor for spec in SEGMENTS])
     laws = segment_size_laws(options.mean_items, options.basket_cap, basket_factor, share)
-    overall_law = share @ laws
-    background = Background(catalog.popularity, overall_law)
+    background = Background(catalog.popularity, share @ laws)
     bundles = plan_bundles(background, catalog, stream_rng(seed, STREAM_BUNDLES))
     catalog = replace(catalog, popularity=background.popularity)
-    items = np.full((len(bundles), 3), -1, dtype=np.int64)
+    parts = PlanParts(calendar, catalog, customers, busyness, laws, background, bundles)
+    model = basket_model(
+        options,
+        parts,
+        single_quantity=catalog.single_quantity(),
+        segment_discount=np.array([spec.discount_rate for spec in SEGMENTS]),
+        day_discount=calendar.discount_factor(),
+    )
+    return Plan(options, calendar, catalog, customers, bundles, model)
+
+
+def eligible_customers(customers: Customers, days: int) -> npt.NDArray[np.int64]:
+    """How many customers (in id order) have signed up by each day."""
+    return np.searchsorted(customers.signup, np.arange(days), side="right").astype(np.int64)
+
+
+@dataclass(frozen=True)
+class PlanParts:
+    """What :func:`basket_model` assembles (from the built-in generator or a fitted twin)."""
+
+    calendar: Calendar
+    catalog: Catalog
+    customers: Customers
+    busyness: npt.NDArray[np.float64]  # relative transactions per day
+    laws: npt.NDArray[np.float64]  # (segments, cap) basket-size pmf per segment
+    background: Background
+    bundles: list[Bundle]
+
+
+def basket_model(
+    options: GenerateOptions,
+    parts: PlanParts,
+    *,
+    single_quantity: npt.NDArray[np.float64],
+    segment_discount: npt.NDArray[np.float64],
+    day_discount: npt.NDArray[np.float64],
+    quantity_values: npt.NDArray[np.int64] | None = None,
+    quantity_cdf: npt.NDArray[np.float64] | None = None,
+) -> BasketModel:
+    calendar, catalog, bundles = parts.calendar, parts.catalog, parts.bundles
+    per_day = stream_rng(options.seed, STREAM_DAYS).multinomial(
+        options.transactions, parts.busyness / parts.busyness.sum()
+    )
+    day_start = np.concatenate([[0], np.cumsum(per_day)]).astype(np.int64)
+    width = max([3, *(len(bundle.items) for bundle in bundles)])
+    items = np.full((len(bundles), width), -1, dtype=np.int64)
     for row, bundle in enumerate(bundles):
         items[row, : len(bundle.items)] = bundle.items
     sizes = np.array([len(bundle.items) for bundle in bundles], dtype=np.int64)
-    activation = _monthly_activation(bundles, background, calendar, busyness)
-    cdf = np.cumsum(laws, axis=1)
+    activation = _monthly_activation(bundles, parts.background, calendar, parts.busyness)
+    cdf = np.cumsum(parts.laws, axis=1)
     cdf[:, -1] = 1.0
     popularity_cdf = np.cumsum(catalog.popularity)
     popularity_cdf[-1] = 1.0
     guide_size = 8 * catalog.n_products
     guide = np.searchsorted(popularity_cdf, np.arange(guide_size) / guide_size, side="right")
-    model = BasketModel(
-        seed=seed,
+    return BasketModel(
+        seed=options.seed,
         n_transactions=options.transactions,
         epoch_day0=calendar.epoch_day0,
         day_start=day_start,
-        eligible=eligible,
-        visit_cumsum=np.cumsum(customers.visit_weight),
-        customer_segment=customers.segment,
+        eligible=eligible_customers(parts.customers, calendar.n_days),
+        visit_cumsum=np.cumsum(parts.customers.visit_weight),
+        customer_segment=parts.customers.segment,
         size_cdf=cdf,
         popularity_cdf=popularity_cdf,
         popularity_guide=guide.astype(np.int64),
         price_cents=catalog.price_cents,
-        single_quantity=catalog.single_quantity(),
-        segment_discount=np.array([spec.discount_rate for spec in SEGMENTS]),
-        day_discount=calendar.discount_factor(),
+        single_quantity=single_quantity,
+        segment_discount=segment_discount,
+        day_discount=day_discount,
         bundle_items=items,
         bundle_size=sizes,
         day_month=calendar.month.astype(np.int64) - 1,
         bundle_cumprob=np.cumsum(activation, axis=1),
+        quantity_values=np.zeros(0, np.int64) if quantity_values is None else quantity_values,
+        quantity_cdf=np.zeros(0) if quantity_cdf is None else quantity_cdf,
     )
-    return Plan(options, calendar, catalog, customers, bundles, model)

@@ -66,8 +66,8 @@ def _calendar(
 ) -> tuple[date, int, list[float], list[float]]:
     days = pd.to_datetime(timeframe["date"])
     dates = pd.to_datetime(transactions["date"])
-    per_weekday = dates.dt.dayofweek.value_counts().reindex(range(7), fill_value=0)
-    weekday_days = days.dt.dayofweek.value_counts().reindex(range(7), fill_value=0)
+    per_weekday = dates.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
+    weekday_days = days.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
     per_month = dates.dt.month.value_counts().reindex(range(1, 13), fill_value=0)
     month_days = days.dt.month.value_counts().reindex(range(1, 13), fill_value=0)
     weekday = np.where(weekday_days > 0, per_weekday / weekday_days.clip(lower=1), 0.0)

@@ -96,13 +96,20 @@ class TwinModel:
         }
 
 
+def _json(value: Any, indent: str = "") -> str:
+    """Indented JSON whose lists of numbers or of short rows stay on one line each."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k)}: {_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and value and isinstance(value[0], dict | list):
+        return "[\n" + ",\n".join(inner + _json(v, inner) for v in value) + f"\n{indent}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def model_text(model: TwinModel) -> str:
-    """The model as JSON: one product per line, so the file stays readable and diffable."""
-    data = model.to_json()
-    products = data.pop("products")
-    head = json.dumps(data, indent=1, ensure_ascii=False)
-    rows = ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in products)
-    return f'{head[:-2]},\n "products": [\n{rows}\n ]\n}}\n'
+    """The model as JSON: one product, bundle or number list per line, readable and diffable."""
+    return _json(model.to_json()) + "\n"
 
 
 def write_model(model: TwinModel, path: Path) -> None:

@@ -1,6 +1,6 @@
 """UCI Online Retail (../shared/data/online_retail.csv.gz) as a raw folder of the five table CSVs.
 
-A small conversion for the twin benchmark and test (the import command of the import issue does
+A small conversion for the twin test and benchmark (the import command of the import issue does
 this properly): cancellations, returns, free lines and lines without a customer are dropped;
 stock codes become product ids (name = the most common description, made unique; one category
 "Gifts"; price = the median unit price); a customer's segment is "domestic" (United Kingdom) or

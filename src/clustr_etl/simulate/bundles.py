@@ -1,17 +1,21 @@
-"""Planted bundles: product pairs and triples bought together far more often than chance.
+"""Planted bundles: coherent product pairs and triples bought together far more often than chance.
 
-A planted bundle ``B`` (a popular "anchor" plus one or two companions, like pasta + sauce) is put
-whole into a share ``q`` of all baskets (among baskets with at least ``|B|`` lines), on top of the
-popularity-driven lines. ``q`` is chosen so that the bundle's weakest item pair has the target lift
-``strength`` (log-uniform in [2, 5]; strong real pairs in Groceries have lift 2-4), raised when
-needed so that the bundle has support >= ``PLANT_MIN_SUPPORT`` and its best single-consequent rule
-has confidence >= ``PLANT_MIN_CONFIDENCE`` - 1.5x the mining defaults (min_support 0.001,
-min_confidence 0.1), so mining finds every bundle robustly.
+A planted bundle ``B`` (a product family or a curated complement, see :mod:`themes` and
+:mod:`candidates`) is put whole into a share ``q`` of all baskets (among baskets with at least
+``|B|`` lines), on top of the popularity-driven lines. Its products first get popularity ranks in
+bands where real-looking lifts are reachable (``PAIR_BAND``; a triple's anchor in
+``ANCHOR_BAND``, its companions in ``TRIPLE_BAND``). ``q`` is chosen so that the bundle's weakest
+item pair has the target lift ``strength`` (log-uniform in ``STRENGTH_RANGE`` for pairs, like
+strong real pairs; ``TRIPLE_STRENGTH_RANGE`` for triples, whose {i, j} -> k rules then reach
+15-40, like Online Retail's tight families), raised when needed so that the bundle has support
+>= ``PLANT_MIN_SUPPORT`` and its best single-consequent rule has confidence >=
+``PLANT_MIN_CONFIDENCE`` - 1.5x the mining defaults (min_support 0.001, min_confidence 0.1), so
+mining finds every bundle robustly.
 
-``planted_bundles.csv``: ``bundle_id``, ``product_ids`` ("|"-joined, ascending) and ``strength``
+``planted_bundles.csv``: ``bundle_id``, ``product_ids`` ("|"-joined, ascending), ``strength``
 = the planted lift of the bundle's weakest item pair, P(i and j) / (P(i) P(j)), from the
-generator's expected marginals (measured lifts land within 0.8-1.2x at 100k transactions). Rules
-of a triple such as {i, j} -> k have much higher lifts (15-75), as the top rules of real data do.
+generator's expected marginals (measured lifts land within 0.8-1.2x at 100k transactions),
+``kind`` (family | complement | seasonal) and ``theme``.
 """
 
 from __future__ import annotations
@@ -186,8 +190,8 @@ def _place(
             return replace(
                 bundle, kind=candidate.kind, theme=candidate.theme, months=candidate.months
             )
-        for item in candidate.items:  # try other popularity ranks for its products
-            pool = _in_range(background, 0.0, 1.0, guard)
+        pool = _in_range(background, 0.0, 1.0, guard)
+        for item in candidate.items if pool else ():  # try other popularity ranks
             background.swap(item, pool[int(rng.integers(len(pool)))])
     return None
 

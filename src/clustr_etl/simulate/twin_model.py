@@ -188,8 +188,11 @@ def read_model(path: Path) -> TwinModel:
     customers = read.get(data, "", "customers")
     quantity = read.get(data, "", "quantity")
     values = read.get(quantity, "quantity", "values")
+    source = read.get(data, "", "source")
+    if not isinstance(source, dict):
+        raise read.fail("source", "must be an object")
     model = TwinModel(
-        source=dict(read.get(data, "", "source")),
+        source=source,
         start_date=start_date,
         days=read.integer(read.get(calendar, "calendar", "days"), "calendar.days", 1, 36_600),
         weekday_weights=read.numbers(

@@ -71,7 +71,9 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         2.0,
         0.7,
         _FOOD_BRANDS_B,
-        _words("Organic|Grass-Fed|Low-Fat|Classic|Lactose-Free|Whole|Creamy|Aged|Light|Farm"),
+        _words(
+            "Organic|Grass-Fed|Low-Fat|Classic|Farm Fresh|Whole|Premium|Local|Light|Family Farm"
+        ),
         _words(
             "Milk|Greek Yogurt|Cheddar|Mozzarella|Butter|Eggs|Cream Cheese|Sour Cream|"
             "Cottage Cheese|Heavy Cream|Oat Milk|Almond Milk|Swiss Cheese|Parmesan"
@@ -141,8 +143,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         0.72,
         _PACKAGED_BRANDS,
         _words(
-            "Organic|Classic|Whole Wheat|Extra Virgin|Italian|Homestyle|Low-Sodium|Natural|"
-            "Gourmet|Everyday"
+            "Organic|Classic|Premium|Signature|Italian|Homestyle|Value|Natural|Gourmet|Everyday"
         ),
         _words(
             "Spaghetti|Penne|Pasta Sauce|Basmati Rice|Olive Oil|Peanut Butter|Strawberry Jam|"
@@ -249,7 +250,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
             "Wireless|Smart|Portable|Compact|Ultra|Rugged|Slim|Fast-Charge|Noise-Cancelling|Classic"
         ),
         _words(
-            "Headphones|Phone Charger|Speaker|USB-C Cable|Power Bank|Smart Plug|Mouse|"
+            "Headphones|Phone Charger|Speaker|USB-C Cable|Power Bank|Wi-Fi Plug|Mouse|"
             "Keyboard|HDMI Cable|Webcam|Smartwatch|Tablet Case|Earbuds|Phone Case"
         ),
         _MODEL_SIZES,

@@ -9,12 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clustr_etl.mining import RuleThresholds, mine_rules, read_sales_csv
+from clustr_etl.mining import RuleThresholds, baskets_from_pairs, mine_rules, read_sales_csv
 from clustr_etl.pipeline import rule_thresholds
 from clustr_etl.settings import load_settings
 from clustr_etl.simulate import PLANTED_FILE, GenerateOptions, generate_dataset
 from clustr_etl.simulate.bundles import STRENGTH_RANGE, TRIPLE_STRENGTH_RANGE
-from clustr_etl.simulate.realism import bundle_recovery, read_planted, weakest_pair_lifts
+from clustr_etl.simulate.realism import (
+    bundle_recovery,
+    read_planted,
+    rule_itemsets,
+    weakest_pair_lifts,
+)
 from clustr_etl.simulate.themes import COMPLEMENTS, DEPARTMENTS
 
 
@@ -89,6 +94,14 @@ def test_seasonal_bundles_happen_in_their_season(default_run: Path) -> None:
         bundle_months = month.iloc[whole[whole].index - 1]
         in_season = bundle_months.isin(months).mean()
         assert in_season >= 0.9, (theme, in_season)  # nearly all whole bundles fall in season
+        window = month.index[month.isin(months)] + 1  # transaction ids of the season
+        seasonal_sales = sales[sales["transaction_id"].isin(window)]
+        rules = mine_rules(
+            baskets_from_pairs(seasonal_sales["transaction_id"], seasonal_sales["product_id"]),
+            _default_thresholds(),
+        )
+        found = {frozenset(itemset) for itemset in rule_itemsets(rules)}
+        assert frozenset(str(item) for item in items) in found, theme  # mining the window finds it
 
 
 def test_planted_strength_is_the_measured_weakest_pair_lift(default_run: Path) -> None:

@@ -122,7 +122,6 @@ def generate_dataset(
     With ``twin``, a synthetic twin of the data the model was fitted on (``twin_products``: keep
     the model's first N products); the model is written next to the CSVs as ``MODEL_FILE``.
     """
-    options.validate()
     raw_dir = Path(raw_dir)
     plan = build_plan(options) if twin is None else build_twin_plan(twin, options, twin_products)
     options = plan.options

@@ -29,7 +29,13 @@ def make_dataset(
     rng = random.Random(seed)
     data: dict[str, Rows] = {
         "products": [
-            [str(i), f"Product {i}", f"Category {i % 3}", f"{rng.randint(100, 9999) / 100:.2f}"]
+            [
+                str(i),
+                f"Product {i}",
+                f"Category {i % 3}",
+                f"{rng.randint(100, 9999) / 100:.2f}",
+                f"Subcategory {i % 5}",
+            ]
             for i in range(1, products + 1)
         ],
         "customers": [

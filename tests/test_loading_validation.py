@@ -240,15 +240,15 @@ def test_header_problems_are_reported_on_line_1(
     [
         (b"", "is empty"),
         (
-            b"\xef\xbb\xbfproduct_id,name,category,unit_price\n1,A,B,1.00\n\n2,C,D,2.00\n",
+            b"\xef\xbb\xbfproduct_id,name,category,unit_price,subcategory\n1,A,B,1.00,S\n\n2,C,D,2.00,S\n",
             "line 3: blank line",
         ),
         (
-            b"product_id,name,category,unit_price\n1,A,B,1.00\n2,\xff\xfe,D,2.00\n",
+            b"product_id,name,category,unit_price,subcategory\n1,A,B,1.00,S\n2,\xff\xfe,D,2.00,S\n",
             "line 3: invalid UTF-8",
         ),
         (
-            b'product_id,name,category,unit_price\n1,A,B,1.00\n2,"C\x00",D,2.00\n',
+            b'product_id,name,category,unit_price,subcategory\n1,A,B,1.00,S\n2,"C\x00",D,2.00,S\n',
             "line 3, column name: contains a NUL",
         ),
     ],

@@ -286,3 +286,23 @@ def test_release_revision_is_the_first(db_url: str) -> None:
     revisions = list(ScriptDirectory.from_config(config).walk_revisions())
     assert revisions[-1].revision == RELEASE_0_1_0
     assert revisions[-1].down_revision is None
+
+
+def test_product_subcategory_migration_keeps_rows_and_loads_new_csvs(
+    release_db: str, tmp_path: Path
+) -> None:
+    before = released_rows(release_db)
+    assert invoke("migrate", "--database-url", release_db)[0] == 0
+    engine = create_engine(release_db)
+    with engine.connect() as conn:
+        old = conn.execute(text("SELECT count(*), count(subcategory) FROM products")).one()
+    assert tuple(old) == (len(before["products"]), 0)  # old rows kept, subcategory unknown
+    code, output = invoke("load", "--database-url", release_db, "--data-dir", str(tmp_path / "gen"))
+    assert code == 0, output
+    with engine.connect() as conn:
+        loaded = conn.execute(
+            text("SELECT count(*), count(DISTINCT subcategory) FROM products")
+        ).one()
+    engine.dispose()
+    assert loaded[0] == 80
+    assert loaded[1] >= 20  # the generated catalog's subcategories

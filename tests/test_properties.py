@@ -59,7 +59,7 @@ def datasets(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
     product_ids = draw(st.lists(INT32, min_size=n_products, max_size=n_products, unique=True))
     names = draw(st.lists(text(200), min_size=n_products, max_size=n_products, unique=True))
     products = [
-        [pid, name, draw(text(100)), draw(money(2, "99999999.99"))]
+        [pid, name, draw(text(100)), draw(money(2, "99999999.99")), draw(text(100))]
         for pid, name in zip(product_ids, names, strict=True)
     ]
     day = draw(DATES)

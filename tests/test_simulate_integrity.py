@@ -37,7 +37,11 @@ def test_files_are_utf8_with_lf_and_headers_equal_to_table_columns(raw_dir: Path
         assert b"\r" not in data
         assert text.endswith("\n")
         assert text.split("\n", 1)[0] == ",".join(CSV_COLUMNS[table])
-    assert (raw_dir / PLANTED_FILE).read_text().startswith("bundle_id,product_ids,strength\n")
+    assert (
+        (raw_dir / PLANTED_FILE)
+        .read_text()
+        .startswith("bundle_id,product_ids,strength,kind,theme\n")
+    )
     assert not list(raw_dir.glob(".*tmp"))  # no leftover temporary files
 
 

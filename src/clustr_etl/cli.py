@@ -272,12 +272,30 @@ def generate(
     workers: Workers = None,
     force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
     data_dir: DataDir = None,
+    like: Annotated[
+        Path | None,
+        typer.Option("--like", help="generate a synthetic twin fitted to this raw/ folder"),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="generate a twin from a fitted model file (twin_model.json)"),
+    ] = None,
 ) -> None:
     """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
     from clustr_etl import pipeline
 
-    settings = settings_from(ctx, "force")
-    report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
+    settings = settings_from(ctx, "force", "like", "model")
+    if like is not None or model is not None:
+        report = pipeline.generate_twin_step(
+            settings,
+            like=like,
+            model_file=model,
+            products=products,
+            force=force,
+            progress=progress_for(ctx),
+        )
+    else:
+        report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
     show_reports(ctx, [report])
 
 

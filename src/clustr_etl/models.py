@@ -48,6 +48,8 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     category: Mapped[str] = mapped_column(String(100))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # The product line's kind (pasta sauce, phone case); empty for imported catalogs without one.
+    subcategory: Mapped[str | None] = mapped_column(String(100))
 
 
 class Customer(Base):

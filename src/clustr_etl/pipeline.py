@@ -8,6 +8,7 @@ A step receives the context (engine, settings, run_id) as its first argument.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, select
 from clustr_etl.db import init_db
 from clustr_etl.errors import ConfigError
 from clustr_etl.loading import load_rules, load_tables
-from clustr_etl.manifest import dataset_is_current, write_manifest
+from clustr_etl.manifest import MANIFEST_FILE, dataset_is_current, write_manifest
 from clustr_etl.mining import (
     RuleThresholds,
     read_basket_file,
@@ -72,6 +73,40 @@ def generate_step(
         report.rows = generate_dataset(options, settings.raw_dir, force=force, progress=progress)
         write_manifest(settings.raw_dir, options)
         report.detail = str(settings.raw_dir)
+    return report
+
+
+def generate_twin_step(
+    settings: Settings,
+    *,
+    like: Path | None = None,
+    model_file: Path | None = None,
+    products: int | None = None,
+    force: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> StepReport:
+    """Generate a synthetic twin: fitted to the raw folder ``like``, or from a model file."""
+    from clustr_etl.simulate.twin_fit import fit_twin
+    from clustr_etl.simulate.twin_model import MODEL_FILE, read_model
+
+    if (like is None) == (model_file is None):
+        raise ConfigError("give either --like DIR or --model FILE", "not both")
+    with timed(StepReport("generate")) as report:
+        start = time.perf_counter()
+        model = fit_twin(like) if like is not None else read_model(Path(str(model_file)))
+        fitted = time.perf_counter() - start
+        report.rows = generate_dataset(
+            generate_options(settings),
+            settings.raw_dir,
+            force=force,
+            progress=progress,
+            twin=model,
+            twin_products=products,
+        )
+        # No options manifest: run-all keeps a twin instead of regenerating it from the options.
+        (settings.raw_dir / MANIFEST_FILE).unlink(missing_ok=True)
+        how = f"fitted to {like} in {fitted:.1f} s" if like else f"from {model_file}"
+        report.detail = f"{settings.raw_dir} (twin {how}; model in {MODEL_FILE})"
     return report
 
 

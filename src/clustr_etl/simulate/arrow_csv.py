@@ -36,8 +36,19 @@ def header_line(columns: tuple[str, ...]) -> bytes:
     return (",".join(columns) + "\n").encode("utf-8")
 
 
-def csv_rows(table: pa.Table) -> bytes:
-    """The table's rows as CSV bytes, without a header."""
+def csv_rows(table: pa.Table, *, quote_when_needed: bool = False) -> bytes:
+    """The table's rows as CSV bytes, without a header.
+
+    ``quote_when_needed`` (a reused real catalog, whose names may hold commas or quotes): if a
+    value needs quoting, every string value is quoted.
+    """
     sink = pa.BufferOutputStream()
-    pa_csv.write_csv(table, sink, write_options=pa_csv.WriteOptions(**_WRITE_OPTIONS))
+    try:
+        pa_csv.write_csv(table, sink, write_options=pa_csv.WriteOptions(**_WRITE_OPTIONS))
+    except pa.ArrowInvalid:
+        if not quote_when_needed:
+            raise
+        sink = pa.BufferOutputStream()
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+        pa_csv.write_csv(table, sink, write_options=options)
     return bytes(sink.getvalue())

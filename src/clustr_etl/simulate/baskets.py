@@ -106,6 +106,15 @@ def _duplicates(owner: IntArray, product: IntArray, n_products: int) -> IntArray
     return np.sort(order[repeated])
 
 
+def _pick_bundles(model: BasketModel, u: npt.NDArray[np.float64], month: IntArray) -> IntArray:
+    """The bundle each basket gets (``n_bundles``: none), by the activation law of its month."""
+    pick = np.empty(u.size, dtype=np.int64)
+    for index in np.unique(month).tolist():
+        mask = month == index
+        pick[mask] = np.searchsorted(model.bundle_cumprob[index], u[mask], side="right")
+    return pick
+
+
 def _fill_products(
     model: BasketModel, rng: np.random.Generator, header: BlockHeader
 ) -> tuple[IntArray, IntArray]:
@@ -115,7 +124,7 @@ def _fill_products(
     owner = np.repeat(np.arange(n), size)
     position = np.arange(owner.size) - np.repeat(np.cumsum(size) - size, size)
     product = _draw_products(model, rng, owner.size)
-    pick = np.searchsorted(model.bundle_cumprob, rng.random(n), side="right")
+    pick = _pick_bundles(model, rng.random(n), model.day_month[header.day])
     n_bundles = model.bundle_size.size
     if n_bundles:
         chosen = np.minimum(pick, n_bundles - 1)
@@ -161,15 +170,25 @@ def _draw_without_replacement(
         product[members[repeated]] = rng.choice(free, size=repeated.size, replace=False, p=p)
 
 
+def _quantities(model: BasketModel, rng: np.random.Generator, product: IntArray) -> IntArray:
+    """Units per line: the fitted law of a twin, else mostly 1 with a geometric tail."""
+    n_lines = product.size
+    if model.quantity_cdf.size:
+        drawn = np.searchsorted(model.quantity_cdf, rng.random(n_lines), side="right")
+        return model.quantity_values[np.minimum(drawn, model.quantity_values.size - 1)]
+    multiple = np.flatnonzero(rng.random(n_lines) >= model.single_quantity[product])
+    quantity = np.ones(n_lines, dtype=np.int64)
+    extra = rng.geometric(MULTI_QUANTITY_P, multiple.size)
+    quantity[multiple] = 1 + np.minimum(extra, MAX_QUANTITY - 1)
+    return quantity
+
+
 def generate_block(model: BasketModel, block: int) -> Block:
     header = block_header(model, block)
     rng = stream_rng(model.seed, STREAM_LINES, block)
     owner, product = _fill_products(model, rng, header)
     n_lines = owner.size
-    multiple = np.flatnonzero(rng.random(n_lines) >= model.single_quantity[product])
-    quantity = np.ones(n_lines, dtype=np.int64)
-    extra = rng.geometric(MULTI_QUANTITY_P, multiple.size)
-    quantity[multiple] = 1 + np.minimum(extra, MAX_QUANTITY - 1)
+    quantity = _quantities(model, rng, product)
     segment = model.customer_segment[header.customer]
     rate = (model.segment_discount[segment] * model.day_discount[header.day])[owner]
     discounted = np.flatnonzero(rng.random(n_lines) < rate)

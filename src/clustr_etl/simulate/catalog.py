@@ -32,6 +32,11 @@ class Catalog:
     category: npt.NDArray[np.int16]  # index into CATEGORIES
     price_cents: npt.NDArray[np.int64]
     popularity: npt.NDArray[np.float64]  # share of background draws, sums to 1
+    brand: npt.NDArray[np.int16]  # index into the category's brands
+    noun: npt.NDArray[np.int16]  # index into the category's nouns: the subcategory
+    # A reused real catalog (twins) names its own categories and subcategories:
+    category_names: tuple[str, ...] | None = None  # indexed by ``category``
+    subcategory_names: tuple[str, ...] | None = None  # one per product
 
     @property
     def n_products(self) -> int:
@@ -42,13 +47,28 @@ class Catalog:
         per_category = np.array([spec.single_quantity for spec in CATEGORIES])
         return per_category[self.category]
 
+    def subcategory(self, product: int) -> str:
+        if self.subcategory_names is not None:
+            return self.subcategory_names[product]
+        return CATEGORIES[int(self.category[product])].nouns[int(self.noun[product])]
+
+    def category_name(self, product: int) -> str:
+        if self.category_names is not None:
+            return self.category_names[int(self.category[product])]
+        return CATEGORIES[int(self.category[product])].name
+
     def table(self) -> pa.Table:
         return pa.table(
             {
                 "product_id": pa.array(np.arange(1, self.n_products + 1, dtype=np.int32)),
                 "name": pa.array(self.names, pa.string()),
-                "category": pa.array([CATEGORIES[c].name for c in self.category], pa.string()),
+                "category": pa.array(
+                    [self.category_name(i) for i in range(self.n_products)], pa.string()
+                ),
                 "unit_price": scaled_decimal(self.price_cents, 10, 2),
+                "subcategory": pa.array(
+                    [self.subcategory(i) for i in range(self.n_products)], pa.string()
+                ),
             }
         )
 
@@ -59,10 +79,12 @@ def build_catalog(n_products: int, rng: np.random.Generator) -> Catalog:
     category = np.sort(drawn).astype(np.int16)  # ids grouped by category, like a real catalog
     names: list[str] = [""] * n_products
     price = np.empty(n_products, dtype=np.float64)
+    brand = np.zeros(n_products, dtype=np.int16)
+    noun = np.zeros(n_products, dtype=np.int16)
     for index, spec in enumerate(CATEGORIES):
         members = np.flatnonzero(category == index)
         if members.size:
-            _name_and_price(spec, members, names, price, rng)
+            _name_and_price(spec, members, names, price, rng, (brand, noun))
     traffic = np.array([spec.traffic for spec in CATEGORIES])[category]
     # Weighted random order (Efraimidis-Spirakis): high-traffic categories rank higher on average.
     keys = np.log(rng.random(n_products)) / traffic
@@ -74,6 +96,8 @@ def build_catalog(n_products: int, rng: np.random.Generator) -> Catalog:
         category=category,
         price_cents=charm_price_cents(price),
         popularity=weight / weight.sum(),
+        brand=brand,
+        noun=noun,
     )
 
 
@@ -83,8 +107,10 @@ def _name_and_price(
     names: list[str],
     price: npt.NDArray[np.float64],
     rng: np.random.Generator,
+    line: tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]],
 ) -> None:
-    """Unique names (brand adjective noun size) and log-normal prices for one category."""
+    """Unique names (brand adjective noun size) and log-normal prices for one category;
+    ``line`` receives each product's brand and noun (its product line)."""
     n_brands, n_adjectives, n_nouns = len(spec.brands), len(spec.adjectives), len(spec.nouns)
     capacity = spec.capacity
     picks = rng.permutation(capacity)
@@ -96,6 +122,7 @@ def _name_and_price(
         combo, adjective = divmod(combo, n_adjectives)
         size, noun = divmod(combo, n_nouns)
         label, size_factor = spec.sizes[size]
+        line[0][product], line[1][product] = brand, noun
         name = f"{spec.brands[brand]} {spec.adjectives[adjective]} {spec.nouns[noun]} {label}"
         pack = edition + 1
         names[product] = name if pack == 1 else f"{name} {pack}-Pack"

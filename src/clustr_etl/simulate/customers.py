@@ -50,6 +50,7 @@ class Customers:
     signup: npt.NDArray[np.int64]  # day offset from the start date (negative: before it)
     segment: npt.NDArray[np.int8]  # index into SEGMENTS
     visit_weight: npt.NDArray[np.float64]
+    segment_names: tuple[str, ...] = tuple(spec.name for spec in SEGMENTS)
 
     @property
     def n_customers(self) -> int:
@@ -65,7 +66,7 @@ class Customers:
                 "email": pa.array(self.emails, pa.string()),
                 "city": pa.array(self.cities, pa.string()),
                 "signup_date": pa.array(self.signup + epoch, pa.int32()).cast(pa.date32()),
-                "segment": pa.array([SEGMENTS[s].name for s in self.segment], pa.string()),
+                "segment": pa.array([self.segment_names[s] for s in self.segment], pa.string()),
             }
         )
 

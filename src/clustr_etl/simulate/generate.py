@@ -18,6 +18,8 @@ from clustr_etl.simulate.baskets import block_line_counts
 from clustr_etl.simulate.chunks import append_rows, chunk_tasks, formatted_chunks
 from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import Plan, build_plan
+from clustr_etl.simulate.twin_model import MODEL_FILE, TwinModel, model_text
+from clustr_etl.simulate.twin_plan import build_twin_plan
 
 CSV_FILES: dict[str, str] = {
     "products": "products.csv",
@@ -27,7 +29,7 @@ CSV_FILES: dict[str, str] = {
     "sales": "sales.csv",
 }
 PLANTED_FILE = "planted_bundles.csv"
-PLANTED_COLUMNS = ("bundle_id", "product_ids", "strength")
+PLANTED_COLUMNS = ("bundle_id", "product_ids", "strength", "kind", "theme")
 _WRITE_BUFFER = 1 << 20
 
 
@@ -91,7 +93,8 @@ def _write_table(files: _StagedFiles, table_name: str, table: pa.Table, progress
     with progress.task(name, total=table.num_rows) as advance:
         handle = files.open(name)
         handle.write(header_line(CSV_COLUMNS[table_name]))
-        handle.write(csv_rows(table.select(list(CSV_COLUMNS[table_name]))))
+        columns = table.select(list(CSV_COLUMNS[table_name]))
+        handle.write(csv_rows(columns, quote_when_needed=table_name == "products"))
         advance(table.num_rows)
     return int(table.num_rows)
 
@@ -100,7 +103,8 @@ def _write_planted(files: _StagedFiles, plan: Plan) -> int:
     handle = files.open(PLANTED_FILE)
     handle.write(header_line(PLANTED_COLUMNS))
     for number, bundle in enumerate(plan.bundles, start=1):
-        handle.write(f"{number},{bundle.product_ids()},{bundle.strength:.3f}\n".encode())
+        fields = f"{number},{bundle.product_ids()},{bundle.strength:.3f},{bundle.kind}"
+        handle.write(f"{fields},{bundle.theme}\n".encode())
     return len(plan.bundles)
 
 
@@ -110,13 +114,22 @@ def generate_dataset(
     *,
     force: bool = False,
     progress: Progress = NO_PROGRESS,
+    twin: TwinModel | None = None,
+    twin_products: int | None = None,
 ) -> dict[str, int]:
-    """Generate the dataset into ``raw_dir``; return rows written per file."""
+    """Generate the dataset into ``raw_dir``; return rows written per file.
+
+    With ``twin``, a synthetic twin of the data the model was fitted on (``twin_products``: keep
+    the model's first N products); the model is written next to the CSVs as ``MODEL_FILE``.
+    """
     raw_dir = Path(raw_dir)
+    plan = build_plan(options) if twin is None else build_twin_plan(twin, options, twin_products)
+    options = plan.options
     _prepare_directory(raw_dir, force)
-    plan = build_plan(options)
     rows: dict[str, int] = {}
     with _staged(raw_dir) as files:
+        if twin is not None:
+            files.open(MODEL_FILE).write(model_text(twin).encode())
         rows[CSV_FILES["products"]] = _write_table(
             files, "products", plan.catalog.table(), progress
         )

@@ -7,6 +7,6 @@ from clustr_etl.settings import GenerationSettings as GenerateOptions
 
 # Bump whenever the generator's output bytes change for the same options: `run-all` then regenerates
 # CSVs that older code wrote (the version is recorded in the raw folder's manifest).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: coherent planted bundles (families, complements, seasonal)
 
 __all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "GenerateOptions"]

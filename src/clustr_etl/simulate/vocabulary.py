@@ -71,7 +71,9 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         2.0,
         0.7,
         _FOOD_BRANDS_B,
-        _words("Organic|Grass-Fed|Low-Fat|Classic|Lactose-Free|Whole|Creamy|Aged|Light|Farm"),
+        _words(
+            "Organic|Grass-Fed|Low-Fat|Classic|Farm Fresh|Whole|Premium|Local|Light|Family Farm"
+        ),
         _words(
             "Milk|Greek Yogurt|Cheddar|Mozzarella|Butter|Eggs|Cream Cheese|Sour Cream|"
             "Cottage Cheese|Heavy Cream|Oat Milk|Almond Milk|Swiss Cheese|Parmesan"
@@ -91,7 +93,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         ),
         _words(
             "Sourdough|Bagels|Croissants|Baguette|Muffins|Wheat Bread|Rye Bread|Dinner Rolls|"
-            "Cinnamon Rolls|Tortillas|Pita|Brioche|Donuts|Pound Cake|English Muffins"
+            "Cinnamon Rolls|Tortillas|Pita|Brioche|Donuts|Pound Cake|English Muffins|Hot Dog Buns"
         ),
         _COUNT_SIZES,
     ),
@@ -110,7 +112,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         _words(
             "Orange Juice|Apple Juice|Mineral Water|Cola|Lemonade|Iced Tea|Cold Brew|"
             "Ground Coffee|Green Tea|Energy Drink|Coconut Water|Ginger Ale|Spring Water|"
-            "Kombucha|Sports Drink"
+            "Kombucha|Sports Drink|Coffee Filters"
         ),
         _COUNT_SIZES,
     ),
@@ -141,13 +143,12 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         0.72,
         _PACKAGED_BRANDS,
         _words(
-            "Organic|Classic|Whole Wheat|Extra Virgin|Italian|Homestyle|Low-Sodium|Natural|"
-            "Gourmet|Everyday"
+            "Organic|Classic|Premium|Signature|Italian|Homestyle|Value|Natural|Gourmet|Everyday"
         ),
         _words(
             "Spaghetti|Penne|Pasta Sauce|Basmati Rice|Olive Oil|Peanut Butter|Strawberry Jam|"
             "Honey|Cereal|Oatmeal|Canned Tomatoes|Black Beans|Chicken Broth|Flour|Cane Sugar|"
-            "Maple Syrup"
+            "Maple Syrup|Barbecue Sauce"
         ),
         _WEIGHT_SIZES,
     ),
@@ -198,7 +199,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         _words(
             "Paper Towels|Toilet Paper|Dish Soap|Laundry Detergent|Trash Bags|Sponges|"
             "Surface Cleaner|Aluminum Foil|Light Bulbs|Batteries|Storage Bags|Glass Cleaner|"
-            "Fabric Softener"
+            "Fabric Softener|Paper Cups|Paper Plates|Napkins"
         ),
         _COUNT_SIZES,
     ),
@@ -249,8 +250,8 @@ CATEGORIES: tuple[CategorySpec, ...] = (
             "Wireless|Smart|Portable|Compact|Ultra|Rugged|Slim|Fast-Charge|Noise-Cancelling|Classic"
         ),
         _words(
-            "Headphones|Phone Charger|Speaker|USB-C Cable|Power Bank|Smart Plug|Mouse|"
-            "Keyboard|HDMI Cable|Webcam|Smartwatch|Tablet Case|Earbuds"
+            "Headphones|Phone Charger|Speaker|USB-C Cable|Power Bank|Wi-Fi Plug|Mouse|"
+            "Keyboard|HDMI Cable|Webcam|Smartwatch|Tablet Case|Earbuds|Phone Case"
         ),
         _MODEL_SIZES,
     ),

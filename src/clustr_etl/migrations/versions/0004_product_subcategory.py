@@ -3,7 +3,7 @@
 Nullable: rows loaded before this revision, and imported catalogs without subcategories, keep NULL.
 
 Revision ID: 0004_product_subcategory
-Revises: 0001_initial
+Revises: 0003_rule_measures
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_product_subcategory"
-down_revision = "0001_initial"
+down_revision = "0003_rule_measures"
 branch_labels = None
 depends_on = None
 

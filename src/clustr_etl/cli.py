@@ -234,11 +234,22 @@ def generate(
     chunk_size: ChunkSize = None,
     workers: Workers = None,
     force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
+    next_days: Annotated[
+        int | None,
+        typer.Option(
+            help="continue the generated dataset: write the next N days as a batch under "
+            "<data dir>/raw/batches/ (its options come from the dataset's manifest)"
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
-    settings = settings_from(**_without(locals(), "ctx", "force"))
-    report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
+    settings = settings_from(**_without(locals(), "ctx", "force", "next_days"))
+    progress = progress_for(ctx)
+    if next_days is not None:
+        report = pipeline.next_days_step(settings, next_days, progress=progress)
+    else:
+        report = pipeline.generate_step(settings, force=force, progress=progress)
     print_reports([report], quiet=state_of(ctx).quiet)
 
 

@@ -6,6 +6,7 @@ The CLI only parses options, builds :class:`Settings` and calls these.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from clustr_etl.batches import BATCHES_DIR
 from clustr_etl.db import (
     check_connection,
     init_db,
@@ -153,8 +155,31 @@ def generate_step(
     options = generate_options(settings)
     with timed(StepReport("generate")) as report:
         report.rows = generate_dataset(options, settings.raw_dir, force=force, progress=progress)
+        remove_batches(settings.raw_dir)  # they continued the dataset just replaced
         write_manifest(settings.raw_dir, options)
         report.detail = str(settings.raw_dir)
+    return report
+
+
+def remove_batches(raw_dir: Path) -> None:
+    shutil.rmtree(raw_dir / BATCHES_DIR, ignore_errors=True)
+
+
+def next_days_step(
+    settings: Settings, n_days: int, *, progress: Progress = NO_PROGRESS
+) -> StepReport:
+    """Write the batch of the next ``n_days`` days of a generated dataset."""
+    from clustr_etl.simulate.next_days import generate_next_days
+
+    with timed(StepReport("generate")) as report:
+        folder, report.rows = generate_next_days(
+            settings.raw_dir,
+            n_days,
+            chunk_size=settings.chunk_size,
+            workers=settings.workers,
+            progress=progress,
+        )
+        report.detail = str(folder)
     return report
 
 

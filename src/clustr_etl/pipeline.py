@@ -17,7 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from clustr_etl.batches import BATCHES_DIR
+from clustr_etl.batches import BATCHES_DIR, batch_hashes, find_batches
 from clustr_etl.db import (
     check_connection,
     init_db,
@@ -27,7 +27,8 @@ from clustr_etl.db import (
 )
 from clustr_etl.errors import SchemaError
 from clustr_etl.ledger import RunLedger, recorded_run
-from clustr_etl.loading import load_rules, load_tables
+from clustr_etl.loading import TABLE_FILES, load_rules, load_tables
+from clustr_etl.loading.schema import resolve_tables
 from clustr_etl.locking import OnWait, writer_lock
 from clustr_etl.manifest import dataset_is_current, write_manifest
 from clustr_etl.mining import (
@@ -58,6 +59,7 @@ class StepReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     detail: str = ""
+    batches: dict[str, dict[str, str]] = field(default_factory=dict)  # batch -> file -> sha256
 
 
 @contextmanager
@@ -106,7 +108,9 @@ def writer_run(
 def record(run: RunLedger | None, report: StepReport) -> StepReport:
     """Append a finished step to the run's ledger row (no-op outside a recorded run)."""
     if run is not None:
-        run.record_step(report.name, report.seconds, report.rows, report.detail)
+        run.record_step(
+            report.name, report.seconds, report.rows, report.detail, batches=report.batches
+        )
     return report
 
 
@@ -210,7 +214,14 @@ def load_step(
     try:
         with timed(StepReport("load")) as report:
             require_schema(engine)
+            file_names = [TABLE_FILES[name] for name in resolve_tables(tables)]
+            report.batches = {
+                batch.name: batch_hashes(batch.path, file_names)
+                for batch in find_batches(settings.raw_dir)
+            }
             report.rows = load_tables(engine, settings.raw_dir, tables, progress=progress)
+            if report.batches:
+                report.detail = f"base + batches {', '.join(report.batches)}"
     finally:
         engine.dispose()
     return record(run, report)

@@ -95,6 +95,18 @@ def duplicate_problem(csv_file: CsvFile, column: str, key: object) -> DataValida
     return DataValidationError(f"{csv_file.name}, column {column}: duplicate value {key!r}")
 
 
+def key_clash_problem(
+    csv_file: CsvFile, column: str, key: object, other: str
+) -> DataValidationError:
+    """The error for a key of this file that an earlier file of the same table already holds."""
+    spec = column_specs(csv_file.table)[column]
+    position = csv_file.columns.index(column)
+    for line, fields in records(csv_file):
+        if position < len(fields) and _same_key(spec, fields[position], key):
+            return fail(csv_file, line, column, f"{fields[position]!r} is already in {other}")
+    return DataValidationError(f"{csv_file.name}, column {column}: {key!r} is already in {other}")
+
+
 def _same_key(spec: ColumnSpec, field: str, key: object) -> bool:
     if spec.kind == Kind.STRING:
         return field == key

@@ -81,7 +81,7 @@ def translate_error(err: BaseException, what: str) -> Exception | None:
 
 def load_postgres(engine: Engine, files: list[CsvFile], progress: Progress) -> None:
     """Replace the contents of the files' tables by the files, atomically."""
-    names = [csv_file.table for csv_file in files]
+    names = list(dict.fromkeys(csv_file.table for csv_file in files))  # base, then batches
     links = [link for link in foreign_keys() if link.child in names or link.parent in names]
     rebuild = [
         statement

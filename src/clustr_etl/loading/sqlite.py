@@ -70,7 +70,7 @@ def translate_error(err: BaseException, what: str) -> Exception | None:
 
 def load_sqlite(engine: Engine, files: list[CsvFile], progress: Progress) -> None:
     """Replace the contents of the files' tables by the files, atomically."""
-    names = [csv_file.table for csv_file in files]
+    names = list(dict.fromkeys(csv_file.table for csv_file in files))  # base, then batches
     step = Step(f"preparing {', '.join(names)}")
     with transaction(engine, step) as conn:
         for name in names:

@@ -49,7 +49,10 @@ def load_tables(
         load_postgres(engine, files, progress)
     else:
         load_sqlite(engine, files, progress)
-    return {csv_file.table: csv_file.rows for csv_file in files}
+    rows = dict.fromkeys(names, 0)
+    for csv_file in files:
+        rows[csv_file.table] += csv_file.rows
+    return rows
 
 
 def load_products(engine: Engine, raw_dir: Path, *, progress: Progress = NO_PROGRESS) -> int:

@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, select
 
+from clustr_etl.batches import find_batches
 from clustr_etl.errors import DataValidationError
-from clustr_etl.loading.csv_files import CsvFile, open_csv_file
+from clustr_etl.loading.csv_files import CsvFile, table_files
 from clustr_etl.loading.csv_scan import ParentKeys, scan_file
 from clustr_etl.loading.keys import Keys, KeySet
-from clustr_etl.loading.schema import ForeignKey, foreign_keys, table
+from clustr_etl.loading.locate import key_clash_problem
+from clustr_etl.loading.schema import ForeignKey, foreign_keys, primary_key, table
 from clustr_etl.progress import Progress
 
 FETCH_ROWS = 200_000
@@ -22,9 +24,14 @@ EXAMPLES = 5
 def validate_files(
     engine: Engine, raw_dir: Path, tables: Sequence[str], progress: Progress
 ) -> list[CsvFile]:
-    """Check the CSVs of ``tables`` (dependency order) and their keys; return them with row counts."""
-    files = [open_csv_file(name, raw_dir) for name in tables]
+    """Check the CSVs of ``tables`` (dependency order) and their keys; return them with row counts.
+
+    A table's rows may come from several files (the base, then batches): keys must be unique
+    across them, and foreign keys may point to a row of any of the parent's files.
+    """
+    files = table_files(raw_dir, tables, find_batches(raw_dir))
     loaded = {csv_file.table: csv_file for csv_file in files}
+    several = {name for name in tables if sum(f.table == name for f in files) > 1}
     links = foreign_keys()
     parent_tables = {link.parent for link in links}
     keysets: dict[str, ParentKeys] = {}
@@ -40,16 +47,27 @@ def validate_files(
                 )
             parents[link.column] = keysets[link.parent]
         with progress.task(f"check {csv_file.name}", total=csv_file.size) as advance:
-            scan = scan_file(
-                csv_file, parents, keep_keys=csv_file.table in parent_tables, advance=advance
-            )
+            keep = csv_file.table in parent_tables or csv_file.table in several
+            scan = scan_file(csv_file, parents, keep_keys=keep, advance=advance)
         csv_file.rows = scan.rows
         if scan.keys is not None:
-            keysets[csv_file.table] = ParentKeys(scan.keys, csv_file.name)
+            keysets[csv_file.table] = _merged(csv_file, scan.keys, keysets.get(csv_file.table))
     for link in links:
         if link.parent in loaded and link.child not in loaded:
             _check_still_referenced(engine, link, loaded[link.parent], keysets[link.parent].keys)
     return files
+
+
+def _merged(csv_file: CsvFile, keys: KeySet, earlier: ParentKeys | None) -> ParentKeys:
+    """The table's keys so far plus this file's; refuse a key an earlier file already holds."""
+    if earlier is None:
+        return ParentKeys(keys, csv_file.name)
+    values = keys.values()
+    clash = values[earlier.keys.contains(values)]
+    if clash.size:
+        column = primary_key(csv_file.table)
+        raise key_clash_problem(csv_file, column, int(clash.min()), earlier.source)
+    return ParentKeys(earlier.keys.union(keys), f"the {csv_file.table} files (base and batches)")
 
 
 def _check_still_referenced(

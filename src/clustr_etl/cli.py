@@ -20,7 +20,7 @@ from clustr_etl import __version__, pipeline
 from clustr_etl.console import RichProgress, print_error, print_reports, print_rules
 from clustr_etl.console import stderr as stderr_console
 from clustr_etl.console import stdout as stdout_console
-from clustr_etl.errors import ClustrError
+from clustr_etl.errors import ClustrError, ConfigError
 from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for, install_signal_handlers
 from clustr_etl.run_context import open_run
 from clustr_etl.settings import Settings, load_settings
@@ -297,20 +297,45 @@ def load(
     ctx: typer.Context,
     tables: Annotated[
         list[str] | None,
-        typer.Argument(help="tables to replace (default: all, in dependency order)"),
+        typer.Argument(
+            help="tables to replace (default: all, in dependency order); "
+            "with --append: the batch folder to add"
+        ),
     ] = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="add rows instead of replacing tables: the given batch folder, or every batch "
+            "under <data dir>/raw/batches/ not loaded yet",
+        ),
+    ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,
 ) -> None:
-    """Load the CSV files into the database: all tables, or only the named ones."""
+    """Load the CSV files into the database: all tables, or only the named ones (base + batches)."""
     settings = settings_from(
         database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
     )
-    options = {"tables": tables or "all"}
+    if append and len(tables or []) > 1:
+        raise ConfigError(
+            "--append takes one batch folder", "e.g. load --append data/raw/batches/0001-..."
+        )
+    folder = Path(tables[0]) if append and tables else None
+    options = {"tables": tables or "all", "append": append}
+    progress = progress_for(ctx)
     with open_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
-        report = run.run_step(pipeline.load_step, tables or None, progress=progress_for(ctx))
-    print_reports([report], quiet=state_of(ctx).quiet)
+        if not append:
+            reports = [run.run_step(pipeline.load_step, tables or None, progress=progress)]
+        else:
+            reports = [
+                run.run_step(pipeline.append_step, pending, progress=progress)
+                for pending in pipeline.pending_batches(run, folder)
+            ]
+    if append and not reports:
+        reports = [pipeline.StepReport("append", detail="no batch to append: all are loaded")]
+    print_reports(reports, quiet=state_of(ctx).quiet)
 
 
 @app.command("mine-rules")

@@ -17,9 +17,11 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from clustr_etl.batch_ledger import APPEND_STEP, batch_key, loaded_batches
 from clustr_etl.batches import BATCHES_DIR, batch_hashes, find_batches
 from clustr_etl.db import init_db
 from clustr_etl.loading import TABLE_FILES, load_rules, load_tables
+from clustr_etl.loading.append import append_batch
 from clustr_etl.loading.schema import resolve_tables
 from clustr_etl.manifest import dataset_is_current, write_manifest
 from clustr_etl.mining import (
@@ -159,6 +161,38 @@ def load_step(
         )
         if report.batches:
             report.detail = f"base + batches {', '.join(report.batches)}"
+    return report
+
+
+def pending_batches(run: RunContext, path: Path | None) -> list[Path]:
+    """The batch folders ``load --append`` works on: ``path``, or every batch not loaded yet."""
+    if path is not None:
+        return [path]
+    run.require_schema()
+    loaded = loaded_batches(run.engine)
+    file_names = list(TABLE_FILES.values())
+    return [
+        batch.path
+        for batch in find_batches(run.settings.raw_dir)
+        if batch_key(batch_hashes(batch.path, file_names)) not in loaded
+    ]
+
+
+def append_step(run: RunContext, folder: Path, *, progress: Progress = NO_PROGRESS) -> StepReport:
+    """Append one batch folder (or say which run already loaded it) in one transaction."""
+    with timed(StepReport(APPEND_STEP, detail=folder.name)) as report:
+        run.require_schema()
+        hashes = batch_hashes(folder, list(TABLE_FILES.values()))
+        previous = loaded_batches(run.engine).get(batch_key(hashes)) if hashes else None
+        if previous is not None:
+            report.detail = f"{folder.name}: already loaded by run {previous.run_id}"
+            return report
+        result = append_batch(run.engine, folder, progress=progress)
+        for table, counts in result.counts.items():
+            report.rows[f"{table} inserted"] = counts.inserted
+            report.rows[f"{table} updated"] = counts.updated
+            report.rows[f"{table} skipped"] = counts.unchanged
+        report.batches = {folder.name: result.hashes}
     return report
 
 

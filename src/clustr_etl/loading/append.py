@@ -11,13 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from sqlalchemy import Engine
 
 from clustr_etl.backends import RowCounts, backend_for
 from clustr_etl.batches import batch_hashes
 from clustr_etl.errors import DataValidationError, InputFileError, KeyConflictError
 from clustr_etl.loading.csv_files import CsvFile, open_csv_file
-from clustr_etl.loading.csv_scan import ParentKeys, scan_file
+from clustr_etl.loading.csv_scan import (
+    CountingFile,
+    ParentKeys,
+    key_values,
+    open_batches,
+    scan_file,
+)
 from clustr_etl.loading.locate import fail, line_with_key
 from clustr_etl.loading.schema import TABLE_FILES, foreign_keys
 from clustr_etl.loading.sources import CsvFileSource
@@ -51,6 +58,21 @@ def batch_files(folder: Path) -> list[CsvFile]:
     return files
 
 
+def _column_range(csv_file: CsvFile, column: str) -> tuple[int, int] | None:
+    """Lowest and highest value of a key column (None: empty, or unreadable: the scan says why)."""
+    low, high = None, None
+    try:
+        with CountingFile(csv_file.path) as stream:
+            for batch in open_batches(csv_file, stream):
+                values = key_values(batch.column(column))
+                if values.size:
+                    low = int(values.min()) if low is None else min(low, int(values.min()))
+                    high = int(values.max()) if high is None else max(high, int(values.max()))
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    return None if low is None or high is None else (low, high)
+
+
 def _validate(engine: Engine, files: list[CsvFile], progress: Progress) -> None:
     """Every file parsed and checked; foreign keys against the database plus the batch."""
     links = foreign_keys()
@@ -60,7 +82,9 @@ def _validate(engine: Engine, files: list[CsvFile], progress: Progress) -> None:
         for link in links:
             if link.child != csv_file.table:
                 continue
-            keys = database_key_set(engine, link.parent, link.parent_column)
+            # Only the database keys in the range the batch uses: proportional to the batch.
+            between = _column_range(csv_file, link.column)
+            keys = database_key_set(engine, link.parent, link.parent_column, between)
             source = f"the {link.parent} table of the database"
             if link.parent in in_batch:
                 keys = keys.union(in_batch[link.parent].keys)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -93,11 +94,22 @@ def _show(link: ForeignKey, value: int) -> str:
 
 
 def database_keys(
-    engine: Engine, table_name: str, column_name: str, *, distinct_values: bool = False
+    engine: Engine,
+    table_name: str,
+    column_name: str,
+    *,
+    distinct_values: bool = False,
+    between: tuple[int, int] | None = None,
 ) -> Keys:
-    """All values (or the distinct values) of a key column of the database, as int64."""
+    """All values (or the distinct values) of a key column of the database, as int64.
+
+    ``between``: only the values in this closed range (int64 form: dates as epoch days).
+    """
     column = table(table_name).c[column_name]
     query = select(column).distinct() if distinct_values else select(column)
+    if between is not None:
+        low, high = (_sql_value(column_name, value) for value in between)
+        query = query.where(column.between(low, high))
     chunks: list[Keys] = []
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(query)
@@ -111,5 +123,13 @@ def database_keys(
     return np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
 
 
-def database_key_set(engine: Engine, table_name: str, column_name: str) -> KeySet:
-    return KeySet.from_values(database_keys(engine, table_name, column_name))
+def _sql_value(column_name: str, value: int) -> object:
+    if column_name == "date":
+        return dt.date(1970, 1, 1) + dt.timedelta(days=value)
+    return value
+
+
+def database_key_set(
+    engine: Engine, table_name: str, column_name: str, between: tuple[int, int] | None = None
+) -> KeySet:
+    return KeySet.from_values(database_keys(engine, table_name, column_name, between=between))

@@ -10,6 +10,7 @@ from typing import Any
 
 from clustr_etl.errors import InputFileError
 from clustr_etl.simulate import CSV_FILES, GenerateOptions
+from clustr_etl.simulate.options import GENERATOR_VERSION
 
 MANIFEST_FILE = "generate_options.json"
 
@@ -19,7 +20,8 @@ _IGNORED = {"chunk_size", "workers"}
 
 def _content_options(options: GenerateOptions) -> dict[str, Any]:
     values = dataclasses.asdict(options)
-    return {key: str(value) for key, value in values.items() if key not in _IGNORED}
+    content = {key: str(value) for key, value in values.items() if key not in _IGNORED}
+    return {**content, "generator_version": str(GENERATOR_VERSION)}
 
 
 def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
@@ -29,7 +31,8 @@ def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
 
 
 def dataset_is_current(raw_dir: Path, options: GenerateOptions) -> bool:
-    """True when every CSV exists and the manifest says they were made with these options.
+    """True when every CSV exists and the manifest says they were made with these options by this
+    generator version (a manifest from an older version, which lacks the version or has another, is stale).
 
     CSVs without a manifest (made by hand or by another tool) count as current: they are never
     overwritten silently.
@@ -53,6 +56,11 @@ def read_manifest(raw_dir: Path) -> GenerateOptions | None:
         return None
     try:
         recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        if recorded.get("generator_version") != str(GENERATOR_VERSION):
+            raise InputFileError(
+                f"{manifest} was written by another generator version",
+                "regenerate the dataset with `clustr-etl generate --force`",
+            )
         values: dict[str, Any] = {}
         for option in dataclasses.fields(GenerateOptions):
             if option.name in _IGNORED:

@@ -61,28 +61,11 @@ __all__ = [
 
 
 def generate_options(settings: Settings) -> GenerateOptions:
-    return GenerateOptions(
-        customers=settings.customers,
-        products=settings.products,
-        days=settings.days,
-        start_date=settings.start_date,
-        transactions=settings.transactions,
-        max_items=settings.max_items,
-        mean_items=settings.mean_items,
-        seed=settings.seed,
-        chunk_size=settings.chunk_size,
-        workers=settings.workers,
-    )
+    return settings.generation
 
 
 def rule_thresholds(settings: Settings) -> RuleThresholds:
-    return RuleThresholds(
-        min_support=settings.min_support,
-        min_confidence=settings.min_confidence,
-        min_lift=settings.min_lift,
-        min_len=settings.min_len,
-        max_len=settings.max_len,
-    )
+    return settings.mining
 
 
 def generate_step(
@@ -111,8 +94,8 @@ def next_days_step(
         folder, report.rows = generate_next_days(
             settings.raw_dir,
             n_days,
-            chunk_size=settings.chunk_size,
-            workers=settings.workers,
+            chunk_size=settings.generation.chunk_size,
+            workers=settings.generation.workers,
             progress=progress,
         )
         report.detail = str(folder)
@@ -147,7 +130,11 @@ def migrate_step(run: RunContext) -> StepReport:
 
 
 def load_step(
-    run: RunContext, tables: Sequence[str] | None = None, *, progress: Progress = NO_PROGRESS
+    run: RunContext,
+    tables: Sequence[str] | None = None,
+    *,
+    allow_empty: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> StepReport:
     with timed(StepReport("load")) as report:
         run.require_schema()
@@ -157,7 +144,12 @@ def load_step(
             batch.name: batch_hashes(batch.path, file_names) for batch in find_batches(raw_dir)
         }
         report.rows = load_tables(
-            run.engine, raw_dir, tables, progress=progress, schema_checked=True
+            run.engine,
+            raw_dir,
+            tables,
+            progress=progress,
+            schema_checked=True,
+            allow_empty=allow_empty,
         )
         if report.batches:
             report.detail = f"base + batches {', '.join(report.batches)}"

@@ -23,13 +23,19 @@ EXAMPLES = 5
 
 
 def validate_files(
-    engine: Engine, raw_dir: Path, tables: Sequence[str], progress: Progress
+    engine: Engine,
+    raw_dir: Path,
+    tables: Sequence[str],
+    progress: Progress,
+    *,
+    allow_empty: bool = False,
 ) -> list[CsvFile]:
     """Check the CSVs of ``tables`` (dependency order) and their keys; return them with row counts.
 
     A table's rows may come from several files (the base, then batches): keys must be unique
-    across them, and foreign keys may point to a row of any of the parent's files.
-    """
+    across them, and foreign keys may point to a row of any of the parent's files. A CSV without
+    rows may not replace a table that has rows unless ``allow_empty`` (an empty export upstream must
+    not wipe a table)."""
     files = table_files(raw_dir, tables, find_batches(raw_dir))
     loaded = {csv_file.table: csv_file for csv_file in files}
     several = {name for name in tables if sum(f.table == name for f in files) > 1}
@@ -51,6 +57,8 @@ def validate_files(
             keep = csv_file.table in parent_tables or csv_file.table in several
             scan = scan_file(csv_file, parents, keep_keys=keep, advance=advance)
         csv_file.rows = scan.rows
+        if scan.rows == 0 and not allow_empty:
+            _refuse_to_empty(engine, csv_file)
         if scan.keys is not None:
             keysets[csv_file.table] = _merged(csv_file, scan.keys, keysets.get(csv_file.table))
     for link in links:
@@ -69,6 +77,17 @@ def _merged(csv_file: CsvFile, keys: KeySet, earlier: ParentKeys | None) -> Pare
         column = primary_key(csv_file.table)
         raise key_clash_problem(csv_file, column, int(clash.min()), earlier.source)
     return ParentKeys(earlier.keys.union(keys), f"the {csv_file.table} files (base and batches)")
+
+
+def _refuse_to_empty(engine: Engine, csv_file: CsvFile) -> None:
+    with engine.connect() as conn:
+        has_rows = conn.execute(select(table(csv_file.table)).limit(1)).first() is not None
+    if has_rows:
+        raise DataValidationError(
+            f"{csv_file.name} has a header but no rows; loading it would empty the "
+            f"{csv_file.table} table",
+            "check the export, or pass `load --allow-empty` to empty the table; nothing was changed",
+        )
 
 
 def _check_still_referenced(

@@ -20,11 +20,12 @@ import numpy as np
 from clustr_etl.batches import BATCHES_DIR, Batch, batch_name, find_batches
 from clustr_etl.errors import ConfigError, InputFileError
 from clustr_etl.manifest import MANIFEST_FILE, read_manifest
+from clustr_etl.option_specs import DAYS
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.simulate.calendar import build_calendar
 from clustr_etl.simulate.customers import Customers, draw_customers, expected_signups
 from clustr_etl.simulate.generate import CSV_FILES, staged, write_facts, write_table
-from clustr_etl.simulate.options import MAX_DAYS, GenerateOptions
+from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import (
     STREAM_BATCH_CUSTOMERS,
     STREAM_BATCH_DAYS,
@@ -126,10 +127,9 @@ def generate_next_days(
             "`clustr-etl generate`",
             "for imported data, import the later export instead",
         )
-    if not 1 <= n_days <= MAX_DAYS:
-        raise ConfigError(f"--next-days must be between 1 and {MAX_DAYS}, got {n_days}")
+    if not 1 <= n_days <= (DAYS.le or 0):
+        raise ConfigError(f"--next-days must be between 1 and {DAYS.le}, got {n_days}")
     options = dataclasses.replace(recorded, chunk_size=chunk_size, workers=workers)
-    options.validate()
     for name in CSV_FILES.values():
         if not (raw_dir / name).is_file():
             raise InputFileError(f"{raw_dir / name} not found", "run `clustr-etl generate` first")

@@ -46,11 +46,8 @@ bench: $(STAMP) ## run the benchmarks (minutes; needs PostgreSQL for the loader 
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_miner.py
 	$(BIN)/python bench/bench_bundles.py
-<<<<<<< HEAD
-	$(BIN)/python bench/bench_append.py
-=======
 	$(BIN)/python bench/bench_cli.py
->>>>>>> main
+	$(BIN)/python bench/bench_append.py
 
 db-up: ## start PostgreSQL 16 with docker compose (see compose.yaml)
 	docker compose up -d --wait

@@ -47,6 +47,7 @@ bench: $(STAMP) ## run the benchmarks (minutes; needs PostgreSQL for the loader 
 	$(BIN)/python bench/bench_miner.py
 	$(BIN)/python bench/bench_bundles.py
 	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_append.py
 
 db-up: ## start PostgreSQL 16 with docker compose (see compose.yaml)
 	docker compose up -d --wait

@@ -28,6 +28,7 @@ TOP_KEYS = {
     "row_counts",
     "writer_active",
     "runs",
+    "batches",
 }
 SCHEMA_KEYS = {
     "state",

@@ -271,6 +271,13 @@ def generate(
     chunk_size: ChunkSize = None,
     workers: Workers = None,
     force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
+    next_days: Annotated[
+        int | None,
+        typer.Option(
+            help="continue the generated dataset: write the next N days as a batch under "
+            "<data dir>/raw/batches/ (its options come from the dataset's manifest)"
+        ),
+    ] = None,
     data_dir: DataDir = None,
     like: Annotated[
         Path | None,
@@ -284,18 +291,16 @@ def generate(
     """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
     from clustr_etl import pipeline
 
-    settings = settings_from(ctx, "force", "like", "model")
-    if like is not None or model is not None:
+    settings = settings_from(ctx, "force", "like", "model", "next_days")
+    progress = progress_for(ctx)
+    if next_days is not None:
+        report = pipeline.next_days_step(settings, next_days, progress=progress)
+    elif like is not None or model is not None:
         report = pipeline.generate_twin_step(
-            settings,
-            like=like,
-            model_file=model,
-            products=products,
-            force=force,
-            progress=progress_for(ctx),
+            settings, like=like, model_file=model, products=products, force=force, progress=progress
         )
     else:
-        report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
+        report = pipeline.generate_step(settings, force=force, progress=progress)
     show_reports(ctx, [report])
 
 
@@ -339,26 +344,54 @@ def load(
     ctx: typer.Context,
     tables: Annotated[
         list[str] | None,
-        typer.Argument(help="tables to replace (default: all, in dependency order)"),
+        typer.Argument(
+            help="tables to replace (default: all, in dependency order); "
+            "with --append: the batch folder to add"
+        ),
     ] = None,
     allow_empty: Annotated[
         bool,
         typer.Option("--allow-empty", help="let a CSV with no rows replace a table that has rows"),
     ] = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="add rows instead of replacing tables: the given batch folder, or every batch "
+            "under <data dir>/raw/batches/ not loaded yet",
+        ),
+    ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,
 ) -> None:
-    """Load the CSV files into the database: all tables, or only the named ones."""
+    """Load the CSV files into the database: all tables, or only the named ones (base + batches)."""
     from clustr_etl import pipeline
+    from clustr_etl.errors import ConfigError
 
-    settings = settings_from(ctx, "tables", "allow_empty")
-    options = {"tables": tables or "all", "allow_empty": allow_empty}
-    with pipeline.open_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
-        report = run.run_step(
-            pipeline.load_step, tables or None, allow_empty=allow_empty, progress=progress_for(ctx)
+    settings = settings_from(ctx, "tables", "allow_empty", "append")
+    if append and len(tables or []) > 1:
+        raise ConfigError(
+            "--append takes one batch folder", "e.g. load --append data/raw/batches/0001-..."
         )
-    show_reports(ctx, [report])
+    folder = Path(tables[0]) if append and tables else None
+    options = {"tables": tables or "all", "allow_empty": allow_empty, "append": append}
+    progress = progress_for(ctx)
+    with pipeline.open_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
+        if not append:
+            reports = [
+                run.run_step(
+                    pipeline.load_step, tables or None, allow_empty=allow_empty, progress=progress
+                )
+            ]
+        else:
+            reports = [
+                run.run_step(pipeline.append_step, pending, progress=progress)
+                for pending in pipeline.pending_batches(run, folder)
+            ]
+    if append and not reports:
+        reports = [pipeline.StepReport("append", detail="no batch to append: all are loaded")]
+    show_reports(ctx, reports)
 
 
 @app.command("mine-rules")

@@ -46,3 +46,20 @@ class LockTimeoutError(ClustrError):
     """Another clustr-etl process holds the writer lock (exit 75, EX_TEMPFAIL: try again later)."""
 
     exit_code = 75
+
+
+class KeyConflictError(DataValidationError):
+    """An appended fact row whose key exists in the database with other values."""
+
+    def __init__(self, table: str, key_column: str, key: object, column: str, label: str) -> None:
+        self.table, self.key_column, self.key, self.column, self.label = (
+            table,
+            key_column,
+            key,
+            column,
+            label,
+        )
+        super().__init__(
+            f"{label}: {key_column} {key} already exists in {table} with another {column}",
+            "facts are insert-only; fix the batch; nothing was changed",
+        )

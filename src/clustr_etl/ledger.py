@@ -69,11 +69,23 @@ class RunLedger:
     steps: list[dict[str, Any]] = field(default_factory=list)
 
     def record_step(
-        self, name: str, seconds: float, rows: Mapping[str, int], detail: str = ""
+        self,
+        name: str,
+        seconds: float,
+        rows: Mapping[str, int],
+        detail: str = "",
+        *,
+        batches: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        self.steps.append(
-            {"name": name, "seconds": round(seconds, 3), "rows": dict(rows), "detail": detail}
-        )
+        step: dict[str, Any] = {
+            "name": name,
+            "seconds": round(seconds, 3),
+            "rows": dict(rows),
+            "detail": detail,
+        }
+        if batches:
+            step["batches"] = {batch: dict(hashes) for batch, hashes in batches.items()}
+        self.steps.append(step)
         self._update(steps=scrub(json.dumps(self.steps), self.url))
 
     def finish(self, status: str, error: str | None = None) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from clustr_etl.errors import InputFileError
 from clustr_etl.simulate import CSV_FILES, GenerateOptions
 from clustr_etl.simulate.options import GENERATOR_VERSION
 
@@ -45,3 +47,32 @@ def dataset_is_current(raw_dir: Path, options: GenerateOptions) -> bool:
     except (OSError, ValueError):
         return False
     return bool(recorded == _content_options(options))
+
+
+def read_manifest(raw_dir: Path) -> GenerateOptions | None:
+    """The options recorded in ``raw_dir``'s manifest, or None when there is none (imported data)."""
+    manifest = raw_dir / MANIFEST_FILE
+    if not manifest.is_file():
+        return None
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        if recorded.get("generator_version") != str(GENERATOR_VERSION):
+            raise InputFileError(
+                f"{manifest} was written by another generator version",
+                "regenerate the dataset with `clustr-etl generate --force`",
+            )
+        values: dict[str, Any] = {}
+        for option in dataclasses.fields(GenerateOptions):
+            if option.name in _IGNORED:
+                continue
+            text = recorded[option.name]
+            default = getattr(GenerateOptions(), option.name)
+            values[option.name] = (
+                date.fromisoformat(text) if isinstance(default, date) else type(default)(text)
+            )
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputFileError(
+            f"{manifest} is unreadable or incomplete",
+            "regenerate the dataset with `clustr-etl generate --force`",
+        ) from None
+    return GenerateOptions(**values)

@@ -8,6 +8,7 @@ A step receives the context (engine, settings, run_id) as its first argument.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,13 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from clustr_etl.batch_ledger import APPEND_STEP, batch_key, loaded_batches
+from clustr_etl.batches import BATCHES_DIR, batch_hashes, find_batches
 from clustr_etl.db import init_db
 from clustr_etl.errors import ConfigError
-from clustr_etl.loading import load_rules, load_tables
+from clustr_etl.loading import TABLE_FILES, load_rules, load_tables
+from clustr_etl.loading.append import append_batch
+from clustr_etl.loading.schema import resolve_tables
 from clustr_etl.manifest import MANIFEST_FILE, dataset_is_current, write_manifest
 from clustr_etl.mining import (
     RuleThresholds,
@@ -71,6 +76,7 @@ def generate_step(
     options = generate_options(settings)
     with timed(StepReport("generate")) as report:
         report.rows = generate_dataset(options, settings.raw_dir, force=force, progress=progress)
+        remove_batches(settings.raw_dir)  # they continued the dataset just replaced
         write_manifest(settings.raw_dir, options)
         report.detail = str(settings.raw_dir)
     return report
@@ -110,6 +116,28 @@ def generate_twin_step(
     return report
 
 
+def remove_batches(raw_dir: Path) -> None:
+    shutil.rmtree(raw_dir / BATCHES_DIR, ignore_errors=True)
+
+
+def next_days_step(
+    settings: Settings, n_days: int, *, progress: Progress = NO_PROGRESS
+) -> StepReport:
+    """Write the batch of the next ``n_days`` days of a generated dataset."""
+    from clustr_etl.simulate.next_days import generate_next_days
+
+    with timed(StepReport("generate")) as report:
+        folder, report.rows = generate_next_days(
+            settings.raw_dir,
+            n_days,
+            chunk_size=settings.generation.chunk_size,
+            workers=settings.generation.workers,
+            progress=progress,
+        )
+        report.detail = str(folder)
+    return report
+
+
 def init_db_step(run: RunContext, *, drop: bool = False) -> StepReport:
     engine = run.engine
     with timed(StepReport("init-db")) as report:
@@ -146,14 +174,53 @@ def load_step(
 ) -> StepReport:
     with timed(StepReport("load")) as report:
         run.require_schema()
+        raw_dir = run.settings.raw_dir
+        file_names = [TABLE_FILES[name] for name in resolve_tables(tables)]
+        report.batches = {
+            batch.name: batch_hashes(batch.path, file_names) for batch in find_batches(raw_dir)
+        }
         report.rows = load_tables(
             run.engine,
-            run.settings.raw_dir,
+            raw_dir,
             tables,
             progress=progress,
             schema_checked=True,
             allow_empty=allow_empty,
         )
+        if report.batches:
+            report.detail = f"base + batches {', '.join(report.batches)}"
+    return report
+
+
+def pending_batches(run: RunContext, path: Path | None) -> list[Path]:
+    """The batch folders ``load --append`` works on: ``path``, or every batch not loaded yet."""
+    if path is not None:
+        return [path]
+    run.require_schema()
+    loaded = loaded_batches(run.engine)
+    file_names = list(TABLE_FILES.values())
+    return [
+        batch.path
+        for batch in find_batches(run.settings.raw_dir)
+        if batch_key(batch_hashes(batch.path, file_names)) not in loaded
+    ]
+
+
+def append_step(run: RunContext, folder: Path, *, progress: Progress = NO_PROGRESS) -> StepReport:
+    """Append one batch folder (or say which run already loaded it) in one transaction."""
+    with timed(StepReport(APPEND_STEP, detail=folder.name)) as report:
+        run.require_schema()
+        hashes = batch_hashes(folder, list(TABLE_FILES.values()))
+        previous = loaded_batches(run.engine).get(batch_key(hashes)) if hashes else None
+        if previous is not None:
+            report.detail = f"{folder.name}: already loaded by run {previous.run_id}"
+            return report
+        result = append_batch(run.engine, folder, progress=progress)
+        for table, counts in result.counts.items():
+            report.rows[f"{table} inserted"] = counts.inserted
+            report.rows[f"{table} updated"] = counts.updated
+            report.rows[f"{table} skipped"] = counts.unchanged
+        report.batches = {folder.name: result.hashes}
     return report
 
 

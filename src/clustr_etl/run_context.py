@@ -35,6 +35,7 @@ class StepReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     detail: str = ""
+    batches: dict[str, dict[str, str]] = field(default_factory=dict)  # batch -> file -> sha256
 
     @property
     def step_report(self) -> StepReport:
@@ -116,7 +117,9 @@ class RunContext:
         """Append a finished step to the run's ledger row (and to ``reports``)."""
         self.reports.append(report)
         if self.ledger is not None:
-            self.ledger.record_step(report.name, report.seconds, report.rows, report.detail)
+            self.ledger.record_step(
+                report.name, report.seconds, report.rows, report.detail, batches=report.batches
+            )
         return report
 
     def run_step(

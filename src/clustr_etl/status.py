@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from clustr_etl.backends import Backend, backend_for, driver_error_line, mask_url
+from clustr_etl.batch_ledger import loaded_batches
 from clustr_etl.errors import DatabaseError
 from clustr_etl.ledger import ABANDONED, RUNNING, utc_now
 from clustr_etl.models import Base, EtlRun
@@ -70,6 +71,7 @@ class StatusReport:
     row_counts: dict[str, int] = field(default_factory=dict)
     writer_active: bool = False
     runs: list[RunInfo] = field(default_factory=list)
+    batches: list[str] = field(default_factory=list)  # batches the tables hold (see batch_ledger)
 
     @property
     def exit_code(self) -> int:
@@ -94,6 +96,7 @@ class StatusReport:
             "row_counts": self.row_counts,
             "writer_active": self.writer_active,
             "runs": [run.to_json() for run in self.runs],
+            "batches": self.batches,
         }
 
 
@@ -178,6 +181,7 @@ def _fill(report: StatusReport, backend: Backend, engine: Engine, last_runs: int
                 ).scalar_one()
     if "etl_runs" in present and "etl_runs" not in report.missing_columns:
         report.runs = _last_runs(engine, last_runs, report.writer_active)
+        report.batches = [batch.name for batch in loaded_batches(engine).values()]
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -259,6 +263,9 @@ def render_status(report: StatusReport, console: Console) -> None:
     if report.row_counts:
         counts = ", ".join(f"{name} {count:,}" for name, count in report.row_counts.items())
         console.print(f"rows      {counts}", highlight=False, soft_wrap=True)
+    if report.batches:
+        shown = ", ".join(report.batches)
+        console.print(f"batches   {len(report.batches)} loaded ({shown})", highlight=False)
     if not report.runs:
         console.print("runs      none recorded yet")
         return

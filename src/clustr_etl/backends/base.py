@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -146,6 +146,18 @@ class Backend(ABC):
         from clustr_etl.backends.merge import merge_rows
 
         return merge_rows(self, engine, source, update=True)
+
+    def merge_batch(
+        self,
+        engine: Engine,
+        sources: Sequence[tuple[TableSource, bool]],
+        *,
+        insert_only: Collection[str] = (),
+    ) -> dict[str, RowCounts]:
+        """Upsert (flag set) or append every source in one transaction; see ``merge_sources``."""
+        from clustr_etl.backends.merge import merge_sources
+
+        return merge_sources(self, engine, sources, insert_only=insert_only)
 
     # Used by merge_rows
     distinct_operator: ClassVar[str]  # NULL-safe "differs" between two values

@@ -8,13 +8,14 @@ failure rolls everything back: the table keeps its previous rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from clustr_etl.backends import ddl
 from clustr_etl.backends.base import RowCounts, Step, TableSource
-from clustr_etl.errors import DataValidationError
+from clustr_etl.errors import DataValidationError, KeyConflictError
 
 if TYPE_CHECKING:
     from clustr_etl.backends.base import Backend
@@ -23,6 +24,44 @@ STAGE = "clustr_stage"
 
 
 def merge_rows(backend: Backend, engine: Engine, source: TableSource, *, update: bool) -> RowCounts:
+    return merge_sources(backend, engine, [(source, update)])[source.table]
+
+
+def merge_sources(
+    backend: Backend,
+    engine: Engine,
+    sources: Sequence[tuple[TableSource, bool]],
+    *,
+    insert_only: Collection[str] = (),
+) -> dict[str, RowCounts]:
+    """Merge every source (upsert when its flag is set, else append) in ONE transaction.
+
+    Tables in ``insert_only`` refuse a row whose key exists with other values (KeyConflictError);
+    an existing row given again as it is counts as unchanged.
+    """
+    counts: dict[str, RowCounts] = {}
+    step = Step("staging rows")
+    with backend.transaction(engine, step) as conn:
+        for source, update in sources:
+            done = _merge(backend, engine, conn, step, source, update, source.table in insert_only)
+            previous = counts.get(source.table, RowCounts())
+            counts[source.table] = RowCounts(
+                inserted=previous.inserted + done.inserted,
+                updated=previous.updated + done.updated,
+                unchanged=previous.unchanged + done.unchanged,
+            )
+    return counts
+
+
+def _merge(
+    backend: Backend,
+    engine: Engine,
+    conn: Any,
+    step: Step,
+    source: TableSource,
+    update: bool,
+    insert_only: bool,
+) -> RowCounts:
     table = ddl.table(source.table)
     keys = [str(column.name) for column in table.primary_key.columns]
     missing = [key for key in keys if key not in source.columns]
@@ -42,44 +81,70 @@ def merge_rows(backend: Backend, engine: Engine, source: TableSource, *, update:
     joined = " AND ".join(f"{target}.{col(key)} = s.{col(key)}" for key in keys)
     values = [name for name in source.columns if name not in keys]
 
-    def differs(new: str) -> str:
-        operator = backend.distinct_operator
-        return " OR ".join(f"{target}.{col(name)} {operator} {new}.{col(name)}" for name in values)
+    def differs(new: str, name: str) -> str:
+        return f"{target}.{col(name)} {backend.distinct_operator} {new}.{col(name)}"
 
-    step = Step(f"staging rows for {source.table}")
-    with backend.transaction(engine, step) as conn:
-        conn.execute(backend.create_stage_sql(stage, columns, target))
-        backend.stage_rows(engine, conn, stage, source)
-        step.what = f"merging rows into {source.table}"
-        twice = _scalar(
-            conn,
-            f"SELECT count(*) FROM (SELECT 1 FROM {stage} GROUP BY {key_list} HAVING count(*) > 1) d",
+    def any_differs(new: str) -> str:
+        return " OR ".join(differs(new, name) for name in values)
+
+    step.what = f"staging rows for {source.table}"
+    conn.execute(backend.create_stage_sql(stage, columns, target))
+    backend.stage_rows(engine, conn, stage, source)
+    step.what = f"merging rows into {source.table}"
+    twice = _scalar(
+        conn,
+        f"SELECT count(*) FROM (SELECT 1 FROM {stage} GROUP BY {key_list} HAVING count(*) > 1) d",
+    )
+    if twice:
+        raise DataValidationError(
+            f"{source.label}: {twice} primary key value(s) of {source.table} appear more than once",
+            "give each row once; nothing was changed",
         )
-        if twice:
-            raise DataValidationError(
-                f"{source.label}: {twice} primary key value(s) of {source.table} appear more than once",
-                "give each row once; nothing was changed",
-            )
-        total = _scalar(conn, f"SELECT count(*) FROM {stage}")
-        inserted = _scalar(
-            conn,
-            f"SELECT count(*) FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {joined})",
+    total = _scalar(conn, f"SELECT count(*) FROM {stage}")
+    inserted = _scalar(
+        conn,
+        f"SELECT count(*) FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {joined})",
+    )
+    updated = 0
+    action = "DO NOTHING"
+    if values and (update or insert_only):
+        changed = (
+            f"SELECT count(*) FROM {stage} s JOIN {target} ON {joined} WHERE {any_differs('s')}"
         )
-        updated = 0
-        action = "DO NOTHING"
-        if update and values:
-            updated = _scalar(
-                conn,
-                f"SELECT count(*) FROM {stage} s JOIN {target} ON {joined} WHERE {differs('s')}",
-            )
-            assignments = ", ".join(f"{col(name)} = excluded.{col(name)}" for name in values)
-            action = f"DO UPDATE SET {assignments} WHERE {differs('excluded')}"
-        conn.execute(
-            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage} WHERE true "
-            f"ON CONFLICT ({key_list}) {action}"
-        )
-        conn.execute(f"DROP TABLE {stage}")
+        updated = _scalar(conn, changed)
+        if insert_only and updated:
+            key_columns = ", ".join(f"s.{col(key)}" for key in keys)
+            rows = f"{stage} s JOIN {target} ON {joined}"
+            _raise_conflict(conn, source, keys, key_columns, values, rows, differs)
+    if update and values:
+        assignments = ", ".join(f"{col(name)} = excluded.{col(name)}" for name in values)
+        action = f"DO UPDATE SET {assignments} WHERE {any_differs('excluded')}"
+    conn.execute(
+        f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage} WHERE true "
+        f"ON CONFLICT ({key_list}) {action}"
+    )
+    conn.execute(f"DROP TABLE {stage}")
     return RowCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+
+
+def _raise_conflict(
+    conn: Any,
+    source: TableSource,
+    keys: list[str],
+    key: str,
+    values: list[str],
+    joined: str,
+    differs: Callable[[str, str], str],
+) -> None:
+    """KeyConflictError naming the first (lowest) key given with other values, and the column."""
+    flags = ", ".join(f"CASE WHEN {differs('s', name)} THEN 1 ELSE 0 END" for name in values)
+    where = " OR ".join(differs("s", name) for name in values)
+    row = conn.execute(
+        f"SELECT {key}, {flags} FROM {joined} WHERE {where} ORDER BY {key} LIMIT 1"
+    ).fetchone()
+    assert row is not None
+    column = values[list(row[len(keys) :]).index(1)]
+    raise KeyConflictError(source.table, keys[0], row[0], column, source.label)
 
 
 def _scalar(conn: Any, sql: str) -> int:

@@ -151,7 +151,7 @@ class PostgresqlBackend(Backend):
     def replace_tables(
         self, engine: Engine, sources: Sequence[TableSource], progress: Progress
     ) -> None:
-        names = [source.table for source in sources]
+        names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
         links = ddl.links_touching(names)
         rebuild = [
             statement

@@ -166,7 +166,7 @@ class SqliteBackend(Backend):
     def replace_tables(
         self, engine: Engine, sources: Sequence[TableSource], progress: Progress
     ) -> None:
-        names = [source.table for source in sources]
+        names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
         step = Step(f"preparing {', '.join(names)}")
         with self.transaction(engine, step) as conn:
             for name in names:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from clustr_etl.batches import Batch
 from clustr_etl.errors import DataValidationError, InputFileError
 from clustr_etl.loading.schema import TABLE_FILES
 from clustr_etl.models import CSV_COLUMNS
@@ -23,13 +25,14 @@ class CsvFile:
     columns: tuple[str, ...]
     size: int
     rows: int = 0
+    label: str = ""  # how messages name the file (a batch's files: "<batch>/<file>")
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.label or self.path.name
 
 
-def open_csv_file(table: str, raw_dir: Path) -> CsvFile:
+def open_csv_file(table: str, raw_dir: Path, label: str = "") -> CsvFile:
     """The table's CSV under raw_dir with a checked header, or InputFileError/DataValidationError."""
     path = raw_dir / TABLE_FILES[table]
     if not path.is_file():
@@ -37,21 +40,40 @@ def open_csv_file(table: str, raw_dir: Path) -> CsvFile:
             f"{path} not found",
             "run `clustr-etl generate` first, or point --data-dir at the folder whose raw/ holds the CSVs",
         )
-    return CsvFile(table, path, read_header(table, path), path.stat().st_size)
+    return CsvFile(table, path, read_header(table, path, label), path.stat().st_size, label=label)
 
 
-def read_header(table: str, path: Path) -> tuple[str, ...]:
+def table_files(raw_dir: Path, tables: Sequence[str], batches: Sequence[Batch]) -> list[CsvFile]:
+    """The base CSV of each table, then the same table's CSV of every batch holding one."""
+    for batch in batches:
+        if not any(batch.file(TABLE_FILES[name]) for name in TABLE_FILES):
+            raise InputFileError(
+                f"batch folder {batch.path} holds no table CSV",
+                f"put some of {', '.join(TABLE_FILES.values())} in it, or remove it",
+            )
+    files = []
+    for table in tables:
+        files.append(open_csv_file(table, raw_dir))
+        for batch in batches:
+            if batch.file(TABLE_FILES[table]):
+                label = f"{batch.name}/{TABLE_FILES[table]}"
+                files.append(open_csv_file(table, batch.path, label))
+    return files
+
+
+def read_header(table: str, path: Path, label: str = "") -> tuple[str, ...]:
+    shown = label or path.name
     expected = CSV_COLUMNS[table]
     with path.open("rb") as raw:
         first = raw.readline()
     try:
         text = first.removeprefix(BOM).decode("utf-8")
     except UnicodeDecodeError:
-        raise DataValidationError(f"{path.name}, line 1: the header is not UTF-8 text") from None
+        raise DataValidationError(f"{shown}, line 1: the header is not UTF-8 text") from None
     names = next(csv.reader(io.StringIO(text)), [])
     if not names:
         raise DataValidationError(
-            f"{path.name} is empty; expected the header {','.join(expected)}",
+            f"{shown} is empty; expected the header {','.join(expected)}",
             "regenerate it with `clustr-etl generate --force`",
         )
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -66,7 +88,7 @@ def read_header(table: str, path: Path) -> tuple[str, ...]:
         problems.append(f"unexpected column {', '.join(repr(name) for name in extra)}")
     if problems:
         raise DataValidationError(
-            f"{path.name}, line 1: {'; '.join(problems)}",
+            f"{shown}, line 1: {'; '.join(problems)}",
             f"the header must hold exactly {','.join(expected)}",
         )
     return tuple(names)

@@ -34,6 +34,15 @@ class KeySet:
             return cls(dense=dense, base=low)
         return cls(ordered=np.unique(values))
 
+    def values(self) -> Keys:
+        """The keys, ascending."""
+        if self._dense is not None:
+            return np.flatnonzero(self._dense).astype(np.int64) + self._base
+        return self._ordered
+
+    def union(self, other: KeySet) -> KeySet:
+        return KeySet.from_values(np.concatenate([self.values(), other.values()]))
+
     def __len__(self) -> int:
         if self._dense is not None:
             return int(np.count_nonzero(self._dense))

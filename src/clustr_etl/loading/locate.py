@@ -95,6 +95,29 @@ def duplicate_problem(csv_file: CsvFile, column: str, key: object) -> DataValida
     return DataValidationError(f"{csv_file.name}, column {column}: duplicate value {key!r}")
 
 
+def key_clash_problem(
+    csv_file: CsvFile, column: str, key: object, other: str
+) -> DataValidationError:
+    """The error for a key of this file that an earlier file of the same table already holds."""
+    found = line_with_key(csv_file, column, key)
+    if found is None:
+        return DataValidationError(
+            f"{csv_file.name}, column {column}: {key!r} is already in {other}"
+        )
+    line, field = found
+    return fail(csv_file, line, column, f"{field!r} is already in {other}")
+
+
+def line_with_key(csv_file: CsvFile, column: str, key: object) -> tuple[int, str] | None:
+    """The first line whose ``column`` holds ``key`` (ints; dates as epoch days), and the field."""
+    spec = column_specs(csv_file.table)[column]
+    position = csv_file.columns.index(column)
+    for line, fields in records(csv_file):
+        if position < len(fields) and _same_key(spec, fields[position], key):
+            return line, fields[position]
+    return None
+
+
 def _same_key(spec: ColumnSpec, field: str, key: object) -> bool:
     if spec.kind == Kind.STRING:
         return field == key

@@ -53,7 +53,10 @@ def load_tables(
         require_tables(engine, DATA_TABLES)
     files = validate_files(engine, Path(raw_dir), names, progress, allow_empty=allow_empty)
     backend_for(engine).replace_tables(engine, [CsvFileSource(f) for f in files], progress)
-    return {csv_file.table: csv_file.rows for csv_file in files}
+    rows = dict.fromkeys(names, 0)
+    for csv_file in files:  # a table's base file, then its batches' files
+        rows[csv_file.table] += csv_file.rows
+    return rows
 
 
 def load_products(engine: Engine, raw_dir: Path, *, progress: Progress = NO_PROGRESS) -> int:

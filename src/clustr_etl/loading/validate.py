@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine, select
 
+from clustr_etl.batches import find_batches
 from clustr_etl.errors import DataValidationError
-from clustr_etl.loading.csv_files import CsvFile, open_csv_file
+from clustr_etl.loading.csv_files import CsvFile, table_files
 from clustr_etl.loading.csv_scan import ParentKeys, scan_file
 from clustr_etl.loading.keys import Keys, KeySet
-from clustr_etl.loading.schema import ForeignKey, foreign_keys, table
+from clustr_etl.loading.locate import key_clash_problem
+from clustr_etl.loading.schema import ForeignKey, foreign_keys, primary_key, table
 from clustr_etl.progress import Progress
 
 FETCH_ROWS = 200_000
@@ -29,10 +32,13 @@ def validate_files(
 ) -> list[CsvFile]:
     """Check the CSVs of ``tables`` (dependency order) and their keys; return them with row counts.
 
-    A CSV without rows may not replace a table that has rows unless ``allow_empty`` (an empty export
-    upstream must not wipe a table)."""
-    files = [open_csv_file(name, raw_dir) for name in tables]
+    A table's rows may come from several files (the base, then batches): keys must be unique
+    across them, and foreign keys may point to a row of any of the parent's files. A CSV without
+    rows may not replace a table that has rows unless ``allow_empty`` (an empty export upstream must
+    not wipe a table)."""
+    files = table_files(raw_dir, tables, find_batches(raw_dir))
     loaded = {csv_file.table: csv_file for csv_file in files}
+    several = {name for name in tables if sum(f.table == name for f in files) > 1}
     links = foreign_keys()
     parent_tables = {link.parent for link in links}
     keysets: dict[str, ParentKeys] = {}
@@ -48,18 +54,29 @@ def validate_files(
                 )
             parents[link.column] = keysets[link.parent]
         with progress.task(f"check {csv_file.name}", total=csv_file.size) as advance:
-            scan = scan_file(
-                csv_file, parents, keep_keys=csv_file.table in parent_tables, advance=advance
-            )
+            keep = csv_file.table in parent_tables or csv_file.table in several
+            scan = scan_file(csv_file, parents, keep_keys=keep, advance=advance)
         csv_file.rows = scan.rows
         if scan.rows == 0 and not allow_empty:
             _refuse_to_empty(engine, csv_file)
         if scan.keys is not None:
-            keysets[csv_file.table] = ParentKeys(scan.keys, csv_file.name)
+            keysets[csv_file.table] = _merged(csv_file, scan.keys, keysets.get(csv_file.table))
     for link in links:
         if link.parent in loaded and link.child not in loaded:
             _check_still_referenced(engine, link, loaded[link.parent], keysets[link.parent].keys)
     return files
+
+
+def _merged(csv_file: CsvFile, keys: KeySet, earlier: ParentKeys | None) -> ParentKeys:
+    """The table's keys so far plus this file's; refuse a key an earlier file already holds."""
+    if earlier is None:
+        return ParentKeys(keys, csv_file.name)
+    values = keys.values()
+    clash = values[earlier.keys.contains(values)]
+    if clash.size:
+        column = primary_key(csv_file.table)
+        raise key_clash_problem(csv_file, column, int(clash.min()), earlier.source)
+    return ParentKeys(earlier.keys.union(keys), f"the {csv_file.table} files (base and batches)")
 
 
 def _refuse_to_empty(engine: Engine, csv_file: CsvFile) -> None:
@@ -96,11 +113,22 @@ def _show(link: ForeignKey, value: int) -> str:
 
 
 def database_keys(
-    engine: Engine, table_name: str, column_name: str, *, distinct_values: bool = False
+    engine: Engine,
+    table_name: str,
+    column_name: str,
+    *,
+    distinct_values: bool = False,
+    between: tuple[int, int] | None = None,
 ) -> Keys:
-    """All values (or the distinct values) of a key column of the database, as int64."""
+    """All values (or the distinct values) of a key column of the database, as int64.
+
+    ``between``: only the values in this closed range (int64 form: dates as epoch days).
+    """
     column = table(table_name).c[column_name]
     query = select(column).distinct() if distinct_values else select(column)
+    if between is not None:
+        low, high = (_sql_value(column_name, value) for value in between)
+        query = query.where(column.between(low, high))
     chunks: list[Keys] = []
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(query)
@@ -114,5 +142,13 @@ def database_keys(
     return np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
 
 
-def database_key_set(engine: Engine, table_name: str, column_name: str) -> KeySet:
-    return KeySet.from_values(database_keys(engine, table_name, column_name))
+def _sql_value(column_name: str, value: int) -> object:
+    if column_name == "date":
+        return dt.date(1970, 1, 1) + dt.timedelta(days=value)
+    return value
+
+
+def database_key_set(
+    engine: Engine, table_name: str, column_name: str, between: tuple[int, int] | None = None
+) -> KeySet:
+    return KeySet.from_values(database_keys(engine, table_name, column_name, between=between))

@@ -58,7 +58,7 @@ class Block:
 def block_header(model: BasketModel, block: int) -> BlockHeader:
     first = block * BLOCK_SIZE
     stop = min(first + BLOCK_SIZE, model.n_transactions)
-    rng = stream_rng(model.seed, STREAM_HEADER, block)
+    rng = stream_rng(model.seed, STREAM_HEADER, block, *model.stream_suffix)
     day = np.searchsorted(model.day_start, np.arange(first, stop), side="right") - 1
     eligible = model.eligible[day]
     draw = rng.random(stop - first) * model.visit_cumsum[eligible - 1]
@@ -185,7 +185,7 @@ def _quantities(model: BasketModel, rng: np.random.Generator, product: IntArray)
 
 def generate_block(model: BasketModel, block: int) -> Block:
     header = block_header(model, block)
-    rng = stream_rng(model.seed, STREAM_LINES, block)
+    rng = stream_rng(model.seed, STREAM_LINES, block, *model.stream_suffix)
     owner, product = _fill_products(model, rng, header)
     n_lines = owner.size
     quantity = _quantities(model, rng, product)
@@ -197,9 +197,8 @@ def generate_block(model: BasketModel, block: int) -> Block:
     discount[discounted] = DISCOUNT_MILLI[np.minimum(level, DISCOUNT_MILLI.size - 1)]
     price = model.price_cents[product]
     total = (quantity * price * (1000 - discount) + 500) // 1000
-    transaction_id = np.arange(
-        header.first + 1, header.first + 1 + header.size.size, dtype=np.int64
-    )
+    first_id = model.first_transaction_id + header.first + 1
+    transaction_id = np.arange(first_id, first_id + header.size.size, dtype=np.int64)
     return Block(
         transaction_id=transaction_id,
         customer_id=header.customer + 1,

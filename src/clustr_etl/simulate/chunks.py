@@ -65,8 +65,10 @@ def append_rows(handle: BinaryIO, rows: bytes | Path) -> None:
     rows.unlink()
 
 
-def chunk_tasks(line_counts: np.ndarray, blocks_per_chunk: int) -> list[ChunkTask]:
-    starts = np.concatenate([[0], np.cumsum(line_counts)]) + 1
+def chunk_tasks(
+    line_counts: np.ndarray, blocks_per_chunk: int, first_sale_id: int = 1
+) -> list[ChunkTask]:
+    starts = np.concatenate([[0], np.cumsum(line_counts)]) + first_sale_id
     return [
         ChunkTask(first, min(blocks_per_chunk, line_counts.size - first), int(starts[first]))
         for first in range(0, line_counts.size, blocks_per_chunk)

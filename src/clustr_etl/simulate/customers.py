@@ -56,11 +56,12 @@ class Customers:
     def n_customers(self) -> int:
         return len(self.emails)
 
-    def table(self, start: date) -> pa.Table:
+    def table(self, start: date, first_id: int = 1) -> pa.Table:
         epoch = (start - date(1970, 1, 1)).days
+        ids = np.arange(first_id, first_id + self.n_customers, dtype=np.int32)
         return pa.table(
             {
-                "customer_id": pa.array(np.arange(1, self.n_customers + 1, dtype=np.int32)),
+                "customer_id": pa.array(ids),
                 "first_name": pa.array(self.first_names, pa.string()),
                 "last_name": pa.array(self.last_names, pa.string()),
                 "email": pa.array(self.emails, pa.string()),
@@ -71,12 +72,33 @@ class Customers:
         )
 
 
+def existing_customers(n_customers: int) -> int:
+    """How many customers signed up before the timeframe starts."""
+    return max(1, round(n_customers * EXISTING_SHARE))
+
+
+def expected_signups(
+    n_customers: int, days: int, day_index: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """Expected signups on each day index (the density rising linearly, continued past the end)."""
+    during = n_customers - existing_customers(n_customers)
+    return np.asarray(during * (2 * day_index + 1) / days**2, dtype=np.float64)
+
+
 def build_customers(n_customers: int, days: int, rng: np.random.Generator) -> Customers:
-    existing = max(1, round(n_customers * EXISTING_SHARE))
+    existing = existing_customers(n_customers)
     before = rng.integers(-365 * EXISTING_YEARS, 0, size=existing)
     # Later signups grow over the timeframe (density rising linearly).
     during = np.floor(np.sqrt(rng.random(n_customers - existing)) * days).astype(np.int64)
     signup = np.sort(np.concatenate([before, np.minimum(during, days - 1)]))
+    return draw_customers(signup, rng, set())
+
+
+def draw_customers(
+    signup: npt.NDArray[np.int64], rng: np.random.Generator, taken_emails: set[str]
+) -> Customers:
+    """Segment, visit weight, name, city and a free email address for customers with these signups."""
+    n_customers = signup.size
     shares = np.array([spec.share for spec in SEGMENTS])
     segment = rng.choice(len(SEGMENTS), size=n_customers, p=shares).astype(np.int8)
     rates = np.array([spec.visit_rate for spec in SEGMENTS])[segment]
@@ -91,7 +113,7 @@ def build_customers(n_customers: int, days: int, rng: np.random.Generator) -> Cu
     return Customers(
         first_names=first_names,
         last_names=last_names,
-        emails=unique_emails(first_names, last_names, domain.tolist()),
+        emails=unique_emails(first_names, last_names, domain.tolist(), taken_emails),
         cities=[CITIES[i][0] for i in city.tolist()],
         signup=signup,
         segment=segment,
@@ -104,17 +126,26 @@ def _ascii_word(text: str) -> str:
     return "".join(ch for ch in folded.lower() if ch.isalnum())
 
 
-def unique_emails(first: list[str], last: list[str], domains: list[int]) -> list[str]:
-    """``first.last@domain``; repeated addresses get a number (``first.last2@domain``)."""
+def unique_emails(
+    first: list[str], last: list[str], domains: list[int], taken: set[str] | None = None
+) -> list[str]:
+    """``first.last@domain``; repeated addresses get a number (``first.last2@domain``).
+
+    ``taken`` (addresses already given, e.g. by earlier batches) are skipped too.
+    """
+    taken = set() if taken is None else taken
     seen: dict[str, int] = {}
     emails: list[str] = []
     for first_name, last_name, domain in zip(first, last, domains, strict=True):
-        address = f"{_ascii_word(first_name)}.{_ascii_word(last_name)}@{EMAIL_DOMAINS[domain]}"
-        count = seen.get(address, 0) + 1
-        seen[address] = count
-        if count > 1:
-            local, host = address.split("@")
-            address = f"{local}{count}@{host}"  # base addresses have no digits: never taken
+        base = f"{_ascii_word(first_name)}.{_ascii_word(last_name)}@{EMAIL_DOMAINS[domain]}"
+        local, host = base.split("@")
+        count = seen.get(base, 0) + 1
+        address = base if count == 1 else f"{local}{count}@{host}"  # base has no digits
+        while address in taken:
+            count += 1
+            address = f"{local}{count}@{host}"
+        seen[base] = count
+        taken.add(address)
         emails.append(address)
     return emails
 

@@ -17,7 +17,7 @@ from clustr_etl.simulate.arrow_csv import csv_rows, header_line
 from clustr_etl.simulate.baskets import block_line_counts
 from clustr_etl.simulate.chunks import append_rows, chunk_tasks, formatted_chunks
 from clustr_etl.simulate.options import GenerateOptions
-from clustr_etl.simulate.plan import Plan, build_plan
+from clustr_etl.simulate.plan import BasketModel, Plan, build_plan
 from clustr_etl.simulate.twin_model import MODEL_FILE, TwinModel, model_text
 from clustr_etl.simulate.twin_plan import build_twin_plan
 
@@ -46,7 +46,7 @@ def _prepare_directory(raw_dir: Path, force: bool) -> None:
                 raise InputFileError(f"{raw_dir / name} exists; pass --force to overwrite")
 
 
-class _StagedFiles:
+class StagedFiles:
     """Files written under temporary names and renamed into place only when all are complete."""
 
     def __init__(self, raw_dir: Path, stack: ExitStack) -> None:
@@ -76,9 +76,9 @@ class _StagedFiles:
 
 
 @contextmanager
-def _staged(raw_dir: Path) -> Iterator[_StagedFiles]:
+def staged(raw_dir: Path) -> Iterator[StagedFiles]:
     stack = ExitStack()
-    files = _StagedFiles(raw_dir, stack)
+    files = StagedFiles(raw_dir, stack)
     try:
         with stack:
             yield files
@@ -88,7 +88,7 @@ def _staged(raw_dir: Path) -> Iterator[_StagedFiles]:
     files.commit()
 
 
-def _write_table(files: _StagedFiles, table_name: str, table: pa.Table, progress: Progress) -> int:
+def write_table(files: StagedFiles, table_name: str, table: pa.Table, progress: Progress) -> int:
     name = CSV_FILES[table_name]
     with progress.task(name, total=table.num_rows) as advance:
         handle = files.open(name)
@@ -99,7 +99,7 @@ def _write_table(files: _StagedFiles, table_name: str, table: pa.Table, progress
     return int(table.num_rows)
 
 
-def _write_planted(files: _StagedFiles, plan: Plan) -> int:
+def _write_planted(files: StagedFiles, plan: Plan) -> int:
     handle = files.open(PLANTED_FILE)
     handle.write(header_line(PLANTED_COLUMNS))
     for number, bundle in enumerate(plan.bundles, start=1):
@@ -127,26 +127,30 @@ def generate_dataset(
     options = plan.options
     _prepare_directory(raw_dir, force)
     rows: dict[str, int] = {}
-    with _staged(raw_dir) as files:
+    with staged(raw_dir) as files:
         if twin is not None:
             files.open(MODEL_FILE).write(model_text(twin).encode())
-        rows[CSV_FILES["products"]] = _write_table(
-            files, "products", plan.catalog.table(), progress
-        )
+        rows[CSV_FILES["products"]] = write_table(files, "products", plan.catalog.table(), progress)
         customers = plan.customers.table(options.start_date)
-        rows[CSV_FILES["customers"]] = _write_table(files, "customers", customers, progress)
-        rows[CSV_FILES["timeframe"]] = _write_table(
+        rows[CSV_FILES["customers"]] = write_table(files, "customers", customers, progress)
+        rows[CSV_FILES["timeframe"]] = write_table(
             files, "timeframe", plan.calendar.table(), progress
         )
-        rows.update(_write_facts(files, plan, progress))
+        rows.update(write_facts(files, plan.model, options, progress))
         rows[PLANTED_FILE] = _write_planted(files, plan)
     return rows
 
 
-def _write_facts(files: _StagedFiles, plan: Plan, progress: Progress) -> dict[str, int]:
-    options = plan.options
-    line_counts = block_line_counts(plan.model)
-    tasks = chunk_tasks(line_counts, options.blocks_per_chunk)
+def write_facts(
+    files: StagedFiles,
+    model: BasketModel,
+    options: GenerateOptions,
+    progress: Progress,
+    first_sale_id: int = 1,
+) -> dict[str, int]:
+    """Draw ``model``'s transactions and sale lines into transactions.csv and sales.csv."""
+    line_counts = block_line_counts(model)
+    tasks = chunk_tasks(line_counts, options.blocks_per_chunk, first_sale_id)
     transactions_name, sales_name = CSV_FILES["transactions"], CSV_FILES["sales"]
     transactions = files.open(transactions_name)
     sales = files.open(sales_name)
@@ -154,11 +158,11 @@ def _write_facts(files: _StagedFiles, plan: Plan, progress: Progress) -> dict[st
     sales.write(header_line(CSV_COLUMNS["sales"]))
     n_transactions = n_sales = 0
     with (
-        progress.task(transactions_name, total=options.transactions) as advance_transactions,
+        progress.task(transactions_name, total=model.n_transactions) as advance_transactions,
         progress.task(sales_name, total=int(line_counts.sum())) as advance_sales,
     ):
         part_prefix = files.raw_dir / f".parts.{os.getpid()}"
-        for chunk in formatted_chunks(plan.model, tasks, options.workers, part_prefix):
+        for chunk in formatted_chunks(model, tasks, options.workers, part_prefix):
             append_rows(transactions, chunk.transactions)
             append_rows(sales, chunk.sales)
             n_transactions += chunk.n_transactions

@@ -21,11 +21,13 @@ from clustr_etl.simulate.sizes import segment_size_laws
 
 STREAM_CATALOG, STREAM_CUSTOMERS, STREAM_DAYS, STREAM_BUNDLES = 0, 1, 2, 3
 STREAM_HEADER, STREAM_LINES = 10, 11
+# Batches (``generate --next-days``): keyed by the batch's first day (index from the start date).
+STREAM_BATCH_DAYS, STREAM_BATCH_CUSTOMERS = 20, 21
 
 
-def stream_rng(seed: int, stream: int, index: int = 0) -> np.random.Generator:
+def stream_rng(seed: int, stream: int, index: int = 0, *more: int) -> np.random.Generator:
     return np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, index)))
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, index, *more)))
     )
 
 
@@ -53,6 +55,9 @@ class BasketModel:
     bundle_cumprob: npt.NDArray[np.float64]  # (12, bundles) cumulative activation per month
     quantity_values: npt.NDArray[np.int64]  # a fitted quantity law (twins); empty: built-in law
     quantity_cdf: npt.NDArray[np.float64]
+    # A batch continues the ids after the base's and draws from streams of its own.
+    first_transaction_id: int = 0  # ids start after this one
+    stream_suffix: tuple[int, ...] = ()  # appended to each block's spawn key
 
     @property
     def n_blocks(self) -> int:

@@ -1,0 +1,146 @@
+"""Appending a batch vs a full load of the result, side by side in one run, PostgreSQL and SQLite.
+
+    .venv/bin/python bench/bench_append.py                         # 1M transactions over 2 years + 7 days
+    .venv/bin/python bench/bench_append.py --transactions 100000   # a quick run
+
+The dataset (``generate --transactions N`` over 730 days, then ``generate --next-days 7``: about 1 % of
+the rows) is made once under bench/.data/append-N and reused. Per backend, in a database made by init-db:
+the base is loaded (the batch folder hidden), then, each in its own process (seconds measured inside
+it, around the work only; "peak MB" is the process's peak RSS, ~100 MB of it imports):
+  append      append_batch(): validate the batch (foreign keys against database + batch), merge it
+  full load   load_tables(): validate and replace every table with base + batch
+Both end with the same rows (row counts compared). Target: append <= 10 % of the full load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench_load import drop_database, fresh_database, measured
+from clustr_etl.batches import BATCHES_DIR
+from clustr_etl.db import init_db, make_engine
+from clustr_etl.models import DATA_TABLES, Base
+
+HERE = Path(__file__).resolve().parent
+CHILD = """
+import json, sys, time
+from pathlib import Path
+import pandas, pyarrow.compute, pyarrow.csv  # imports are not part of the work measured
+from clustr_etl.db import make_engine
+from clustr_etl.loading import load_tables
+from clustr_etl.loading.append import append_batch
+mode, url, path = sys.argv[1:]
+engine = make_engine(url)
+start = time.perf_counter()
+if mode == "append":
+    append_batch(engine, Path(path))
+else:
+    load_tables(engine, Path(path))
+print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
+
+
+def run_child(mode: str, url: str, path: Path) -> tuple[float, float]:
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+    _, peak, stdout = measured([sys.executable, "-c", CHILD, mode, url, str(path)], env)
+    return float(json.loads(stdout.strip().splitlines()[-1])["seconds"]), peak
+
+
+def ensure_dataset(data_dir: Path, transactions: int) -> Path:
+    raw = data_dir / "raw"
+    if not (raw / BATCHES_DIR).is_dir():
+        from clustr_etl.cli import app
+
+        print(f"generating {transactions} transactions + 7 days into {data_dir} ...", flush=True)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        common = ["--quiet"]
+        where = ["--data-dir", str(data_dir), "--workers", "2"]
+        for args in (
+            [*common, "generate", "--transactions", str(transactions), "--days", "730", *where],
+            [*common, "generate", "--next-days", "7", *where],
+        ):
+            try:
+                app(args, prog_name="clustr-etl")
+            except SystemExit as done:
+                if done.code:
+                    raise
+    (batch,) = (raw / BATCHES_DIR).iterdir()
+    return batch
+
+
+def row_counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        counts = {
+            name: conn.execute(
+                select(func.count()).select_from(Base.metadata.tables[name])
+            ).scalar_one()
+            for name in DATA_TABLES
+        }
+    engine.dispose()
+    return counts
+
+
+def measure(backend: str, url: str, raw: Path, batch: Path) -> list[tuple[str, str, float, float]]:
+    hidden = raw.parent / "batches-hidden"
+    os.replace(raw / BATCHES_DIR, hidden)
+    try:
+        run_child("full", url, raw)  # the base alone
+    finally:
+        os.replace(hidden, raw / BATCHES_DIR)
+    append_seconds, append_peak = run_child("append", url, batch)
+    after_append = row_counts(url)
+    full_seconds, full_peak = run_child("full", url, raw)
+    if row_counts(url) != after_append:
+        raise SystemExit(f"{backend}: append and full load left different row counts")
+    print(f"{backend}: {after_append['sales']:,} sales lines in the end", flush=True)
+    return [
+        (backend, "append (batch)", append_seconds, append_peak),
+        (backend, "full load (base + batch)", full_seconds, full_peak),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--pg-url", default=os.environ.get("CLUSTR_TEST_DATABASE_URL"))
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    data_dir = HERE / ".data" / f"append-{args.transactions}"
+    batch = ensure_dataset(data_dir, args.transactions)
+    raw = data_dir / "raw"
+    results = []
+    if args.pg_url:
+        name = f"bench_append_{os.getpid()}"
+        url = fresh_database(args.pg_url, name)
+        try:
+            results += measure("postgresql", url, raw, batch)
+        finally:
+            drop_database(args.pg_url, name)
+    else:
+        print("no --pg-url / CLUSTR_TEST_DATABASE_URL: PostgreSQL skipped")
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            engine = make_engine(url)
+            init_db(engine)
+            engine.dispose()
+            results += measure("sqlite", url, raw, batch)
+    print(f"\n{'backend':<11} {'method':<26} {'seconds':>8} {'peak MB':>8} {'vs full':>8}")
+    for backend, method, seconds, peak in results:
+        full = next(s for b, m, s, _ in results if b == backend and m.startswith("full"))
+        print(f"{backend:<11} {method:<26} {seconds:>8.2f} {peak:>8.0f} {seconds / full:>8.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Batches: folders of new rows under ``<raw dir>/batches/``, named ``NNNN-<first day>_<last day>``.
+
+A batch holds any subset of the five table CSVs. A full load reads the base files, then every batch
+in number order; each batch is identified by the sha256 of its files, which the ledger records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from clustr_etl.errors import InputFileError
+
+BATCHES_DIR = "batches"
+_NAME = re.compile(r"(\d{4})-(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})")
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Batch:
+    number: int
+    first_day: date
+    last_day: date
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def n_days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def file(self, file_name: str) -> Path | None:
+        path = self.path / file_name
+        return path if path.is_file() else None
+
+
+def batch_name(number: int, first_day: date, last_day: date) -> str:
+    return f"{number:04d}-{first_day.isoformat()}_{last_day.isoformat()}"
+
+
+def find_batches(raw_dir: Path) -> list[Batch]:
+    """The batch folders under ``raw_dir/batches`` in number order (other entries are ignored)."""
+    folder = Path(raw_dir) / BATCHES_DIR
+    if not folder.is_dir():
+        return []
+    batches = []
+    for entry in folder.iterdir():
+        match = _NAME.fullmatch(entry.name)
+        if not match or not entry.is_dir():
+            continue
+        try:
+            first, last = date.fromisoformat(match[2]), date.fromisoformat(match[3])
+        except ValueError:
+            raise InputFileError(
+                f"{entry}: the batch folder name holds an invalid date",
+                "name it NNNN-YYYY-MM-DD_YYYY-MM-DD",
+            ) from None
+        batches.append(Batch(int(match[1]), first, last, entry))
+    batches.sort(key=lambda batch: batch.number)
+    numbers = [batch.number for batch in batches]
+    if len(set(numbers)) != len(numbers):
+        raise InputFileError(
+            f"{folder} holds two batches with the same number", "renumber or remove one"
+        )
+    return batches
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def batch_hashes(folder: Path, file_names: list[str]) -> dict[str, str]:
+    """sha256 of each of the named files present in ``folder`` (file name -> hex digest)."""
+    return {name: file_sha256(folder / name) for name in file_names if (folder / name).is_file()}

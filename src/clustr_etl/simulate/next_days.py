@@ -105,6 +105,7 @@ def _model(
         visit_cumsum=np.cumsum(np.concatenate([group.visit_weight for group in customers])),
         customer_segment=np.concatenate([group.segment for group in customers]),
         day_discount=calendar.discount_factor()[first_index:],
+        day_month=calendar.month[first_index:].astype(np.int64) - 1,
         first_transaction_id=first_transaction_id,
         stream_suffix=(first_index,),
     )

@@ -10,6 +10,8 @@ from typing import Any
 from clustr_etl.simulate import CSV_FILES, GenerateOptions
 
 MANIFEST_FILE = "generate_options.json"
+# Written by `clustr-etl import`: the CSVs are a retailer's data, never regenerated over.
+IMPORT_MARKER = "import_report.json"
 
 # Options that change the bytes of the dataset (chunk size and workers do not).
 _IGNORED = {"chunk_size", "workers"}
@@ -21,6 +23,7 @@ def _content_options(options: GenerateOptions) -> dict[str, Any]:
 
 
 def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
+    (raw_dir / IMPORT_MARKER).unlink(missing_ok=True)  # the CSVs are generated now
     (raw_dir / MANIFEST_FILE).write_text(
         json.dumps(_content_options(options), indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -29,11 +32,13 @@ def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
 def dataset_is_current(raw_dir: Path, options: GenerateOptions) -> bool:
     """True when every CSV exists and the manifest says they were made with these options.
 
-    CSVs without a manifest (made by hand or by another tool) count as current: they are never
-    overwritten silently.
+    CSVs without a manifest (made by hand or by another tool) and imported CSVs count as current:
+    they are never overwritten silently.
     """
     if not all((raw_dir / name).exists() for name in CSV_FILES.values()):
         return False
+    if (raw_dir / IMPORT_MARKER).exists():
+        return True
     manifest = raw_dir / MANIFEST_FILE
     if not manifest.exists():
         return True

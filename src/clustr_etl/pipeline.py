@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -41,6 +41,9 @@ from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.settings import Settings
 from clustr_etl.simulate import GenerateOptions, generate_dataset
+
+if TYPE_CHECKING:
+    from clustr_etl.importing import ImportOptions
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +159,23 @@ def generate_step(
         write_manifest(settings.raw_dir, options)
         report.detail = str(settings.raw_dir)
     return report
+
+
+def import_step(
+    settings: Settings,
+    options: ImportOptions,
+    *,
+    force: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> tuple[StepReport, dict[str, Any]]:
+    """Import a retailer's export into the raw CSVs (see ``clustr_etl.importing``)."""
+    from clustr_etl.importing import import_dataset
+
+    with timed(StepReport("import")) as report:
+        result = import_dataset(options, settings.raw_dir, force=force, progress=progress)
+        report.rows = result.files
+        report.detail = str(settings.raw_dir)
+    return report, result.report
 
 
 def init_db_step(

@@ -49,6 +49,9 @@ class Catalog:
                 "name": pa.array(self.names, pa.string()),
                 "category": pa.array([CATEGORIES[c].name for c in self.category], pa.string()),
                 "unit_price": scaled_decimal(self.price_cents, 10, 2),
+                # Generated products have no retailer key (import fills it); all are merchandise.
+                "sku": pa.nulls(self.n_products, pa.string()),
+                "is_merchandise": pa.array(np.ones(self.n_products, dtype=np.bool_)),
             }
         )
 

@@ -14,6 +14,7 @@ from clustr_etl.db import make_engine
 from clustr_etl.ledger import recorded_run
 from clustr_etl.locking import writer_lock
 from clustr_etl.models import Base
+from clustr_etl.schema_migrations import head_revision
 from clustr_etl.status import collect_status
 from ops_support import add_running_row
 
@@ -28,7 +29,15 @@ TOP_KEYS = {
     "writer_active",
     "runs",
 }
-SCHEMA_KEYS = {"state", "present", "current", "missing_tables", "missing_columns"}
+SCHEMA_KEYS = {
+    "state",
+    "present",
+    "current",
+    "missing_tables",
+    "missing_columns",
+    "revision",
+    "head",
+}
 RUN_KEYS = {
     "run_id",
     "command",
@@ -96,6 +105,8 @@ def test_current_schema_row_counts_and_runs(engine: Engine) -> None:
         "current": True,
         "missing_tables": [],
         "missing_columns": {},
+        "revision": head_revision(),
+        "head": head_revision(),
     }
     counts = report["row_counts"]
     assert isinstance(counts, dict)

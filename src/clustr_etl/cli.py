@@ -308,6 +308,22 @@ def init_db(
 
 
 @app.command()
+def migrate(
+    ctx: typer.Context,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    lock_timeout: LockTimeout = None,
+) -> None:
+    """Upgrade the database schema to this release's, keeping the data (0.1.0 databases too)."""
+    settings = settings_from(
+        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
+    )
+    with pipeline.writer_run(settings, "migrate", on_wait=wait_notice(ctx)) as run:
+        report = pipeline.migrate_step(settings, run=run)
+    print_reports([report], quiet=state_of(ctx).quiet)
+
+
+@app.command()
 def load(
     ctx: typer.Context,
     tables: Annotated[

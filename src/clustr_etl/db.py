@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from clustr_etl.errors import ConfigError, DatabaseError, SchemaError
 from clustr_etl.models import Base
@@ -100,14 +103,60 @@ def check_connection(engine: Engine) -> None:
 
 
 def init_db(engine: Engine, *, drop: bool = False) -> list[str]:
-    """Create the tables that are missing (all of them again with ``drop``); return created names."""
+    """Create the tables that are missing (all of them again with ``drop``); return created names.
+
+    A database without clustr-etl tables gets the current schema, stamped at the newest migration; an older
+    database keeps its revision (``clustr-etl migrate`` upgrades it).
+    """
+    from clustr_etl.schema_migrations import LEDGER_TABLES, stamp_head
+
     check_connection(engine)
-    existing = set(inspect(engine).get_table_names())
-    if drop:
-        Base.metadata.drop_all(engine)
-        existing = set()
-    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        existing = set(inspect(conn).get_table_names())
+        if drop:
+            Base.metadata.drop_all(conn)
+            existing = set()
+        Base.metadata.create_all(conn)
+        if not existing - LEDGER_TABLES:
+            stamp_head(conn)
     return [name for name in Base.metadata.tables if name not in existing]
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """One connection in one transaction for a schema migration: committed at the end, else rolled back.
+
+    SQLite rebuilds tables to alter them, so its foreign keys are off meanwhile (checked before COMMIT) and
+    the driver's own transaction handling is off, so that the DDL belongs to the transaction.
+    """
+    if engine.url.get_backend_name() != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    migration = create_engine(engine.url, connect_args={"timeout": 30}, poolclass=NullPool)
+    event.listen(migration, "connect", _sqlite_driver_without_transactions)
+    event.listen(migration, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    try:
+        with migration.begin() as conn:
+            yield conn
+            orphans = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if orphans:
+                raise SchemaError(
+                    f"the migration would leave {len(orphans)} row(s) with a broken foreign key "
+                    f"(first in table {orphans[0][0]})",
+                    "nothing was changed; fix those rows and run `clustr-etl migrate` again",
+                )
+    finally:
+        migration.dispose()
+
+
+def _sqlite_driver_without_transactions(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()
 
 
 def missing_tables(engine: Engine, names: tuple[str, ...] | None = None) -> list[str]:

@@ -39,6 +39,8 @@ from clustr_etl.mining import (
 )
 from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.schema_migrations import quiet_alembic, require_current
+from clustr_etl.schema_migrations import upgrade as upgrade_schema
 from clustr_etl.settings import Settings
 from clustr_etl.simulate import GenerateOptions, generate_dataset
 
@@ -148,6 +150,8 @@ def require_schema(engine: Engine, tables: Sequence[str] | None = None) -> None:
         raise SchemaError(
             f"the database has no table {', '.join(missing)}", "run `clustr-etl init-db` first"
         )
+    with engine.connect() as conn:
+        require_current(conn)
 
 
 def generate_step(
@@ -189,6 +193,24 @@ def init_db_step(
                 Base.metadata.drop_all(engine, tables=kept)
             created = init_db(engine)
             report.detail = f"created {', '.join(created)}" if created else "schema already present"
+    finally:
+        engine.dispose()
+    return record(run, report)
+
+
+def migrate_step(settings: Settings, *, run: RunLedger | None = None) -> StepReport:
+    """Upgrade the database's schema to the newest revision with its data in place."""
+    engine = open_engine(settings)
+    try:
+        with timed(StepReport("migrate")) as report, quiet_alembic():
+            result = upgrade_schema(engine)
+            if not result.changed:
+                report.detail = f"schema already at {result.after}"
+            elif result.before is None and not result.stamped_release:
+                report.detail = f"created the schema at {result.after}"
+            else:
+                start = "0.1.0 (unversioned)" if result.stamped_release else result.before
+                report.detail = f"upgraded {start} -> {result.after}"
     finally:
         engine.dispose()
     return record(run, report)

@@ -24,6 +24,7 @@ from clustr_etl.errors import DatabaseError
 from clustr_etl.ledger import ABANDONED, RUNNING, utc_now
 from clustr_etl.locking import lock_is_held
 from clustr_etl.models import Base, EtlRun
+from clustr_etl.schema_migrations import schema_version
 
 SCHEMA_CURRENT, SCHEMA_OUTDATED, SCHEMA_MISSING = "current", "outdated", "missing"
 SCHEMA_UNKNOWN = "unknown"  # SQLite file locked by a writer: could not look
@@ -67,6 +68,8 @@ class StatusReport:
     schema: str = SCHEMA_MISSING
     missing_tables: list[str] = field(default_factory=list)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    revision: str | None = None
+    head: str | None = None
     row_counts: dict[str, int] = field(default_factory=dict)
     writer_active: bool = False
     runs: list[RunInfo] = field(default_factory=list)
@@ -88,6 +91,8 @@ class StatusReport:
                 "current": self.schema == SCHEMA_CURRENT,
                 "missing_tables": self.missing_tables,
                 "missing_columns": self.missing_columns,
+                "revision": self.revision,
+                "head": self.head,
             },
             "row_counts": self.row_counts,
             "writer_active": self.writer_active,
@@ -157,9 +162,19 @@ def _fill(report: StatusReport, engine: Engine, last_runs: int) -> None:
         lacking = [column.name for column in table.columns if column.name not in columns]
         if lacking:
             report.missing_columns[name] = lacking
+    with engine.connect() as conn:
+        version = schema_version(conn)
+    report.revision, report.head = version.revision, version.head
     if len(report.missing_tables) == len(Base.metadata.tables):
         report.schema = SCHEMA_MISSING
         report.problem = "the database has no clustr-etl tables; `clustr-etl init-db` creates them"
+    elif not version.current:
+        report.schema = SCHEMA_OUTDATED
+        behind = version.revision or "0.1.0 (no revision)"
+        report.problem = (
+            f"the schema is at {behind}, this release needs {version.head}: "
+            "run `clustr-etl migrate` to upgrade it with its data in place"
+        )
     elif report.missing_tables or report.missing_columns:
         report.schema = SCHEMA_OUTDATED
         report.problem = (
@@ -243,6 +258,11 @@ def render_status(report: StatusReport, console: Console) -> None:
         return
     tables = len(Base.metadata.tables) - len(report.missing_tables)
     console.print(f"schema    {report.schema} ({tables} of {len(Base.metadata.tables)} tables)")
+    if report.revision != report.head:
+        shown = report.revision or "none (made by 0.1.0)"
+        console.print(f"revision  {shown}, head {report.head}: run `clustr-etl migrate`")
+    else:
+        console.print(f"revision  {report.revision}")
     if report.schema == SCHEMA_OUTDATED:
         for name in report.missing_tables:
             console.print(f"          missing table {name}", highlight=False)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# SHARED_DATA_DIR points elsewhere (e.g. from a git worktree nested deeper than a clone).
+SHARED_DATA = Path(
+    os.environ.get("SHARED_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 
 
 def shared_file(name: str) -> Path:

@@ -85,7 +85,9 @@ def canonical_lines(
     lines[p.QUANTITY] = _integer(source, columns[p.QUANTITY])
     lines[p.TIMESTAMP] = _timestamps(source, columns[p.TIMESTAMP], date_format)
     lines[p.UNIT_PRICE] = _number(source, columns[p.UNIT_PRICE])
-    lines[p.CUSTOMER] = _text(source.frame[columns[p.CUSTOMER]])
+    # Spreadsheet exports write numeric customer keys as 13085.0: the key is 13085.
+    customer = _text(source.frame[columns[p.CUSTOMER]])
+    lines[p.CUSTOMER] = customer.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     for optional in p.OPTIONAL:
         if optional in columns:
             lines[optional] = _text(source.frame[columns[optional]])

@@ -3,8 +3,10 @@ value the source lacks was filled."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -119,4 +121,7 @@ def realism_stats(tables: Tables, timeframe: pa.Table) -> dict[str, Any]:
         "customers": tables.customers,
         "timeframe": pd.DataFrame({"date": pd.to_datetime(timeframe.column("date").to_pandas())}),
     }
-    return {key: round(value, 4) for key, value in dataset_stats(data).items()}
+    with np.errstate(invalid="ignore", divide="ignore"):  # e.g. no November in the data
+        stats = dataset_stats(data)
+    # A ratio without a denominator (no November-December days...) is null, not NaN.
+    return {key: round(v, 4) if math.isfinite(v) else None for key, v in stats.items()}

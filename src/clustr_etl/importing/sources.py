@@ -118,15 +118,12 @@ def read_csv(
         try:
             header = [name.strip() for name in _header(path, encoding, delimiter)]
             _missing_columns(path.name, header, columns, preset)
+            # No usecols: with it pandas silently accepts lines with too many fields.
             frame = pd.read_csv(
-                path,
-                sep=delimiter,
-                usecols=list(columns),
-                dtype=str,
-                keep_default_na=False,
-                encoding=encoding,
-                skipinitialspace=False,
+                path, sep=delimiter, dtype=str, keep_default_na=False, encoding=encoding
             )
+            frame.columns = [str(name).strip() for name in frame.columns]
+            frame = frame[list(columns)]
         except UnicodeDecodeError as err:
             failure = err
             continue

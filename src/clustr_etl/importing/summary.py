@@ -53,5 +53,5 @@ def render_import_summary(report: dict[str, Any], console: Console) -> None:
     realism.add_column("statistic")
     realism.add_column("value", justify="right")
     for name, value in report["realism"].items():
-        realism.add_row(name, f"{value:g}")
+        realism.add_row(name, "n/a" if value is None else f"{value:g}")
     console.print(realism)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from clustr_etl.errors import DataValidationError
 from clustr_etl.importing import presets as p
@@ -39,8 +40,24 @@ def _fail(source: SourceFrame, bad: np.ndarray, column: str, values: pd.Series, 
         )
 
 
+def _arrow_cast(raw: pd.Series, target: pa.DataType) -> pd.Series | None:
+    """Arrow's fast cast of text cells, or None when a cell does not parse (then pandas locates it)."""
+    if not isinstance(raw.dtype, pd.StringDtype):
+        return None
+    try:
+        cast = pa.array(raw, from_pandas=True).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if cast.null_count:
+        return None
+    return pd.Series(cast.to_numpy(zero_copy_only=False), index=raw.index)
+
+
 def _number(source: SourceFrame, column: str) -> pd.Series:
     raw = source.frame[column]
+    fast = _arrow_cast(raw, pa.float64())
+    if fast is not None:
+        return fast
     numbers = pd.to_numeric(raw, errors="coerce")
     _fail(source, numbers.isna().to_numpy(), column, raw, "a number")
     return numbers.astype(np.float64)
@@ -59,6 +76,8 @@ def _timestamps(source: SourceFrame, column: str, date_format: str | None) -> pd
         parsed = raw
     elif raw.dtype == object and raw.map(lambda v: isinstance(v, pd.Timestamp)).all():
         parsed = pd.to_datetime(raw)
+    elif not date_format and (fast := _arrow_cast(raw, pa.timestamp("s"))) is not None:
+        parsed = fast
     else:
         parsed = None
         for layout in (date_format,) if date_format else DATE_FORMATS:

@@ -112,32 +112,42 @@ def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
 def read_csv(
     path: Path, columns: Sequence[str], preset: str, encodings: Sequence[str], delimiter: str
 ) -> tuple[str, pd.DataFrame]:
-    """The wanted columns as strings ("" for empty cells), trying each encoding in turn."""
-    failure: UnicodeDecodeError | None = None
+    """The wanted columns as strings ("" for empty cells), trying each encoding in turn.
+
+    Arrow's multithreaded reader checks every line's field count and the text's encoding.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    failure = ""
     for encoding in encodings:
         try:
             header = [name.strip() for name in _header(path, encoding, delimiter)]
             _missing_columns(path.name, header, columns, preset)
-            # No usecols: with it pandas silently accepts lines with too many fields.
-            frame = pd.read_csv(
-                path, sep=delimiter, dtype=str, keep_default_na=False, encoding=encoding
+            table = pa_csv.read_csv(
+                path,
+                read_options=pa_csv.ReadOptions(encoding=encoding),
+                parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+                ),
             )
-            frame.columns = [str(name).strip() for name in frame.columns]
-            frame = frame[list(columns)]
         except UnicodeDecodeError as err:
-            failure = err
+            failure = f" (byte 0x{err.object[err.start]:02x})"
             continue
+        except pa.ArrowInvalid as err:
+            first = str(err).strip().splitlines()[0]
+            if "UTF8" in first or "UTF-8" in first:
+                continue
+            raise InputFileError(f"cannot read {path} as CSV: {first}") from None
         except (gzip.BadGzipFile, EOFError, OSError) as err:
             raise InputFileError(f"cannot read {path}: {err}", "is it a CSV or gzip CSV?") from None
-        except (pd.errors.ParserError, ValueError) as err:
-            first = str(err).strip().splitlines()[0]
-            raise InputFileError(f"cannot read {path} as CSV: {first}") from None
+        table = table.rename_columns(header).select(list(columns))
+        frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         return encoding, frame
-    assert failure is not None
     tried = ", ".join(encodings)
     raise InputFileError(
-        f"{path.name} is not valid {tried} text (byte 0x{failure.object[failure.start]:02x} "
-        f"at offset {failure.start} of a block)",
+        f"{path.name} is not valid {tried} text{failure}",
         "pass its encoding, e.g. --encoding latin-1 or --encoding cp1252",
     )
 

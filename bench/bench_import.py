@@ -26,7 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-SHARED = os.environ.get("SHARED_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = (
+    os.environ.get("SHARED_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 DATA = Path(SHARED) / "online_retail.csv.gz"
 
 PRELUDE = """

@@ -30,7 +30,9 @@ def invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def write_online_retail(path: Path, lines: list[str] | None = None, encoding: str = "utf-8") -> Path:
+def write_online_retail(
+    path: Path, lines: list[str] | None = None, encoding: str = "utf-8"
+) -> Path:
     text = "\n".join([ONLINE_RETAIL_HEADER, *(ONLINE_RETAIL_LINES if lines is None else lines)])
     data = (text + "\n").encode(encoding)
     if path.name.endswith(".gz"):

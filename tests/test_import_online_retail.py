@@ -16,7 +16,9 @@ from clustr_etl.simulate.generate import CSV_FILES
 from shared_data import shared_file
 
 SOURCE_LINES = 541_909
-THRESHOLDS = RuleThresholds(min_support=0.02, min_confidence=0.3, min_lift=1.0, min_len=2, max_len=4)
+THRESHOLDS = RuleThresholds(
+    min_support=0.02, min_confidence=0.3, min_lift=1.0, min_len=2, max_len=4
+)
 
 
 def run_import(raw_dir: Path, **filters: object) -> dict[str, object]:
@@ -67,7 +69,8 @@ def test_every_line_is_loaded_or_counted_under_a_reason(imported: Path) -> None:
 
 def test_products_keep_their_stock_codes_and_flags(imported: Path) -> None:
     products = pd.read_csv(imported / "products.csv", dtype={"sku": str}, keep_default_na=False)
-    assert products["sku"].is_unique and products["name"].is_unique
+    assert products["sku"].is_unique
+    assert products["name"].is_unique
     assert products["sku"].str.upper().is_unique  # case-only variants were merged
     flagged = set(products.loc[~products["is_merchandise"].astype(bool), "sku"])
     assert {"POST", "DOT", "M", "C2", "BANK CHARGES", "AMAZONFEE"} <= flagged

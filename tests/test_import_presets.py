@@ -25,14 +25,16 @@ def test_online_retail_cleaning_on_a_small_file(tmp_path: Path) -> None:
     source = write_online_retail(tmp_path / "retail.csv.gz")
     code, output = invoke("import", str(source), "--preset", "online-retail", "--data-dir", "d")
     assert code == 0, output
-    assert "dropped: credit_note" in output and "basket_mean" in output
+    assert "dropped: credit_note" in output
+    assert "basket_mean" in output
     report = read_report(Path("d"))
     assert report["dropped"] == {
         "duplicate_line": 1,
         "credit_note": 1,
         "non_positive_price": 1,
     }
-    assert report["source_rows"] == 8 and report["loaded_rows"] == 5
+    assert report["source_rows"] == 8
+    assert report["loaded_rows"] == 5
     products = pd.read_csv("d/raw/products.csv", keep_default_na=False)
     assert sorted(products["sku"]) == ["22632", "71053", "85123A", "POST"]
     assert products.set_index("sku").loc["POST", "is_merchandise"] == False  # noqa: E712
@@ -40,7 +42,9 @@ def test_online_retail_cleaning_on_a_small_file(tmp_path: Path) -> None:
     customers = pd.read_csv("d/raw/customers.csv", dtype={"external_id": str})
     assert list(customers["external_id"]) == ["12583", "17850", "guest:536366"]
     sales = pd.read_csv("d/raw/sales.csv")
-    assert round(sales["line_total"].sum(), 2) == round(6 * 2.55 + 6 * 3.39 + 2 * 2.55 + 18 + 4 * 1.85, 2)
+    assert round(sales["line_total"].sum(), 2) == round(
+        6 * 2.55 + 6 * 3.39 + 2 * 2.55 + 18 + 4 * 1.85, 2
+    )
 
 
 def test_import_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -48,7 +52,8 @@ def test_import_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert invoke("import", str(source), "--preset", "online-retail", "--data-dir", "d")[0] == 0
     before = Path("d/raw/sales.csv").read_bytes()
     code, output = invoke("import", str(source), "--preset", "online-retail", "--data-dir", "d")
-    assert code == 1 and "--force" in output
+    assert code == 1
+    assert "--force" in output
     assert Path("d/raw/sales.csv").read_bytes() == before
     code, output = invoke(
         "import", str(source), "--preset", "online-retail", "--data-dir", "d", "--force"
@@ -63,20 +68,39 @@ def test_online_retail_ii_workbook_reads_both_sheets(tmp_path: Path) -> None:
         {
             "Year 2009-2010": [
                 II_HEADER,
-                ["489434", "85048", "15CM CHRISTMAS GLASS BALL", 12, when, 6.95, 13085.0, "Germany"],
+                [
+                    "489434",
+                    "85048",
+                    "15CM CHRISTMAS GLASS BALL",
+                    12,
+                    when,
+                    6.95,
+                    13085.0,
+                    "Germany",
+                ],
                 ["489434", "79323P", "PINK CHERRY LIGHTS", 12, when, 6.75, 13085.0, "Germany"],
             ],
             "Year 2010-2011": [
                 II_HEADER,
                 ["536365", "85048", "15CM CHRISTMAS GLASS BALL", 2, when, 6.95, None, "Germany"],
-                ["C536366", "85048", "15CM CHRISTMAS GLASS BALL", -2, when, 6.95, 13085.0, "Germany"],
+                [
+                    "C536366",
+                    "85048",
+                    "15CM CHRISTMAS GLASS BALL",
+                    -2,
+                    when,
+                    6.95,
+                    13085.0,
+                    "Germany",
+                ],
             ],
         },
     )
     code, output = invoke("import", str(book), "--preset", "online-retail-ii", "--data-dir", "d")
     assert code == 0, output
     report = read_report(Path("d"))
-    assert report["source_rows"] == 4 and report["loaded_rows"] == 3
+    assert report["source_rows"] == 4
+    assert report["loaded_rows"] == 3
     customers = pd.read_csv("d/raw/customers.csv", dtype={"external_id": str})
     assert list(customers["external_id"]) == ["13085", "guest:536365"]
     assert report["calendar"]["holiday_country"] == "DE"  # type: ignore[index]
@@ -134,7 +158,8 @@ def test_instacart_dates_are_derived_from_days_since_prior_order(tmp_path: Path)
         "Organic Milk": "dairy eggs",
     }
     sales = pd.read_csv("d/raw/sales.csv")
-    assert set(sales["unit_price"]) == {1.0} and set(sales["quantity"]) == {1}
+    assert set(sales["unit_price"]) == {1.0}
+    assert set(sales["quantity"]) == {1}
     notes = read_report(Path("d"))["keys"]["instacart"]  # type: ignore[index]
     assert "placeholder" in notes["prices"]
 

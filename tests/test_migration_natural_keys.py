@@ -19,9 +19,13 @@ def test_upgrade_adds_natural_keys_with_data_in_place(release_db: str) -> None: 
     engine = create_engine(release_db)
     with engine.connect() as conn:
         products = conn.execute(
-            text("SELECT count(*), count(sku), sum(CASE WHEN is_merchandise THEN 1 ELSE 0 END) FROM products")
+            text(
+                "SELECT count(*), count(sku), sum(CASE WHEN is_merchandise THEN 1 ELSE 0 END) FROM products"
+            )
         ).one()
-        assert products[0] > 0 and products[1] == 0 and products[2] == products[0]
+        assert products[0] > 0
+        assert products[1] == 0
+        assert products[2] == products[0]
         assert conn.execute(text("SELECT count(external_id) FROM customers")).scalar_one() == 0
         assert conn.execute(text("SELECT count(invoice_no) FROM transactions")).scalar_one() == 0
     with engine.begin() as conn:

@@ -246,11 +246,14 @@ def generate(
 def import_command(
     ctx: typer.Context,
     sources: Annotated[
-        list[Path], typer.Argument(help="export files (or the Instacart folder)", show_default=False)
+        list[Path],
+        typer.Argument(help="export files (or the Instacart folder)", show_default=False),
     ],
     preset: Annotated[
         str,
-        typer.Option(help="online-retail, online-retail-ii, instacart or lines", show_default=False),
+        typer.Option(
+            help="online-retail, online-retail-ii, instacart or lines", show_default=False
+        ),
     ],
     mapping: Annotated[
         Path | None, typer.Option(help="TOML column mapping (--preset lines)")

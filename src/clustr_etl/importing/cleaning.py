@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.errors import InputFileError
@@ -57,10 +58,11 @@ class Cleaned:
     notes: dict[str, int] = field(default_factory=dict)
 
 
-def line_cents(lines: pd.DataFrame) -> np.ndarray:
+def line_cents(lines: pd.DataFrame) -> npt.NDArray[np.int64]:
     """Each line's revenue (quantity x unit price) in whole cents."""
     revenue = lines[p.QUANTITY].to_numpy(np.float64) * lines[p.UNIT_PRICE].to_numpy(np.float64)
-    return np.rint(revenue * 100.0).astype(np.int64)
+    cents: npt.NDArray[np.int64] = np.rint(revenue * 100.0).astype(np.int64)
+    return cents
 
 
 def _totals(lines: pd.DataFrame, cents: np.ndarray, mask: np.ndarray) -> Totals:

@@ -62,9 +62,9 @@ def order_dates(orders: pd.DataFrame) -> pd.Series:
     ordered = orders.sort_values(["user_id", "order_number"])
     gap = ordered["days_since_prior_order"].fillna(0).astype(np.int64)
     # days from each order to the user's last one: the gaps of the later orders
-    after = gap.groupby(ordered["user_id"]).transform("sum") - gap.groupby(
-        ordered["user_id"]
-    ).cumsum()
+    after = (
+        gap.groupby(ordered["user_id"]).transform("sum") - gap.groupby(ordered["user_id"]).cumsum()
+    )
     days = pd.to_timedelta(after.reindex(orders.index), unit="D")
     return pd.Timestamp(ANCHOR) - days
 

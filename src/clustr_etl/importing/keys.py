@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.importing import presets as p
@@ -53,18 +54,17 @@ def _unique_names(names: pd.Series, skus: pd.Series) -> pd.Series:
     return names
 
 
-def build_products(
-    lines: pd.DataFrame, is_non_merchandise: Callable[[str], bool]
-) -> pd.DataFrame:
+def build_products(lines: pd.DataFrame, is_non_merchandise: Callable[[str], bool]) -> pd.DataFrame:
     ids = ids_for(lines[p.PRODUCT].unique().tolist())
     skus = pd.Series(list(ids), dtype=object)
     names = most_frequent(lines[p.PRODUCT], lines[p.PRODUCT_NAME]).reindex(skus)
     names = names.where(names.notna(), skus.to_numpy()).astype(str).reset_index(drop=True)
     price = most_frequent(lines[p.PRODUCT], lines["unit_cents"]).reindex(skus).to_numpy()
     merchandise = np.array([not is_non_merchandise(sku) for sku in skus], dtype=bool)
+    category: npt.NDArray[np.object_]
     if p.CATEGORY in lines:
-        category = most_frequent(lines[p.PRODUCT], lines[p.CATEGORY]).reindex(skus)
-        category = category.fillna(UNCATEGORISED).to_numpy()
+        found = most_frequent(lines[p.PRODUCT], lines[p.CATEGORY]).reindex(skus)
+        category = found.fillna(UNCATEGORISED).to_numpy(dtype=object)
     else:
         category = np.full(len(skus), UNCATEGORISED, dtype=object)
     category = np.where(merchandise, category, NON_MERCHANDISE_CATEGORY)
@@ -132,9 +132,10 @@ def build_customers(
     keys = pd.Series(list(customer_ids), dtype=object)
     ids = np.arange(1, len(keys) + 1, dtype=np.int32)
     place_column = p.CITY if p.CITY in lines else (p.COUNTRY if p.COUNTRY in lines else None)
+    place: npt.NDArray[np.object_]
     if place_column is not None:
-        place = most_frequent(customer_key, lines[place_column]).reindex(keys)
-        place = place.fillna(UNKNOWN_PLACE).to_numpy()
+        found = most_frequent(customer_key, lines[place_column]).reindex(keys)
+        place = found.fillna(UNKNOWN_PLACE).to_numpy(dtype=object)
     else:
         place = np.full(len(keys), UNKNOWN_PLACE, dtype=object)
     first_day = transactions.groupby("customer_id")["date"].min().reindex(ids).to_numpy()

@@ -1,22 +1,22 @@
 """The TOML mapping of the `lines` preset: which source column holds each canonical column.
 
-    [columns]
-    invoice = "order_id"          # required: invoice, product, product_name, quantity,
-    product = "sku"               #   timestamp (or date), unit_price, customer
-    product_name = "title"
-    quantity = "qty"
-    date = "day"
-    unit_price = "price"
-    customer = "client"
-    category = "department"       # optional: category, country, city
+[columns]
+invoice = "order_id"          # required: invoice, product, product_name, quantity,
+product = "sku"               #   timestamp (or date), unit_price, customer
+product_name = "title"
+quantity = "qty"
+date = "day"
+unit_price = "price"
+customer = "client"
+category = "department"       # optional: category, country, city
 
-    [options]                     # all optional
-    encoding = "cp1252"
-    delimiter = ";"
-    date_format = "%d/%m/%Y"
-    sheet = "Sales"               # xlsx: the sheet to read (default: the first)
-    credit_note_prefix = "C"      # invoices starting with it are credit notes
-    non_merchandise = ["POST", "FEE"]
+[options]                     # all optional
+encoding = "cp1252"
+delimiter = ";"
+date_format = "%d/%m/%Y"
+sheet = "Sales"               # xlsx: the sheet to read (default: the first)
+credit_note_prefix = "C"      # invoices starting with it are credit notes
+non_merchandise = ["POST", "FEE"]
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ from clustr_etl.errors import ConfigError
 from clustr_etl.importing import presets as p
 
 _ALIASES = {"date": p.TIMESTAMP}
-_OPTIONS = ("encoding", "delimiter", "date_format", "sheet", "credit_note_prefix", "non_merchandise")
+_OPTIONS = (
+    "encoding",
+    "delimiter",
+    "date_format",
+    "sheet",
+    "credit_note_prefix",
+    "non_merchandise",
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ def read_mapping(path: Path) -> Mapping:
             raise ConfigError(f"mapping file {path}: unknown key columns.{key}", _hint())
         if not isinstance(value, str) or not value:
             raise ConfigError(f"mapping file {path}: columns.{key} must be a column name")
-        columns[_ALIASES.get(key, key)] = value
+        columns[_ALIASES.get(str(key), str(key))] = value
     missing = [key for key in p.REQUIRED if key not in columns]
     if missing:
         raise ConfigError(f"mapping file {path} names no column for {', '.join(missing)}", _hint())

@@ -18,7 +18,7 @@ DATE_FORMATS = ("ISO8601", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y", "%d/%
 
 def _text(values: pd.Series) -> pd.Series:
     """Strings with surrounding spaces removed; empty cells become <NA>."""
-    if values.dtype == object and not values.map(type).eq(str).all():
+    if values.dtype == object and not values.map(lambda v: isinstance(v, str)).all():
         values = values.map(_cell_text, na_action="ignore")
     text = values.astype("string").str.strip()
     return text.mask(text == "")

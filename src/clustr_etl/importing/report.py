@@ -110,9 +110,9 @@ def realism_stats(tables: Tables, timeframe: pa.Table) -> dict[str, Any]:
     """The generator's realism statistics (README) measured on the imported data."""
     from clustr_etl.simulate.realism import dataset_stats
 
-    sales = tables.sales.assign(
-        line_total=tables.sales["total_cents"] / 100.0, discount=0.0
-    ).drop(columns=["unit_cents", "total_cents"])
+    sales = tables.sales.assign(line_total=tables.sales["total_cents"] / 100.0, discount=0.0).drop(
+        columns=["unit_cents", "total_cents"]
+    )
     products = tables.products.assign(unit_price=tables.products["unit_cents"] / 100.0)
     data = {
         "sales": sales,

@@ -101,7 +101,7 @@ def read_sources(
 def _open_text(path: Path, encoding: str) -> io.TextIOBase:
     if path.name.lower().endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the caller
+    return open(path, encoding=encoding, newline="")
 
 
 def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
@@ -160,7 +160,8 @@ def read_parquet(path: Path, columns: Sequence[str], preset: str) -> pd.DataFram
     except (OSError, ValueError) as err:
         raise InputFileError(f"cannot read {path} as Parquet: {err}") from None
     _missing_columns(path.name, schema.names, columns, preset)
-    return pq.read_table(path, columns=list(columns)).to_pandas()
+    frame: pd.DataFrame = pq.read_table(path, columns=list(columns)).to_pandas()
+    return frame
 
 
 def read_workbook(

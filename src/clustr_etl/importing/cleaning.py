@@ -88,7 +88,7 @@ def _reason_masks(
         masks["before_since"] = (day < pd.Timestamp(filters.since)).to_numpy()
     if filters.until is not None:
         masks["after_until"] = (day > pd.Timestamp(filters.until)).to_numpy()
-    masks["duplicate_line"] = lines.duplicated(keep="first").to_numpy()
+    masks["duplicate_line"] = exact_duplicates(lines)
     masks["missing_invoice"] = lines[p.INVOICE].isna().to_numpy()
     masks["missing_product"] = lines[p.PRODUCT].isna().to_numpy()
     if credit_prefix:
@@ -100,6 +100,16 @@ def _reason_masks(
     masks["non_positive_price"] = price <= 0
     masks["price_below_one_cent"] = (price > 0) & (np.rint(price * 100.0) < 1)
     return masks
+
+
+def exact_duplicates(lines: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Lines equal in every column to an earlier line: rows sharing a 64-bit hash are compared exactly."""
+    hashed = pd.util.hash_pandas_object(lines, index=False)
+    candidates = np.flatnonzero(hashed.duplicated(keep=False).to_numpy())
+    found = np.zeros(len(lines), dtype=np.bool_)
+    if candidates.size:
+        found[candidates] = lines.iloc[candidates].duplicated(keep="first").to_numpy()
+    return found
 
 
 def clean(lines: pd.DataFrame, filters: Filters, credit_prefix: str | None) -> Cleaned:
@@ -150,21 +160,3 @@ def merge_case_variants(skus: pd.Series) -> tuple[pd.Series, int]:
     mapping = dict(zip(spelling["sku"], spelling["folded"].map(canonical), strict=True))
     merged = sum(1 for key, value in mapping.items() if key != value)
     return skus.map(mapping), merged
-
-
-def most_frequent(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """Per key, its most frequent non-empty value (ties: the smallest), indexed by key."""
-    pairs = pd.DataFrame({"key": keys, "value": values}).dropna()
-    counted = pairs.groupby(["key", "value"], sort=False).size().rename("n").reset_index()
-    counted = counted.sort_values(["key", "n", "value"], ascending=[True, False, True])
-    return counted.drop_duplicates("key").set_index("key")["value"]
-
-
-def keys_with_several(keys: pd.Series, values: pd.Series) -> int:
-    pairs = pd.DataFrame({"key": keys, "value": values}).dropna().drop_duplicates()
-    return int((pairs.groupby("key").size() > 1).sum())
-
-
-def repeated_in_basket(invoices: pd.Series, products: pd.Series) -> int:
-    """Lines whose product already appeared on an earlier line of the same invoice."""
-    return int(pd.DataFrame({"i": invoices, "p": products}).duplicated().sum())

@@ -12,15 +12,8 @@ import pandas as pd
 from clustr_etl.errors import ConfigError
 from clustr_etl.importing import presets as p
 from clustr_etl.importing.calendar import build_timeframe
-from clustr_etl.importing.cleaning import (
-    REASONS,
-    Cleaned,
-    Filters,
-    clean,
-    keys_with_several,
-    merge_case_variants,
-    repeated_in_basket,
-)
+from clustr_etl.importing.cleaning import REASONS, Cleaned, Filters, clean, merge_case_variants
+from clustr_etl.importing.codes import keys_with_several, repeated_pairs
 from clustr_etl.importing.keys import Tables, build_tables
 from clustr_etl.importing.mapping import Mapping, read_mapping
 from clustr_etl.importing.parse import canonical_lines
@@ -116,7 +109,7 @@ def _canonical_products(cleaned: Cleaned, source_lines: pd.DataFrame) -> dict[st
         "product_keys_with_several_descriptions": keys_with_several(
             source_lines[p.PRODUCT], source_lines[p.PRODUCT_NAME]
         ),
-        "lines_repeating_a_product_of_their_invoice": repeated_in_basket(
+        "lines_repeating_a_product_of_their_invoice": repeated_pairs(
             lines[p.INVOICE], lines[p.PRODUCT]
         ),
     }

@@ -6,7 +6,7 @@ file imported with the same options always gets the same ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.importing import presets as p
-from clustr_etl.importing.cleaning import most_frequent
+from clustr_etl.importing.codes import most_frequent, ordered_ids
 
 NAME_LIMIT = 200  # products.name
 GUEST_PREFIX = "guest:"
@@ -28,9 +28,9 @@ def natural_key(key: str) -> tuple[int, int, str]:
     return (0, int(key), key) if key.isdigit() else (1, 0, key)
 
 
-def ids_for(keys: Iterable[str]) -> dict[str, int]:
-    """1-based ids in natural-key order."""
-    return {key: number for number, key in enumerate(sorted(set(keys), key=natural_key), start=1)}
+def customer_order(key: str) -> tuple[bool, tuple[int, int, str]]:
+    """The retailer's customers first (natural order), then the guests."""
+    return key.startswith(GUEST_PREFIX), natural_key(key)
 
 
 @dataclass
@@ -54,9 +54,10 @@ def _unique_names(names: pd.Series, skus: pd.Series) -> pd.Series:
     return names
 
 
-def build_products(lines: pd.DataFrame, is_non_merchandise: Callable[[str], bool]) -> pd.DataFrame:
-    ids = ids_for(lines[p.PRODUCT].unique().tolist())
-    skus = pd.Series(list(ids), dtype=object)
+def build_products(
+    lines: pd.DataFrame, skus_in_order: list[str], is_non_merchandise: Callable[[str], bool]
+) -> pd.DataFrame:
+    skus = pd.Series(skus_in_order, dtype=object)
     names = most_frequent(lines[p.PRODUCT], lines[p.PRODUCT_NAME]).reindex(skus)
     names = names.where(names.notna(), skus.to_numpy()).astype(str).reset_index(drop=True)
     price = most_frequent(lines[p.PRODUCT], lines["unit_cents"]).reindex(skus).to_numpy()
@@ -82,54 +83,51 @@ def build_products(lines: pd.DataFrame, is_non_merchandise: Callable[[str], bool
 
 def _customer_keys(lines: pd.DataFrame) -> pd.Series:
     """The customer of each line; lines without one belong to the guest of their invoice."""
-    guest = GUEST_PREFIX + lines[p.INVOICE].astype(str)
-    return lines[p.CUSTOMER].astype(object).where(lines[p.CUSTOMER].notna(), guest)
+    guest = GUEST_PREFIX + lines[p.INVOICE]
+    return lines[p.CUSTOMER].where(lines[p.CUSTOMER].notna(), guest)
 
 
 def build_tables(lines: pd.DataFrame, is_non_merchandise: Callable[[str], bool]) -> Tables:
     """Products, customers, transactions and sales (without the calendar) from the kept lines."""
     lines = lines.assign(unit_cents=np.rint(lines[p.UNIT_PRICE].to_numpy() * 100).astype(np.int64))
-    products = build_products(lines, is_non_merchandise)
+    line_pid, skus = ordered_ids(lines[p.PRODUCT], natural_key)
+    products = build_products(lines, skus, is_non_merchandise)
     customer_key = _customer_keys(lines)
-    registered = sorted(set(lines[p.CUSTOMER].dropna().tolist()), key=natural_key)
-    guests = sorted(set(customer_key[lines[p.CUSTOMER].isna()].tolist()), key=natural_key)
-    customer_ids = {key: n for n, key in enumerate([*registered, *guests], start=1)}
-    invoice_ids = ids_for(lines[p.INVOICE].unique().tolist())
-    product_ids = dict(zip(products["sku"], products["product_id"], strict=True))
-
-    line_tid = lines[p.INVOICE].map(invoice_ids).to_numpy(np.int64)
-    first = lines.assign(tid=line_tid, customer_key=customer_key).drop_duplicates("tid")
-    first = first.sort_values("tid")
+    line_cid, customer_keys = ordered_ids(customer_key, customer_order)
+    line_tid, invoices = ordered_ids(lines[p.INVOICE], natural_key)
+    first = np.flatnonzero(~pd.Series(line_tid).duplicated().to_numpy())  # first line of each
+    first = first[np.argsort(line_tid[first])]
     transactions = pd.DataFrame(
         {
-            "transaction_id": first["tid"].to_numpy(),
-            "customer_id": first["customer_key"].map(customer_ids).to_numpy(np.int64),
-            "date": first[p.TIMESTAMP].dt.normalize().to_numpy(),
-            "invoice_no": first[p.INVOICE].to_numpy(),
+            "transaction_id": line_tid[first],
+            "customer_id": line_cid[first],
+            "date": lines[p.TIMESTAMP].to_numpy()[first].astype("datetime64[D]"),
+            "invoice_no": invoices,
         }
     )
     sales = pd.DataFrame(
         {
             "sale_id": np.arange(1, len(lines) + 1, dtype=np.int64),
             "transaction_id": line_tid,
-            "product_id": lines[p.PRODUCT].map(product_ids).to_numpy(np.int64),
+            "product_id": line_pid,
             "quantity": lines[p.QUANTITY].to_numpy(np.int64),
             "unit_cents": lines["unit_cents"].to_numpy(),
             "total_cents": lines["cents"].to_numpy(),
         }
     )
-    customers = build_customers(lines, customer_key, customer_ids, transactions)
-    return Tables(products, customers, transactions, sales, guest_customers=len(guests))
+    customers = build_customers(lines, customer_key, customer_keys, transactions)
+    guests = sum(key.startswith(GUEST_PREFIX) for key in customer_keys)
+    return Tables(products, customers, transactions, sales, guest_customers=guests)
 
 
 def build_customers(
     lines: pd.DataFrame,
     customer_key: pd.Series,
-    customer_ids: dict[str, int],
+    customers_in_order: list[str],
     transactions: pd.DataFrame,
 ) -> pd.DataFrame:
     """Customers with the placeholders the schema requires (see README, "Real data")."""
-    keys = pd.Series(list(customer_ids), dtype=object)
+    keys = pd.Series(customers_in_order, dtype=object)
     ids = np.arange(1, len(keys) + 1, dtype=np.int32)
     place_column = p.CITY if p.CITY in lines else (p.COUNTRY if p.COUNTRY in lines else None)
     place: npt.NDArray[np.object_]

@@ -6,6 +6,7 @@ Every value is read as it is written (CSV text as strings, xlsx cells as typed b
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -109,6 +110,16 @@ def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
+def _arrow_encoding(encoding: str) -> str:
+    """Arrow decodes UTF-8 natively only when it is spelled "utf8" (else through Python codecs)."""
+    try:
+        return "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
+    except LookupError:
+        raise InputFileError(
+            f"unknown encoding {encoding!r}", "e.g. --encoding utf-8, cp1252 or latin-1"
+        ) from None
+
+
 def read_csv(
     path: Path, columns: Sequence[str], preset: str, encodings: Sequence[str], delimiter: str
 ) -> tuple[str, pd.DataFrame]:
@@ -126,7 +137,7 @@ def read_csv(
             _missing_columns(path.name, header, columns, preset)
             table = pa_csv.read_csv(
                 path,
-                read_options=pa_csv.ReadOptions(encoding=encoding),
+                read_options=pa_csv.ReadOptions(encoding=_arrow_encoding(encoding)),
                 parse_options=pa_csv.ParseOptions(delimiter=delimiter),
                 convert_options=pa_csv.ConvertOptions(
                     column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
@@ -142,7 +153,8 @@ def read_csv(
             raise InputFileError(f"cannot read {path} as CSV: {first}") from None
         except (gzip.BadGzipFile, EOFError, OSError) as err:
             raise InputFileError(f"cannot read {path}: {err}", "is it a CSV or gzip CSV?") from None
-        table = table.rename_columns(header).select(list(columns))
+        # One chunk per column: filtering many small chunks costs more than combining them once.
+        table = table.rename_columns(header).select(list(columns)).combine_chunks()
         frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         return encoding, frame
     tried = ", ".join(encodings)

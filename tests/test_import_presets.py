@@ -108,6 +108,29 @@ def test_online_retail_ii_workbook_reads_both_sheets(tmp_path: Path) -> None:
     assert list(transactions["invoice_no"]) == ["489434", "536365"]
 
 
+def test_online_retail_original_workbook(tmp_path: Path) -> None:
+    header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice"]
+    when = dt.datetime(2011, 12, 9, 12, 50)
+    book = write_workbook(
+        tmp_path / "Online Retail.xlsx",
+        {
+            "Online Retail": [
+                [*header, "CustomerID", "Country"],
+                [581587, "22613", "PACK OF 20 SPACEBOY NAPKINS", 12, when, 0.85, 12680, "France"],
+                [581587, "POST", "POSTAGE", 1, when, 18, 12680, "France"],
+            ]
+        },
+    )
+    code, output = invoke("import", str(book), "--preset", "online-retail", "--data-dir", "d")
+    assert code == 0, output
+    transactions = pd.read_csv("d/raw/transactions.csv", dtype={"invoice_no": str})
+    assert transactions.to_dict("records") == [
+        {"transaction_id": 1, "customer_id": 1, "date": "2011-12-09", "invoice_no": "581587"}
+    ]
+    sales = pd.read_csv("d/raw/sales.csv")
+    assert list(sales["line_total"]) == [10.2, 18.0]
+
+
 def test_online_retail_ii_csv(tmp_path: Path) -> None:
     source = tmp_path / "online_retail_II.csv"
     source.write_text(

@@ -34,6 +34,8 @@ def make_dataset(
                 f"Product {i}",
                 f"Category {i % 3}",
                 f"{rng.randint(100, 9999) / 100:.2f}",
+                f"SKU-{i}" if i % 4 else "",  # natural keys: some empty (NULL), as generated data
+                "false" if i % 5 == 0 else "true",
                 f"Subcategory {i % 5}",
             ]
             for i in range(1, products + 1)
@@ -47,6 +49,7 @@ def make_dataset(
                 "Springfield",
                 (START - dt.timedelta(days=i)).isoformat(),
                 "regular",
+                f"C{i}" if i % 2 else "",
             ]
             for i in range(1, customers + 1)
         ],
@@ -74,7 +77,12 @@ def make_dataset(
     for transaction_id in range(1, transactions + 1):
         day = START + dt.timedelta(days=rng.randrange(days))
         data["transactions"].append(
-            [str(transaction_id), str(rng.randint(1, customers)), day.isoformat()]
+            [
+                str(transaction_id),
+                str(rng.randint(1, customers)),
+                day.isoformat(),
+                f"INV-{transaction_id}" if transaction_id % 3 else "",
+            ]
         )
         for product_id in rng.sample(range(1, products + 1), rng.randint(1, min(5, products))):
             sale_id += 1
@@ -160,5 +168,5 @@ def _typed(spec: ColumnSpec, value: object) -> object:
     if spec.kind == Kind.BOOL:
         return value if isinstance(value, bool) else str(value).lower() in ("true", "t", "1")
     if spec.kind == Kind.STRING:
-        return value
+        return None if spec.nullable and value in ("", None) else value
     return int(str(value))

@@ -55,7 +55,11 @@ def test_a_failed_run_keeps_its_error_line_although_the_work_rolled_back(engine:
 
     def half_done_load() -> None:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO products VALUES (1, 'x', 'c', 1.00, 's')"))
+            conn.execute(
+                text(
+                    "INSERT INTO products (product_id, name, category, unit_price) VALUES (1, 'x', 'c', 1.00)"
+                )
+            )
             raise DataValidationError("sales.csv line 3: bad quantity", "fix the file")
 
     with pytest.raises(DataValidationError), recorded_run(url, "load", {}):

@@ -48,7 +48,7 @@ def test_refreshing_products_leaves_the_other_tables_alone(engine: Engine, tmp_p
     for row in data["products"]:
         row[3] = f"{float(row[3]) + 1:.2f}"
         row[1] = row[1].upper()
-    data["products"].append(["99", "A new product", "New", "5.00", "Novelty"])
+    data["products"].append(["99", "A new product", "New", "5.00", "NEW-99", "true", "Novelty"])
     assert load_products(engine, write_dataset(tmp_path / "second", data)) == len(data["products"])
     assert database_rows(engine, "products") == expected_rows("products", data["products"])
     after = snapshot(engine)
@@ -74,7 +74,7 @@ def test_products_still_sold_cannot_disappear(engine: Engine, tmp_path: Path) ->
 
 def test_unsold_products_may_disappear(engine: Engine, tmp_path: Path) -> None:
     data = make_dataset()
-    data["products"].append(["50", "Never sold", "Shelf", "1.00", "Shelf stock"])
+    data["products"].append(["50", "Never sold", "Shelf", "1.00", "", "true", "Shelf stock"])
     load_tables(engine, write_dataset(tmp_path / "first", data))
     data["products"].pop()
     load_tables(engine, write_dataset(tmp_path / "second", data), ["products"])

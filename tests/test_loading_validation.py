@@ -152,7 +152,7 @@ CASES = [
     ),
     ("name too long", _set("products", 0, "name", "x" * 201), "products", 2, "name", "limit 200"),
     ("too many fields", lambda data: data["sales"][6].append("7"), "sales", 8, None, "8 fields"),
-    ("too few fields", lambda data: data["customers"][3].pop(), "customers", 5, None, "6 fields"),
+    ("too few fields", lambda data: data["customers"][3].pop(), "customers", 5, None, "7 fields"),
 ]
 
 
@@ -240,15 +240,18 @@ def test_header_problems_are_reported_on_line_1(
     [
         (b"", "is empty"),
         (
-            b"\xef\xbb\xbfproduct_id,name,category,unit_price,subcategory\n1,A,B,1.00,S\n\n2,C,D,2.00,S\n",
+            b"\xef\xbb\xbfproduct_id,name,category,unit_price,sku,is_merchandise,subcategory\n"
+            b"1,A,B,1.00,,true,S\n\n2,C,D,2.00,,true,S\n",
             "line 3: blank line",
         ),
         (
-            b"product_id,name,category,unit_price,subcategory\n1,A,B,1.00,S\n2,\xff\xfe,D,2.00,S\n",
+            b"product_id,name,category,unit_price,sku,is_merchandise,subcategory\n"
+            b"1,A,B,1.00,,true,S\n2,\xff\xfe,D,2.00,,true,S\n",
             "line 3: invalid UTF-8",
         ),
         (
-            b'product_id,name,category,unit_price,subcategory\n1,A,B,1.00,S\n2,"C\x00",D,2.00,S\n',
+            b"product_id,name,category,unit_price,sku,is_merchandise,subcategory\n"
+            b'1,A,B,1.00,,true,S\n2,"C\x00",D,2.00,,true,S\n',
             "line 3, column name: contains a NUL",
         ),
     ],

@@ -124,7 +124,7 @@ def test_sales_csv_groups_lines_by_transaction(tmp_path: Path) -> None:
         (None, "not found"),
         ("sale_id,transaction_id\n1,2\n", "product_id"),
         ("transaction_id,product_id\n", "no rows"),
-        ("transaction_id,product_id\n1,abc\n", "cannot read"),
+        ("transaction_id,product_id\n1,2,3\n", "cannot read"),
         ("transaction_id,product_id\n1,\n", "empty"),
     ],
 )
@@ -134,6 +134,18 @@ def test_bad_sales_csv_raises(tmp_path: Path, content: str | None, message: str)
         path.write_text(content, encoding="utf-8")
     with pytest.raises(InputFileError, match=message):
         read_sales_csv(path)
+
+
+def test_sales_csv_with_text_keys_mines_skus(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "transaction_id,product_id\n536365,85123A\n536365,71053\nC536366,85123a\n"
+        "C536366, 71053\n536367,85123A\n536367,85123A\n",
+        encoding="utf-8",
+    )
+    baskets = read_sales_csv(path)
+    assert baskets.labels == ["71053", "85123A", "85123a"]
+    assert as_lists(baskets) == [["71053", "85123A"], ["85123A"], ["71053", "85123a"]]
 
 
 def test_baskets_from_pairs_accepts_string_keys_and_checks_shapes() -> None:

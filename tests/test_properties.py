@@ -58,9 +58,18 @@ def datasets(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
     n_products = draw(st.integers(1, 6))
     product_ids = draw(st.lists(INT32, min_size=n_products, max_size=n_products, unique=True))
     names = draw(st.lists(text(200), min_size=n_products, max_size=n_products, unique=True))
+    skus = draw(st.lists(text(100), min_size=n_products, max_size=n_products, unique=True))
     products = [
-        [pid, name, draw(text(100)), draw(money(2, "99999999.99")), draw(text(100))]
-        for pid, name in zip(product_ids, names, strict=True)
+        [
+            pid,
+            name,
+            draw(text(100)),
+            draw(money(2, "99999999.99")),
+            sku if draw(st.booleans()) else None,  # natural keys are nullable
+            draw(st.booleans()),
+            draw(text(100)),
+        ]
+        for pid, name, sku in zip(product_ids, names, skus, strict=True)
     ]
     day = draw(DATES)
     iso = day.isocalendar()
@@ -87,10 +96,11 @@ def datasets(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
             draw(text(100)),
             draw(DATES),
             draw(text(50)),
+            draw(st.none() | text(100)),
         ]
     ]
     transaction_id = draw(st.integers(1, 2**63 - 1))
-    transactions = [[transaction_id, customer_id, day]]
+    transactions = [[transaction_id, customer_id, day, draw(st.none() | text(100))]]
     n_sales = draw(st.integers(1, 6))
     sale_ids = draw(
         st.lists(st.integers(1, 2**63 - 1), min_size=n_sales, max_size=n_sales, unique=True)
@@ -123,6 +133,8 @@ def datasets(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
 
 
 def field(value: Any) -> str:
+    if value is None:
+        return ""  # NULL
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):

@@ -95,7 +95,10 @@ def test_current_schema_row_counts_and_runs(engine: Engine) -> None:
     url = engine.url.render_as_string(hide_password=False)
     with engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO products VALUES (1, 'x', 'c', 1.00, 's'), (2, 'y', 'c', 2.50, 's')")
+            text(
+                "INSERT INTO products (product_id, name, category, unit_price) "
+                "VALUES (1, 'x', 'c', 1.00), (2, 'y', 'c', 2.50)"
+            )
         )
     with recorded_run(url, "load", {"tables": "all"}) as run:
         run.record_step("load", 0.5, {"products": 2})

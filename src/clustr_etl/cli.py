@@ -304,6 +304,59 @@ def generate(
     show_reports(ctx, [report])
 
 
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[Path],
+        typer.Argument(help="export files (or the Instacart folder)", show_default=False),
+    ],
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="online-retail, online-retail-ii, instacart or lines", show_default=False
+        ),
+    ],
+    mapping: Annotated[
+        Path | None, typer.Option(help="TOML column mapping (--preset lines)")
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option(help="keep only lines of this country (repeatable)")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="keep lines from this day, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="keep lines up to this day, YYYY-MM-DD")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="text encoding of CSV sources [default: UTF-8, else cp1252]")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Import a retailer's export into <data dir>/raw/ (the CSVs `load` reads) and import_report.json."""
+    from clustr_etl import pipeline
+    from clustr_etl.console import stdout
+    from clustr_etl.importing import ImportOptions, parse_day
+    from clustr_etl.importing.summary import render_import_summary
+
+    settings = settings_from(
+        ctx, "sources", "preset", "mapping", "country", "since", "until", "encoding", "force"
+    )
+    options = ImportOptions(
+        sources=tuple(sources),
+        preset=preset,
+        mapping=mapping,
+        countries=tuple(country or ()),
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        encoding=encoding,
+    )
+    report, details = pipeline.import_step(
+        settings, options, force=force, progress=progress_for(ctx)
+    )
+    if not state_of(ctx).quiet:
+        render_import_summary(details, stdout)
+    show_reports(ctx, [report])
+
+
 @app.command("init-db")
 def init_db(
     ctx: typer.Context,

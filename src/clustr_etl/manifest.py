@@ -13,6 +13,8 @@ from clustr_etl.simulate import CSV_FILES, GenerateOptions
 from clustr_etl.simulate.options import GENERATOR_VERSION
 
 MANIFEST_FILE = "generate_options.json"
+# Written by `clustr-etl import`: the CSVs are a retailer's data, never regenerated over.
+IMPORT_MARKER = "import_report.json"
 
 # Options that change the bytes of the dataset (chunk size and workers do not).
 _IGNORED = {"chunk_size", "workers"}
@@ -25,6 +27,7 @@ def _content_options(options: GenerateOptions) -> dict[str, Any]:
 
 
 def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
+    (raw_dir / IMPORT_MARKER).unlink(missing_ok=True)  # the CSVs are generated now
     (raw_dir / MANIFEST_FILE).write_text(
         json.dumps(_content_options(options), indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -34,11 +37,13 @@ def dataset_is_current(raw_dir: Path, options: GenerateOptions) -> bool:
     """True when every CSV exists and the manifest says they were made with these options by this
     generator version (a manifest from an older version, which lacks the version or has another, is stale).
 
-    CSVs without a manifest (made by hand or by another tool) count as current: they are never
-    overwritten silently.
+    CSVs without a manifest (made by hand or by another tool) and imported CSVs count as current:
+    they are never overwritten silently.
     """
     if not all((raw_dir / name).exists() for name in CSV_FILES.values()):
         return False
+    if (raw_dir / IMPORT_MARKER).exists():
+        return True
     manifest = raw_dir / MANIFEST_FILE
     if not manifest.exists():
         return True

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +49,10 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     category: Mapped[str] = mapped_column(String(100))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # The retailer's own key (e.g. a StockCode) when imported; NULL for generated products.
+    sku: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # False for postage, fees, discounts, vouchers...: kept so revenue reconciles, left out of mining.
+    is_merchandise: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The product line's kind (pasta sauce, phone case); empty for imported catalogs without one.
     subcategory: Mapped[str | None] = mapped_column(String(100))
 
@@ -62,6 +67,8 @@ class Customer(Base):
     city: Mapped[str] = mapped_column(String(100))
     signup_date: Mapped[dt.date] = mapped_column(Date)
     segment: Mapped[str] = mapped_column(String(50))
+    # The retailer's customer key when imported; NULL for generated customers.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class Timeframe(Base):
@@ -91,6 +98,8 @@ class Transaction(Base):
     transaction_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.customer_id"), index=True)
     date: Mapped[dt.date] = mapped_column(ForeignKey("timeframe.date"), index=True)
+    # The retailer's invoice / order number when imported; NULL for generated transactions.
+    invoice_no: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class Sale(Base):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -43,6 +43,9 @@ from clustr_etl.schema_migrations import upgrade as upgrade_schema
 from clustr_etl.settings import Settings
 from clustr_etl.simulate import GenerateOptions, generate_dataset
 
+if TYPE_CHECKING:
+    from clustr_etl.importing import ImportOptions
+
 log = logging.getLogger(__name__)
 
 InputFormat = Literal["sales", "basket"]
@@ -53,6 +56,7 @@ __all__ = [
     "RunContext",
     "StepReport",
     "generate_step",
+    "import_step",
     "init_db_step",
     "load_step",
     "migrate_step",
@@ -136,6 +140,23 @@ def next_days_step(
         )
         report.detail = str(folder)
     return report
+
+
+def import_step(
+    settings: Settings,
+    options: ImportOptions,
+    *,
+    force: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> tuple[StepReport, dict[str, Any]]:
+    """Import a retailer's export into the raw CSVs (see ``clustr_etl.importing``)."""
+    from clustr_etl.importing import import_dataset
+
+    with timed(StepReport("import")) as report:
+        result = import_dataset(options, settings.raw_dir, force=force, progress=progress)
+        report.rows = result.files
+        report.detail = str(settings.raw_dir)
+    return report, result.report
 
 
 def init_db_step(run: RunContext, *, drop: bool = False) -> StepReport:

@@ -199,7 +199,8 @@ def _check_column(column: pa.Array, spec: ColumnSpec, offset: int) -> None:
 def _check_unique(name: str, chunks: list[pa.Array]) -> None:
     if not chunks:
         return
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks).combine_chunks())
+    # NULLs never collide (a nullable natural key is empty for generated rows).
+    encoded = pc.dictionary_encode(pc.drop_null(pa.chunked_array(chunks).combine_chunks()))
     if len(encoded.dictionary) == len(encoded):
         return
     codes = encoded.indices.to_numpy().astype(np.int64)

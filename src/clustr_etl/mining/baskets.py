@@ -180,25 +180,37 @@ def _read_bytes(path: Path) -> npt.NDArray[np.uint8]:
 
 
 def read_sales_csv(path: str | Path) -> Baskets:
-    """Baskets from a sales CSV with ``transaction_id`` and ``product_id`` columns (labels: product ids)."""
+    """Baskets from a sales CSV with ``transaction_id`` and ``product_id`` columns (labels: product ids).
+
+    Keys may be integers or text (e.g. SKUs such as ``85123A`` and invoice numbers).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"sales file {path} not found", "check --input")
     convert_options = pa_csv.ConvertOptions(
         include_columns=list(SALES_KEY_COLUMNS),
-        column_types={name: pa.int64() for name in SALES_KEY_COLUMNS},
+        column_types={name: pa.string() for name in SALES_KEY_COLUMNS},
+        strings_can_be_null=True,
     )
     try:
         table = pa_csv.read_csv(path, convert_options=convert_options)
     except (pa.ArrowInvalid, pa.ArrowKeyError, OSError, UnicodeDecodeError, KeyError) as err:
         raise InputFileError(
             f"cannot read sales file {path}: {str(err).splitlines()[0]}",
-            "expected a CSV with integer transaction_id and product_id columns",
+            "expected a CSV with transaction_id and product_id columns",
         ) from None
     if table.num_rows == 0:
         raise InputFileError(f"sales file {path} has no rows", "generate or export sales first")
     if any(table.column(name).null_count for name in SALES_KEY_COLUMNS):
         raise InputFileError(f"sales file {path} has empty transaction_id or product_id values")
     return baskets_from_pairs(
-        table.column("transaction_id").to_numpy(), table.column("product_id").to_numpy()
+        _key_array(table.column("transaction_id")), _key_array(table.column("product_id"))
     )
+
+
+def _key_array(column: pa.ChunkedArray) -> npt.NDArray[Any]:
+    """Integer keys as int64 (numeric order), anything else as text."""
+    try:
+        return np.asarray(column.cast(pa.int64()).to_numpy())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return np.asarray(pc.utf8_trim_whitespace(column).to_numpy(zero_copy_only=False))

@@ -66,6 +66,9 @@ class Catalog:
                     [self.category_name(i) for i in range(self.n_products)], pa.string()
                 ),
                 "unit_price": scaled_decimal(self.price_cents, 10, 2),
+                # Generated products have no retailer key (import fills it); all are merchandise.
+                "sku": pa.nulls(self.n_products, pa.string()),
+                "is_merchandise": pa.array(np.ones(self.n_products, dtype=np.bool_)),
                 "subcategory": pa.array(
                     [self.subcategory(i) for i in range(self.n_products)], pa.string()
                 ),

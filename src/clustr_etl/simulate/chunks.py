@@ -89,6 +89,7 @@ def format_chunk(model: BasketModel, task: ChunkTask) -> ChunkBytes:
             "transaction_id": pa.array(transaction_id, pa.int64()),
             "customer_id": pa.array(_concat(blocks, "customer_id"), pa.int64()),
             "date": epoch_dates(_concat(blocks, "epoch_day")),
+            "invoice_no": pa.nulls(transaction_id.size, pa.string()),  # import fills it
         }
     )
     n_sales = sum(block.n_lines for block in blocks)

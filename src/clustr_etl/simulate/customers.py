@@ -68,6 +68,7 @@ class Customers:
                 "city": pa.array(self.cities, pa.string()),
                 "signup_date": pa.array(self.signup + epoch, pa.int32()).cast(pa.date32()),
                 "segment": pa.array([self.segment_names[s] for s in self.segment], pa.string()),
+                "external_id": pa.nulls(self.n_customers, pa.string()),  # import fills it
             }
         )
 

@@ -3,7 +3,7 @@
 Existing rules get scope 'all' and NULL for the new measures and the window.
 
 Revision ID: 0003_rule_measures
-Revises: 0001_initial
+Revises: 0002_natural_keys
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_rule_measures"
-down_revision = "0001_initial"
+down_revision = "0002_natural_keys"
 branch_labels = None
 depends_on = None
 

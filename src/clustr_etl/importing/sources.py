@@ -1,0 +1,204 @@
+"""Reading source files (CSV, gzip CSV, Parquet, xlsx) into one frame of the wanted source columns.
+
+Every value is read as it is written (CSV text as strings, xlsx cells as typed by the workbook);
+``parse`` turns them into typed canonical columns and names the exact cell when one is malformed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from clustr_etl.errors import InputFileError
+
+CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".gz")
+XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of rows of the combined frame that came from one file (or one sheet of a workbook)."""
+
+    label: str  # "orders.csv" or "retail.xlsx, sheet Year 2010-2011"
+    first_row: int  # position in the combined frame
+    first_line: int  # line (CSV) or spreadsheet row of its first data row
+
+
+@dataclass
+class SourceFrame:
+    """The source rows of every file, one column per wanted source column, and where rows came from."""
+
+    frame: pd.DataFrame
+    parts: list[Part]
+    encoding: str | None
+
+    def where(self, row: int) -> str:
+        """``file, line N`` of a row of the combined frame."""
+        part = next(p for p in reversed(self.parts) if p.first_row <= row)
+        kind = "row" if ", sheet " in part.label else "line"
+        return f"{part.label}, {kind} {part.first_line + row - part.first_row}"
+
+
+def kind_of(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(XLSX_SUFFIXES):
+        return "xlsx"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return "csv"
+
+
+def _missing_columns(label: str, found: Sequence[str], wanted: Sequence[str], preset: str) -> None:
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise InputFileError(
+            f"{label} has no column {', '.join(repr(m) for m in missing)} "
+            f"(found: {', '.join(found) or 'none'})",
+            f"the {preset} preset expects {', '.join(wanted)}; check --preset or --mapping",
+        )
+
+
+def read_sources(
+    paths: Sequence[Path],
+    columns: Sequence[str],
+    *,
+    preset: str,
+    encodings: Sequence[str],
+    sheets: Sequence[str] = (),
+    delimiter: str = ",",
+) -> SourceFrame:
+    """Read ``columns`` of every file (all sheets named in ``sheets`` for workbooks) into one frame."""
+    frames: list[pd.DataFrame] = []
+    parts: list[Part] = []
+    used_encoding: str | None = None
+    rows = 0
+    for path in paths:
+        if not path.is_file():
+            raise InputFileError(f"{path} not found", "check the SOURCE argument")
+        kind = kind_of(path)
+        if kind == "xlsx":
+            pieces = read_workbook(path, columns, preset=preset, sheets=sheets)
+        elif kind == "parquet":
+            pieces = [(path.name, 2, read_parquet(path, columns, preset))]
+        else:
+            used_encoding, frame = read_csv(path, columns, preset, encodings, delimiter)
+            pieces = [(path.name, 2, frame)]
+        for label, first_line, frame in pieces:
+            parts.append(Part(label, rows, first_line))
+            frames.append(frame)
+            rows += len(frame)
+    combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return SourceFrame(combined, parts, used_encoding)
+
+
+def _open_text(path: Path, encoding: str) -> io.TextIOBase:
+    if path.name.lower().endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
+    return open(path, encoding=encoding, newline="")
+
+
+def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
+    with _open_text(path, encoding) as handle:
+        return next(csv.reader(handle, delimiter=delimiter), [])
+
+
+def _arrow_encoding(encoding: str) -> str:
+    """Arrow decodes UTF-8 natively only when it is spelled "utf8" (else through Python codecs)."""
+    try:
+        return "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
+    except LookupError:
+        raise InputFileError(
+            f"unknown encoding {encoding!r}", "e.g. --encoding utf-8, cp1252 or latin-1"
+        ) from None
+
+
+def read_csv(
+    path: Path, columns: Sequence[str], preset: str, encodings: Sequence[str], delimiter: str
+) -> tuple[str, pd.DataFrame]:
+    """The wanted columns as strings ("" for empty cells), trying each encoding in turn.
+
+    Arrow's multithreaded reader checks every line's field count and the text's encoding.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    failure = ""
+    for encoding in encodings:
+        try:
+            header = [name.strip() for name in _header(path, encoding, delimiter)]
+            _missing_columns(path.name, header, columns, preset)
+            table = pa_csv.read_csv(
+                path,
+                read_options=pa_csv.ReadOptions(encoding=_arrow_encoding(encoding)),
+                parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+                ),
+            )
+        except UnicodeDecodeError as err:
+            failure = f" (byte 0x{err.object[err.start]:02x})"
+            continue
+        except pa.ArrowInvalid as err:
+            first = str(err).strip().splitlines()[0]
+            if "UTF8" in first or "UTF-8" in first:
+                continue
+            raise InputFileError(f"cannot read {path} as CSV: {first}") from None
+        except (gzip.BadGzipFile, EOFError, OSError) as err:
+            raise InputFileError(f"cannot read {path}: {err}", "is it a CSV or gzip CSV?") from None
+        # One chunk per column: filtering many small chunks costs more than combining them once.
+        table = table.rename_columns(header).select(list(columns)).combine_chunks()
+        frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        return encoding, frame
+    tried = ", ".join(encodings)
+    raise InputFileError(
+        f"{path.name} is not valid {tried} text{failure}",
+        "pass its encoding, e.g. --encoding latin-1 or --encoding cp1252",
+    )
+
+
+def read_parquet(path: Path, columns: Sequence[str], preset: str) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, ValueError) as err:
+        raise InputFileError(f"cannot read {path} as Parquet: {err}") from None
+    _missing_columns(path.name, schema.names, columns, preset)
+    frame: pd.DataFrame = pq.read_table(path, columns=list(columns)).to_pandas()
+    return frame
+
+
+def read_workbook(
+    path: Path, columns: Sequence[str], *, preset: str, sheets: Sequence[str]
+) -> list[tuple[str, int, pd.DataFrame]]:
+    """The wanted sheets of a workbook (the first one when none are named), read with calamine."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        found = list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception as err:  # calamine raises its own error types for broken files
+        raise InputFileError(f"cannot read {path} as a workbook: {err}") from None
+    wanted = list(sheets) if sheets else found[:1]
+    missing = [sheet for sheet in wanted if sheet not in found]
+    if missing:
+        raise InputFileError(
+            f"{path.name} has no sheet {', '.join(repr(s) for s in missing)} "
+            f"(found: {', '.join(repr(s) for s in found)})",
+            f"the {preset} preset reads the sheets {', '.join(repr(s) for s in wanted)}",
+        )
+    pieces = []
+    for sheet in wanted:
+        label = f"{path.name}, sheet {sheet}"
+        frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object)
+        frame.columns = [str(name).strip() for name in frame.columns]
+        _missing_columns(label, list(frame.columns), columns, preset)
+        pieces.append((label, 2, frame[list(columns)]))
+    return pieces

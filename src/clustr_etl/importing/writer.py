@@ -1,0 +1,112 @@
+"""Writing the imported tables as the CSVs `load` reads, plus import_report.json, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+
+from clustr_etl.errors import InputFileError
+from clustr_etl.importing.keys import Tables
+from clustr_etl.manifest import IMPORT_MARKER
+from clustr_etl.models import CSV_COLUMNS
+from clustr_etl.simulate.arrow_csv import header_line, scaled_decimal
+from clustr_etl.simulate.generate import CSV_FILES, PLANTED_FILE, staged
+
+REPORT_FILE = IMPORT_MARKER
+# Files of a generated dataset that would describe the wrong data after an import.
+STALE_FILES = (PLANTED_FILE, "generate_options.json")
+
+
+def _dates(values: pd.Series | np.ndarray) -> pa.Array:
+    days = np.asarray(values, dtype="datetime64[D]").astype(np.int32)
+    return pa.Array.from_buffers(pa.date32(), days.size, [None, pa.py_buffer(days)])
+
+
+def arrow_tables(tables: Tables, timeframe: pa.Table) -> dict[str, pa.Table]:
+    products, customers = tables.products, tables.customers
+    transactions, sales = tables.transactions, tables.sales
+    return {
+        "products": pa.table(
+            {
+                "product_id": pa.array(products["product_id"], pa.int32()),
+                "name": pa.array(products["name"], pa.string()),
+                "category": pa.array(products["category"], pa.string()),
+                "unit_price": scaled_decimal(products["unit_cents"].to_numpy(), 10, 2),
+                "sku": pa.array(products["sku"], pa.string()),
+                "is_merchandise": pa.array(products["is_merchandise"], pa.bool_()),
+            }
+        ),
+        "customers": pa.table(
+            {
+                **{
+                    name: pa.array(customers[name], pa.string())
+                    for name in ("first_name", "last_name", "email", "city", "segment")
+                },
+                "customer_id": pa.array(customers["customer_id"], pa.int32()),
+                "signup_date": _dates(customers["signup_date"]),
+                "external_id": pa.array(customers["external_id"], pa.string()),
+            }
+        ),
+        "timeframe": timeframe,
+        "transactions": pa.table(
+            {
+                "transaction_id": pa.array(transactions["transaction_id"], pa.int64()),
+                "customer_id": pa.array(transactions["customer_id"], pa.int64()),
+                "date": _dates(transactions["date"]),
+                "invoice_no": pa.array(transactions["invoice_no"], pa.string()),
+            }
+        ),
+        "sales": pa.table(
+            {
+                "sale_id": pa.array(sales["sale_id"], pa.int64()),
+                "transaction_id": pa.array(sales["transaction_id"], pa.int64()),
+                "product_id": pa.array(sales["product_id"], pa.int64()),
+                "quantity": pa.array(sales["quantity"], pa.int64()),
+                "unit_price": scaled_decimal(sales["unit_cents"].to_numpy(), 10, 2),
+                "discount": scaled_decimal(np.zeros(len(sales), dtype=np.int64), 4, 3),
+                "line_total": scaled_decimal(sales["total_cents"].to_numpy(), 12, 2),
+            }
+        ),
+    }
+
+
+def check_target(raw_dir: Path, force: bool) -> None:
+    """Refuse to overwrite existing CSVs (or an earlier import) unless forced."""
+    if force:
+        return
+    for name in [*CSV_FILES.values(), REPORT_FILE]:
+        if (raw_dir / name).exists():
+            raise InputFileError(f"{raw_dir / name} exists; pass --force to overwrite")
+
+
+def write_import(
+    raw_dir: Path, tables: dict[str, pa.Table], report: dict[str, Any], *, force: bool
+) -> dict[str, int]:
+    """Write the five CSVs and the report under temporary names, then move them all into place."""
+    check_target(raw_dir, force)
+    try:
+        raw_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputFileError(
+            f"cannot create output folder {raw_dir}: {err.strerror}", "choose a writable --data-dir"
+        ) from None
+    rows: dict[str, int] = {}
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    with staged(raw_dir) as files:
+        for table_name, table in tables.items():
+            handle = files.open(CSV_FILES[table_name])
+            handle.write(header_line(CSV_COLUMNS[table_name]))
+            pa_csv.write_csv(table.select(list(CSV_COLUMNS[table_name])), handle, options)
+            rows[CSV_FILES[table_name]] = table.num_rows
+        files.open(REPORT_FILE).write(
+            (json.dumps(report, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8")
+        )
+    for name in STALE_FILES:
+        (raw_dir / name).unlink(missing_ok=True)
+    return rows

@@ -121,6 +121,7 @@ class InputFormat(StrEnum):
 class MinerEngine(StrEnum):
     fast = "fast"
     mlxtend = "mlxtend"
+    spark = "spark"
 
 
 DatabaseUrl = Annotated[
@@ -302,7 +303,16 @@ def mine_rules(
             "basket: one comma-separated basket per line",
         ),
     ] = InputFormat.sales,
-    engine: Annotated[MinerEngine, typer.Option(help="mining engine")] = MinerEngine.fast,
+    engine: Annotated[
+        MinerEngine, typer.Option(help="mining engine (spark: needs clustr-etl[spark] and Java)")
+    ] = MinerEngine.fast,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="Spark master URL for --engine spark: local[*], spark://host:7077, yarn, k8s://...",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option(help="rules CSV [default <data dir>/baseline_rules.csv]")
     ] = None,
@@ -328,6 +338,7 @@ def mine_rules(
         "format": input_format.value,
         "engine": engine.value,
         "output": str(output) if output else None,
+        "spark_master": spark_master,
     }
     with pipeline.writer_run(
         settings, "mine-rules", options, on_wait=wait_notice(ctx), enabled=not no_load
@@ -339,6 +350,7 @@ def mine_rules(
             engine_name=engine.value,
             output=output,
             load=not no_load,
+            spark_master=spark_master,
             progress=progress_for(ctx),
             run=run,
         )

@@ -46,3 +46,7 @@ class LockTimeoutError(ClustrError):
     """Another clustr-etl process holds the writer lock (exit 75, EX_TEMPFAIL: try again later)."""
 
     exit_code = 75
+
+
+class SparkError(ClustrError):
+    """Spark is not installed, cannot start, cannot reach its master, or a Spark job failed."""

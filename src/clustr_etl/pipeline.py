@@ -23,7 +23,7 @@ from clustr_etl.db import (
     missing_tables,
     require_existing_database,
 )
-from clustr_etl.errors import SchemaError
+from clustr_etl.errors import ConfigError, SchemaError
 from clustr_etl.ledger import RunLedger, recorded_run
 from clustr_etl.loading import load_rules, load_tables
 from clustr_etl.locking import OnWait, writer_lock
@@ -45,7 +45,7 @@ from clustr_etl.simulate import GenerateOptions, generate_dataset
 log = logging.getLogger(__name__)
 
 InputFormat = Literal["sales", "basket"]
-Engine_ = Literal["fast", "mlxtend"]
+Engine_ = Literal["fast", "mlxtend", "spark"]
 
 
 @dataclass
@@ -234,6 +234,7 @@ def mine_step(
     engine_name: Engine_ = "fast",
     output: Path | None = None,
     load: bool = True,
+    spark_master: str | None = None,
     progress: Progress = NO_PROGRESS,
     run: RunLedger | None = None,
 ) -> MineResult:
@@ -243,12 +244,18 @@ def mine_step(
     engine = open_engine(settings) if needs_db else None
     try:
         with timed(StepReport("mine-rules")) as report:
-            baskets = read_baskets(settings, engine, input_path, input_format)
-            rules = mine_rules(baskets, thresholds, engine=engine_name, progress=progress)
+            if engine_name == "spark":
+                rules, n_baskets = mine_on_spark(
+                    input_path, input_format, thresholds, spark_master, progress
+                )
+            else:
+                baskets = read_baskets(settings, engine, input_path, input_format)
+                rules = mine_rules(baskets, thresholds, engine=engine_name, progress=progress)
+                n_baskets = baskets.n_transactions
             if engine is not None and input_format == "sales":
                 rules = with_names(rules, product_names(engine))
             write_rules_csv(rules, output_path)
-            report.rows = {"baskets": baskets.n_transactions, "rules": len(rules)}
+            report.rows = {"baskets": n_baskets, "rules": len(rules)}
             report.detail = str(output_path)
             if load and engine is not None:
                 require_schema(engine)
@@ -258,6 +265,30 @@ def mine_step(
         if engine is not None:
             engine.dispose()
     return MineResult(report=record(run, report), rules=rules, output=output_path)
+
+
+def mine_on_spark(
+    input_path: Path | None,
+    input_format: InputFormat,
+    thresholds: RuleThresholds,
+    master: str | None,
+    progress: Progress,
+) -> tuple[pd.DataFrame, int]:
+    """Mine ``input_path`` with Spark's FPGrowth: the rules and the number of baskets."""
+    if input_path is None:
+        raise ConfigError(
+            "--engine spark mines files: give --input",
+            "a sales CSV, a basket file or a Parquet folder such as <data dir>/raw/sales",
+        )
+    from clustr_etl.spark.mining import mine_rules_spark
+    from clustr_etl.spark.session import DEFAULT_MASTER
+
+    rules, baskets = mine_rules_spark(
+        input_path, input_format, thresholds, master=master or DEFAULT_MASTER, progress=progress
+    )
+    if baskets.duplicates:
+        log.warning("dropped %d duplicate items in baskets", baskets.duplicates)
+    return rules, baskets.n_transactions
 
 
 def run_all(

@@ -118,6 +118,16 @@ class InputFormat(StrEnum):
     basket = "basket"
 
 
+class OutputFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class GeneratorEngine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
 class MinerEngine(StrEnum):
     fast = "fast"
     mlxtend = "mlxtend"
@@ -159,6 +169,13 @@ MinLift = Annotated[
 ]
 MinLen = Annotated[int | None, typer.Option("--min-len", help="min items per rule [2]")]
 MaxLen = Annotated[int | None, typer.Option("--max-len", help="max items per rule [10]")]
+SparkMaster = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL for --engine spark: local[*] (default), spark://host:7077, yarn, k8s://...",
+    ),
+]
 LockTimeout = Annotated[
     float | None,
     typer.Option(
@@ -236,10 +253,32 @@ def generate(
     workers: Workers = None,
     force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
     data_dir: DataDir = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="csv files, or parquet: one dataset folder per table"),
+    ] = OutputFormat.csv,
+    engine: Annotated[
+        GeneratorEngine,
+        typer.Option(
+            help="spark: draw the transaction blocks in Spark tasks (with --format parquet)"
+        ),
+    ] = GeneratorEngine.local,
+    spark_master: SparkMaster = None,
 ) -> None:
-    """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
-    settings = settings_from(**_without(locals(), "ctx", "force"))
-    report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
+    """Write a synthetic retail dataset as CSV files (or Parquet folders) to <data dir>/raw/."""
+    settings = settings_from(
+        **_without(locals(), "ctx", "force", "output_format", "engine", "spark_master")
+    )
+    if spark_master is not None and engine != GeneratorEngine.spark:
+        raise typer.BadParameter("--spark-master needs --engine spark", param_hint="--spark-master")
+    master = (spark_master or "local[*]") if engine == GeneratorEngine.spark else None
+    report = pipeline.generate_step(
+        settings,
+        force=force,
+        progress=progress_for(ctx),
+        output_format=output_format.value,
+        spark_master=master,
+    )
     print_reports([report], quiet=state_of(ctx).quiet)
 
 
@@ -306,13 +345,7 @@ def mine_rules(
     engine: Annotated[
         MinerEngine, typer.Option(help="mining engine (spark: needs clustr-etl[spark] and Java)")
     ] = MinerEngine.fast,
-    spark_master: Annotated[
-        str | None,
-        typer.Option(
-            "--spark-master",
-            help="Spark master URL for --engine spark: local[*], spark://host:7077, yarn, k8s://...",
-        ),
-    ] = None,
+    spark_master: SparkMaster = None,
     output: Annotated[
         Path | None, typer.Option(help="rules CSV [default <data dir>/baseline_rules.csv]")
     ] = None,

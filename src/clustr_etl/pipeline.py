@@ -26,6 +26,7 @@ from clustr_etl.db import (
 from clustr_etl.errors import ConfigError, SchemaError
 from clustr_etl.ledger import RunLedger, recorded_run
 from clustr_etl.loading import load_rules, load_tables
+from clustr_etl.loading.parquet_files import csv_view
 from clustr_etl.locking import OnWait, writer_lock
 from clustr_etl.manifest import dataset_is_current, write_manifest
 from clustr_etl.mining import (
@@ -148,11 +149,28 @@ def require_schema(engine: Engine, tables: Sequence[str] | None = None) -> None:
 
 
 def generate_step(
-    settings: Settings, *, force: bool = False, progress: Progress = NO_PROGRESS
+    settings: Settings,
+    *,
+    force: bool = False,
+    progress: Progress = NO_PROGRESS,
+    output_format: Literal["csv", "parquet"] = "csv",
+    spark_master: str | None = None,
 ) -> StepReport:
+    """Write the dataset as CSVs, or as Parquet folders (drawn in Spark tasks with spark_master)."""
     options = generate_options(settings)
+    if spark_master is not None and output_format != "parquet":
+        raise ConfigError("generate --engine spark writes Parquet", "add --format parquet")
     with timed(StepReport("generate")) as report:
-        report.rows = generate_dataset(options, settings.raw_dir, force=force, progress=progress)
+        if output_format == "parquet":
+            from clustr_etl.simulate.parquet_out import generate_parquet_dataset
+
+            report.rows = generate_parquet_dataset(
+                options, settings.raw_dir, force=force, progress=progress, spark_master=spark_master
+            )
+        else:
+            report.rows = generate_dataset(
+                options, settings.raw_dir, force=force, progress=progress
+            )
         write_manifest(settings.raw_dir, options)
         report.detail = str(settings.raw_dir)
     return report
@@ -185,7 +203,8 @@ def load_step(
     try:
         with timed(StepReport("load")) as report:
             require_schema(engine)
-            report.rows = load_tables(engine, settings.raw_dir, tables, progress=progress)
+            with csv_view(settings.raw_dir) as raw_dir:  # Parquet folders are read as CSVs
+                report.rows = load_tables(engine, raw_dir, tables, progress=progress)
     finally:
         engine.dispose()
     return record(run, report)
@@ -198,6 +217,10 @@ def read_baskets(
         assert engine is not None
         require_schema(engine, DATA_TABLES)
         return read_baskets_from_db(engine)
+    if input_path.is_dir():
+        from clustr_etl.mining.parquet_input import read_sales_parquet
+
+        return read_sales_parquet(input_path)
     if input_format == "basket":
         return read_basket_file(input_path)
     return read_sales_csv(input_path)

@@ -43,6 +43,11 @@ class ChunkBytes:
     n_sales: int
 
 
+def part_name(task: ChunkTask) -> str:
+    """A Parquet part named by the chunk's block range: ``part-<first>-<last>.parquet``."""
+    return f"part-{task.first_block:09d}-{task.first_block + task.n_blocks - 1:09d}.parquet"
+
+
 def append_rows(handle: BinaryIO, rows: bytes | Path) -> None:
     """Append a chunk's rows to ``handle``; a part file is copied in the kernel, then removed."""
     if isinstance(rows, bytes):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,8 +97,14 @@ def spark_errors(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def first_line(err: BaseException) -> str:
-    """The first non-empty line of an error, without Py4J's or the JVM's stack trace."""
-    for line in str(err).splitlines():
+    """The first non-empty line of an error, without Py4J's or the JVM's stack trace; for a
+    failure in a Python worker, the exception line that ends its traceback."""
+    text = str(err)
+    if "Traceback (most recent call last)" in text:
+        raised = re.findall(r"^(\w+(?:Error|Exception): .*)$", text, flags=re.MULTILINE)
+        if raised:
+            return str(raised[-1]).split(" SQLSTATE")[0].strip()
+    for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith(("An error occurred while calling", "at ")):
             return line.removeprefix("py4j.protocol.Py4JJavaError: ")
@@ -111,6 +119,7 @@ def spark_session(
     require_spark()
     from pyspark.sql import SparkSession
 
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     active = SparkSession.getActiveSession()
     if active is not None:
         yield active
@@ -138,6 +147,8 @@ def _start_quietly(master: str, app_name: str) -> SparkSession:
         .config("spark.executor.extraJavaOptions", _QUIET_LOG4J)
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions(master)))
     )
+    if master.startswith("local"):  # Python workers run this interpreter (and see clustr_etl)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in _extra_conf().items():
         builder = builder.config(key, value)
     try:

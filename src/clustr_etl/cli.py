@@ -271,13 +271,13 @@ def generate(
     )
     if spark_master is not None and engine != GeneratorEngine.spark:
         raise typer.BadParameter("--spark-master needs --engine spark", param_hint="--spark-master")
-    master = (spark_master or "local[*]") if engine == GeneratorEngine.spark else None
     report = pipeline.generate_step(
         settings,
         force=force,
         progress=progress_for(ctx),
         output_format=output_format.value,
-        spark_master=master,
+        on_spark=engine == GeneratorEngine.spark,
+        spark_master=spark_master,
     )
     print_reports([report], quiet=state_of(ctx).quiet)
 

@@ -154,18 +154,24 @@ def generate_step(
     force: bool = False,
     progress: Progress = NO_PROGRESS,
     output_format: Literal["csv", "parquet"] = "csv",
+    on_spark: bool = False,
     spark_master: str | None = None,
 ) -> StepReport:
-    """Write the dataset as CSVs, or as Parquet folders (drawn in Spark tasks with spark_master)."""
+    """Write the dataset as CSVs, or as Parquet folders (blocks drawn in Spark tasks on_spark)."""
     options = generate_options(settings)
-    if spark_master is not None and output_format != "parquet":
+    if on_spark and output_format != "parquet":
         raise ConfigError("generate --engine spark writes Parquet", "add --format parquet")
     with timed(StepReport("generate")) as report:
         if output_format == "parquet":
             from clustr_etl.simulate.parquet_out import generate_parquet_dataset
 
             report.rows = generate_parquet_dataset(
-                options, settings.raw_dir, force=force, progress=progress, spark_master=spark_master
+                options,
+                settings.raw_dir,
+                force=force,
+                progress=progress,
+                on_spark=on_spark,
+                spark_master=spark_master,
             )
         else:
             report.rows = generate_dataset(
@@ -304,10 +310,9 @@ def mine_on_spark(
             "a sales CSV, a basket file or a Parquet folder such as <data dir>/raw/sales",
         )
     from clustr_etl.spark.mining import mine_rules_spark
-    from clustr_etl.spark.session import DEFAULT_MASTER
 
     rules, baskets = mine_rules_spark(
-        input_path, input_format, thresholds, master=master or DEFAULT_MASTER, progress=progress
+        input_path, input_format, thresholds, master=master, progress=progress
     )
     if baskets.duplicates:
         log.warning("dropped %d duplicate items in baskets", baskets.duplicates)

@@ -41,11 +41,12 @@ def generate_parquet_dataset(
     *,
     force: bool = False,
     progress: Progress = NO_PROGRESS,
+    on_spark: bool = False,
     spark_master: str | None = None,
 ) -> dict[str, int]:
     """Write every table as a Parquet folder under ``raw_dir``; rows per table (and planted file).
 
-    With ``spark_master`` the transaction blocks are drawn in Spark tasks, else in this process.
+    ``on_spark``: the transaction blocks are drawn in Spark tasks (on ``spark_master``).
     """
     options.validate()
     raw_dir = Path(raw_dir)
@@ -61,7 +62,7 @@ def generate_parquet_dataset(
             rows[table_name] = table.num_rows
         line_counts = block_line_counts(plan.model)
         tasks = chunk_tasks(line_counts, options.blocks_per_chunk)
-        if spark_master is not None:
+        if on_spark:
             from clustr_etl.spark.generate import write_facts_on_spark
 
             with progress.task("transactions and sales (Spark)"):

@@ -28,7 +28,7 @@ _TASK_SCHEMA = "first_block long, n_blocks long, first_sale_id long"
 
 @spark_errors
 def write_facts_on_spark(
-    model: BasketModel, tasks: list[ChunkTask], out_dir: Path, master: str
+    model: BasketModel, tasks: list[ChunkTask], out_dir: Path, master: str | None
 ) -> None:
     """Write ``out_dir/transactions`` and ``out_dir/sales`` as Parquet datasets from Spark tasks."""
     from pyspark.sql.pandas.types import from_arrow_schema

@@ -25,7 +25,7 @@ from clustr_etl.mining.rules import ITEM_SEPARATOR, rules_frame
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.spark.baskets import SparkBaskets, SparkInputFormat, read_spark_baskets
-from clustr_etl.spark.session import DEFAULT_MASTER, spark_errors, spark_session
+from clustr_etl.spark.session import spark_errors, spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -44,7 +44,7 @@ def mine_rules_spark(
     input_format: SparkInputFormat,
     thresholds: RuleThresholds,
     *,
-    master: str = DEFAULT_MASTER,
+    master: str | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> tuple[pd.DataFrame, SparkBaskets]:
     """Read ``input_path`` and mine it on Spark; the rules (RULE_COLUMNS) and the baskets read."""

@@ -113,9 +113,11 @@ def first_line(err: BaseException) -> str:
 
 @contextmanager
 def spark_session(
-    master: str = DEFAULT_MASTER, app_name: str = "clustr-etl"
+    master: str | None = None, app_name: str = "clustr-etl"
 ) -> Iterator[SparkSession]:
-    """A SparkSession on ``master``: reuses an active one (tests), else starts and later stops one."""
+    """A SparkSession on ``master``: reuses an active one (tests), else starts and later stops one.
+
+    Without a master: spark-submit's (when it launched us), else ``local[*]``."""
     require_spark()
     from pyspark.sql import SparkSession
 
@@ -124,7 +126,10 @@ def spark_session(
     if active is not None:
         yield active
         return
-    check_master_reachable(master)
+    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+        master = DEFAULT_MASTER
+    if master is not None:
+        check_master_reachable(master)
     session = _start_quietly(master, app_name)
     try:
         yield session
@@ -132,22 +137,26 @@ def spark_session(
         session.stop()
 
 
-def _start_quietly(master: str, app_name: str) -> SparkSession:
+def _start_quietly(master: str | None, app_name: str) -> SparkSession:
     """Start the JVM with its stderr sent to a log file (never the terminal) and log4j at ERROR."""
     from py4j.protocol import Py4JError
     from pyspark.errors import PySparkException
     from pyspark.sql import SparkSession
 
     builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
+        SparkSession.builder.appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.extraJavaOptions", _QUIET_LOG4J)
         .config("spark.executor.extraJavaOptions", _QUIET_LOG4J)
-        .config("spark.sql.shuffle.partitions", str(shuffle_partitions(master)))
     )
-    if master.startswith("local"):  # Python workers run this interpreter (and see clustr_etl)
+    if master is not None:  # else spark-submit's master and settings
+        builder = builder.master(master).config(
+            "spark.sql.shuffle.partitions", str(shuffle_partitions(master))
+        )
+    if master is not None and master.startswith(
+        "local"
+    ):  # Python workers run this interpreter (and see clustr_etl)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in _extra_conf().items():
         builder = builder.config(key, value)
@@ -156,7 +165,7 @@ def _start_quietly(master: str, app_name: str) -> SparkSession:
             session = builder.getOrCreate()
     except (PySparkException, Py4JError, RuntimeError) as err:
         raise SparkError(
-            f"cannot start Spark on {master}: {first_line(err)}",
+            f"cannot start Spark on {master or 'the spark-submit master'}: {first_line(err)}",
             f"see {jvm_log_path()} for the JVM's log",
         ) from None
     session.sparkContext.setLogLevel("ERROR")

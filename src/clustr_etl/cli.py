@@ -332,7 +332,10 @@ def mine_rules(
     max_len: MaxLen = None,
     input_path: Annotated[
         Path | None,
-        typer.Option("--input", help="mine this file instead of the database's transactions"),
+        typer.Option(
+            "--input",
+            help="mine this file (or Parquet sales folder) instead of the database's transactions",
+        ),
     ] = None,
     input_format: Annotated[
         InputFormat,

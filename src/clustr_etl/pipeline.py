@@ -268,6 +268,8 @@ def mine_step(
     run: RunLedger | None = None,
 ) -> MineResult:
     thresholds = rule_thresholds(settings)
+    if spark_master is not None and engine_name != "spark":
+        raise ConfigError("--spark-master needs --engine spark")
     output_path = output if output is not None else settings.rules_path
     needs_db = load or input_path is None
     engine = open_engine(settings) if needs_db else None

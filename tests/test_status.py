@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from clustr_etl.backends import writer_lock
 from clustr_etl.cli import app
 from clustr_etl.db import make_engine
 from clustr_etl.ledger import recorded_run
-from clustr_etl.locking import writer_lock
 from clustr_etl.models import Base
+from clustr_etl.schema_migrations import head_revision
 from clustr_etl.status import collect_status
 from ops_support import add_running_row
 
@@ -28,7 +29,15 @@ TOP_KEYS = {
     "writer_active",
     "runs",
 }
-SCHEMA_KEYS = {"state", "present", "current", "missing_tables", "missing_columns"}
+SCHEMA_KEYS = {
+    "state",
+    "present",
+    "current",
+    "missing_tables",
+    "missing_columns",
+    "revision",
+    "head",
+}
 RUN_KEYS = {
     "run_id",
     "command",
@@ -96,6 +105,8 @@ def test_current_schema_row_counts_and_runs(engine: Engine) -> None:
         "current": True,
         "missing_tables": [],
         "missing_columns": {},
+        "revision": head_revision(),
+        "head": head_revision(),
     }
     counts = report["row_counts"]
     assert isinstance(counts, dict)
@@ -179,9 +190,9 @@ def test_sqlite_locked_by_a_big_write_is_reported_not_waited_for(
         pytest.skip("only SQLite locks the whole file while a writer commits")
     import sqlite3
 
-    import clustr_etl.status as status_module
+    import clustr_etl.backends.sqlite as sqlite_backend
 
-    monkeypatch.setattr(status_module, "SQLITE_READ_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(sqlite_backend, "READ_TIMEOUT_SECONDS", 0.1)
     assert engine.url.database is not None
     writer = sqlite3.connect(engine.url.database, isolation_level=None)
     try:

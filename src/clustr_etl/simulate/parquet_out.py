@@ -48,7 +48,6 @@ def generate_parquet_dataset(
 
     ``on_spark``: the transaction blocks are drawn in Spark tasks (on ``spark_master``).
     """
-    options.validate()
     raw_dir = Path(raw_dir)
     _prepare_directory(raw_dir, force, (*PARQUET_TABLES, PLANTED_FILE))
     plan = build_plan(options)

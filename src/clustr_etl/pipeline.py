@@ -19,7 +19,6 @@ from sqlalchemy import Engine, select
 from clustr_etl.db import init_db
 from clustr_etl.errors import ConfigError
 from clustr_etl.loading import load_rules, load_tables
-from clustr_etl.loading.parquet_files import csv_view
 from clustr_etl.manifest import dataset_is_current, write_manifest
 from clustr_etl.mining import (
     Baskets,
@@ -135,6 +134,8 @@ def load_step(
 ) -> StepReport:
     with timed(StepReport("load")) as report:
         run.require_schema()
+        from clustr_etl.loading.parquet_files import csv_view
+
         with csv_view(run.settings.raw_dir) as raw_dir:  # Parquet folders are read as CSVs
             report.rows = load_tables(
                 run.engine,

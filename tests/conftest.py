@@ -84,3 +84,22 @@ def engine(db_url: str) -> Iterator[Engine]:
         yield eng
     finally:
         eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session (2 cores) for the whole test run; the library reuses the active one.
+
+    Skipped with a reason without pyspark or Java, except under CI=true where that is a failure.
+    """
+    from clustr_etl.errors import SparkError
+    from clustr_etl.spark.session import require_spark, spark_session
+
+    try:
+        require_spark()
+    except SparkError as err:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{err} (the Spark tests are required under CI=true)")
+        pytest.skip(str(err))
+    with spark_session("local[2]") as session:
+        yield session

@@ -143,9 +143,20 @@ class InputFormat(StrEnum):
     basket = "basket"
 
 
+class OutputFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class GeneratorEngine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
 class MinerEngine(StrEnum):
     fast = "fast"
     mlxtend = "mlxtend"
+    spark = "spark"
 
 
 def setting(option: spec.OptionSpec) -> Any:
@@ -185,6 +196,13 @@ IncludeNonMerchandise = Annotated[bool | None, setting(spec.INCLUDE_NON_MERCHAND
 Day = Annotated[
     dt.datetime | None,
     typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD, inclusive", show_default=False),
+]
+SparkMaster = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL for --engine spark: local[*] (default), spark://host:7077, yarn, k8s://...",
+    ),
 ]
 
 
@@ -287,11 +305,26 @@ def generate(
         Path | None,
         typer.Option("--model", help="generate a twin from a fitted model file (twin_model.json)"),
     ] = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="csv files, or parquet: one dataset folder per table"),
+    ] = OutputFormat.csv,
+    engine: Annotated[
+        GeneratorEngine,
+        typer.Option(
+            help="spark: draw the transaction blocks in Spark tasks (with --format parquet)"
+        ),
+    ] = GeneratorEngine.local,
+    spark_master: SparkMaster = None,
 ) -> None:
-    """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
+    """Write a synthetic retail dataset as CSV files (or Parquet folders) to <data dir>/raw/."""
     from clustr_etl import pipeline
 
-    settings = settings_from(ctx, "force", "like", "model", "next_days")
+    if spark_master is not None and engine != GeneratorEngine.spark:
+        raise typer.BadParameter("--spark-master needs --engine spark", param_hint="--spark-master")
+    settings = settings_from(
+        ctx, "force", "like", "model", "next_days", "output_format", "engine", "spark_master"
+    )
     progress = progress_for(ctx)
     if next_days is not None:
         report = pipeline.next_days_step(settings, next_days, progress=progress)
@@ -300,7 +333,14 @@ def generate(
             settings, like=like, model_file=model, products=products, force=force, progress=progress
         )
     else:
-        report = pipeline.generate_step(settings, force=force, progress=progress)
+        report = pipeline.generate_step(
+            settings,
+            force=force,
+            progress=progress,
+            output_format=output_format.value,
+            on_spark=engine == GeneratorEngine.spark,
+            spark_master=spark_master,
+        )
     show_reports(ctx, [report])
 
 
@@ -473,7 +513,10 @@ def mine_rules(
     ] = None,
     input_path: Annotated[
         Path | None,
-        typer.Option("--input", help="mine this file instead of the database's transactions"),
+        typer.Option(
+            "--input",
+            help="mine this file (or Parquet sales folder) instead of the database's transactions",
+        ),
     ] = None,
     input_format: Annotated[
         InputFormat,
@@ -483,7 +526,10 @@ def mine_rules(
             "basket: one comma-separated basket per line",
         ),
     ] = InputFormat.sales,
-    engine: Annotated[MinerEngine, typer.Option(help="mining engine")] = MinerEngine.fast,
+    engine: Annotated[
+        MinerEngine, typer.Option(help="mining engine (spark: needs clustr-etl[spark] and Java)")
+    ] = MinerEngine.fast,
+    spark_master: SparkMaster = None,
     output: Annotated[
         Path | None, typer.Option(help="rules CSV [default <data dir>/baseline_rules.csv]")
     ] = None,
@@ -499,7 +545,7 @@ def mine_rules(
 
     settings = settings_from(
         ctx,
-        *("input_path", "input_format", "engine", "output", "no_load", "top"),
+        *("input_path", "input_format", "engine", "spark_master", "output", "no_load", "top"),
         *("by", "since", "until", "last_days"),
     )
     selection = BasketSelection(
@@ -518,6 +564,7 @@ def mine_rules(
         "format": input_format.value,
         "engine": engine.value,
         "output": str(output) if output else None,
+        "spark_master": spark_master,
     }
     with pipeline.open_run(
         settings, "mine-rules", options, on_wait=wait_notice(ctx), recorded=not no_load
@@ -530,6 +577,7 @@ def mine_rules(
             output=output,
             load=not no_load,
             selection=selection,
+            spark_master=spark_master,
             progress=progress_for(ctx),
         )
     from clustr_etl.console import print_reports, print_rules

@@ -63,3 +63,7 @@ class KeyConflictError(DataValidationError):
             f"{label}: {key_column} {key} already exists in {table} with another {column}",
             "facts are insert-only; fix the batch; nothing was changed",
         )
+
+
+class SparkError(ClustrError):
+    """Spark is not installed, cannot start, cannot reach its master, or a Spark job failed."""

@@ -32,7 +32,7 @@ from clustr_etl.mining import (
     read_sales_csv,
     write_rules_csv,
 )
-from clustr_etl.mining.scopes import mine_scopes
+from clustr_etl.mining.scopes import ScopedRules, mine_scopes, scoped
 from clustr_etl.mining.selection import BasketSelection, Scope, SelectedBaskets, select_baskets
 from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 InputFormat = Literal["sales", "basket"]
-Engine_ = Literal["fast", "mlxtend"]
+Engine_ = Literal["fast", "mlxtend", "spark"]
 
 __all__ = [
     "MineResult",
@@ -75,11 +75,34 @@ def rule_thresholds(settings: Settings) -> RuleThresholds:
 
 
 def generate_step(
-    settings: Settings, *, force: bool = False, progress: Progress = NO_PROGRESS
+    settings: Settings,
+    *,
+    force: bool = False,
+    progress: Progress = NO_PROGRESS,
+    output_format: Literal["csv", "parquet"] = "csv",
+    on_spark: bool = False,
+    spark_master: str | None = None,
 ) -> StepReport:
+    """Write the dataset as CSVs, or as Parquet folders (blocks drawn in Spark tasks on_spark)."""
     options = generate_options(settings)
+    if on_spark and output_format != "parquet":
+        raise ConfigError("generate --engine spark writes Parquet", "add --format parquet")
     with timed(StepReport("generate")) as report:
-        report.rows = generate_dataset(options, settings.raw_dir, force=force, progress=progress)
+        if output_format == "parquet":
+            from clustr_etl.simulate.parquet_out import generate_parquet_dataset
+
+            report.rows = generate_parquet_dataset(
+                options,
+                settings.raw_dir,
+                force=force,
+                progress=progress,
+                on_spark=on_spark,
+                spark_master=spark_master,
+            )
+        else:
+            report.rows = generate_dataset(
+                options, settings.raw_dir, force=force, progress=progress
+            )
         remove_batches(settings.raw_dir)  # they continued the dataset just replaced
         write_manifest(settings.raw_dir, options)
         report.detail = str(settings.raw_dir)
@@ -195,19 +218,22 @@ def load_step(
 ) -> StepReport:
     with timed(StepReport("load")) as report:
         run.require_schema()
+        from clustr_etl.loading.parquet_files import csv_view
+
         raw_dir = run.settings.raw_dir
         file_names = [TABLE_FILES[name] for name in resolve_tables(tables)]
         report.batches = {
             batch.name: batch_hashes(batch.path, file_names) for batch in find_batches(raw_dir)
         }
-        report.rows = load_tables(
-            run.engine,
-            raw_dir,
-            tables,
-            progress=progress,
-            schema_checked=True,
-            allow_empty=allow_empty,
-        )
+        with csv_view(raw_dir) as readable:  # Parquet folders are read as CSVs
+            report.rows = load_tables(
+                run.engine,
+                readable,
+                tables,
+                progress=progress,
+                schema_checked=True,
+                allow_empty=allow_empty,
+            )
         if report.batches:
             report.detail = f"base + batches {', '.join(report.batches)}"
     return report
@@ -260,9 +286,14 @@ def read_scopes(
             "--by, --since, --until and --last-days need the database's transactions",
             "leave out --input to mine the database",
         )
-    baskets = (
-        read_basket_file(input_path) if input_format == "basket" else read_sales_csv(input_path)
-    )
+    if input_path.is_dir():
+        from clustr_etl.mining.parquet_input import read_sales_parquet
+
+        baskets = read_sales_parquet(input_path)
+    elif input_format == "basket":
+        baskets = read_basket_file(input_path)
+    else:
+        baskets = read_sales_csv(input_path)
     return SelectedBaskets([Scope(DEFAULT_SCOPE, baskets, None, None)], 0)
 
 
@@ -303,24 +334,40 @@ def mine_step(
     output: Path | None = None,
     load: bool = True,
     selection: BasketSelection | None = None,
+    spark_master: str | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> MineResult:
     settings = run.settings
     thresholds = rule_thresholds(settings)
     if selection is None:
         selection = BasketSelection(include_non_merchandise=thresholds.include_non_merchandise)
+    if spark_master is not None and engine_name != "spark":
+        raise ConfigError("--spark-master needs --engine spark")
     output_path = output if output is not None else settings.rules_path
     needs_db = load or input_path is None
     with timed(StepReport("mine-rules")) as report:
-        selected = read_scopes(run, input_path, input_format, selection)
-        mined = mine_scopes(selected, thresholds, engine_name, progress)
+        if engine_name == "spark":
+            if selection.needs_transactions:
+                raise ConfigError(
+                    "--by, --since, --until and --last-days need the database's transactions",
+                    "mine them with the fast engine (leave out --engine spark)",
+                )
+            mined, n_baskets = mine_on_spark(
+                input_path, input_format, thresholds, spark_master, progress
+            )
+            non_merchandise_lines = 0
+        else:
+            selected = read_scopes(run, input_path, input_format, selection)
+            mined = mine_scopes(selected, thresholds, engine_name, progress)
+            n_baskets = selected.scopes[0].baskets.n_transactions
+            non_merchandise_lines = selected.non_merchandise_lines
         rules = mined.rules
         if needs_db and input_format == "sales":
             rules = with_names(rules, product_names(run.engine))
         write_rules_csv(rules, output_path)
-        report.rows = {"baskets": selected.scopes[0].baskets.n_transactions, "rules": len(rules)}
-        if selected.non_merchandise_lines:
-            report.rows["non-merchandise lines left out"] = selected.non_merchandise_lines
+        report.rows = {"baskets": n_baskets, "rules": len(rules)}
+        if non_merchandise_lines:
+            report.rows["non-merchandise lines left out"] = non_merchandise_lines
         warnings = [f"Warning: {warning}" for warning in mined.warnings]
         report.detail = "\n".join([str(output_path), *mined.notes, *warnings])
         if load:
@@ -329,6 +376,29 @@ def mine_step(
                 run.engine, rules, run_id=run.run_id, schema_checked=True
             )
     return MineResult(report, rules, output_path, mined.warnings)
+
+
+def mine_on_spark(
+    input_path: Path | None,
+    input_format: InputFormat,
+    thresholds: RuleThresholds,
+    master: str | None,
+    progress: Progress,
+) -> tuple[ScopedRules, int]:
+    """Mine ``input_path`` with Spark's FPGrowth (scope 'all'): the rules and the number of baskets."""
+    if input_path is None:
+        raise ConfigError(
+            "--engine spark mines files: give --input",
+            "a sales CSV, a basket file or a Parquet folder such as <data dir>/raw/sales",
+        )
+    from clustr_etl.spark.mining import mine_rules_spark
+
+    mined, baskets = mine_rules_spark(
+        input_path, input_format, thresholds, master=master, progress=progress
+    )
+    if baskets.duplicates:
+        log.warning("dropped %d duplicate items in baskets", baskets.duplicates)
+    return scoped(mined, thresholds, baskets.n_transactions), baskets.n_transactions
 
 
 def run_all(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from clustr_etl.mining import MiningEngine, mine_rules_with_report
+from clustr_etl.mining import MinedRules, MiningEngine, mine_rules_with_report
 from clustr_etl.mining.selection import SelectedBaskets
 from clustr_etl.mining.summary import summarize
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.rule_columns import DEFAULT_SCOPE
 
 
 @dataclass
@@ -27,19 +29,37 @@ def mine_scopes(
     progress: Progress = NO_PROGRESS,
 ) -> ScopedRules:
     """The rules of each scope with its ``scope``, ``since`` and ``until`` (scope 'all' first)."""
-    frames = []
-    result = ScopedRules(pd.DataFrame())
-    for scope in selected.scopes:
-        mined = mine_rules_with_report(scope.baskets, thresholds, engine, progress)
-        frame = mined.rules
-        frame.insert(0, "scope", scope.name)
-        frame["since"] = scope.since
-        frame["until"] = scope.until
-        frames.append(frame)
-        summary = summarize(
-            scope.name, thresholds, scope.baskets.n_transactions, mined.quality, len(frame)
+    parts = [
+        scoped(
+            mine_rules_with_report(scope.baskets, thresholds, engine, progress),
+            thresholds,
+            scope.baskets.n_transactions,
+            scope=scope.name,
+            since=scope.since,
+            until=scope.until,
         )
-        result.notes += summary.notes
-        result.warnings += summary.warnings
-    result.rules = pd.concat(frames, ignore_index=True)
-    return result
+        for scope in selected.scopes
+    ]
+    return ScopedRules(
+        pd.concat([part.rules for part in parts], ignore_index=True),
+        [note for part in parts for note in part.notes],
+        [warning for part in parts for warning in part.warnings],
+    )
+
+
+def scoped(
+    mined: MinedRules,
+    thresholds: RuleThresholds,
+    n_transactions: int,
+    *,
+    scope: str = DEFAULT_SCOPE,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> ScopedRules:
+    """One scope's rules with its ``scope``, ``since`` and ``until`` columns and its summary."""
+    frame = mined.rules
+    frame.insert(0, "scope", scope)
+    frame["since"] = since
+    frame["until"] = until
+    summary = summarize(scope, thresholds, n_transactions, mined.quality, len(frame))
+    return ScopedRules(frame, summary.notes, summary.warnings)

@@ -43,6 +43,11 @@ class ChunkBytes:
     n_sales: int
 
 
+def part_name(task: ChunkTask) -> str:
+    """A Parquet part named by the chunk's block range: ``part-<first>-<last>.parquet``."""
+    return f"part-{task.first_block:09d}-{task.first_block + task.n_blocks - 1:09d}.parquet"
+
+
 def append_rows(handle: BinaryIO, rows: bytes | Path) -> None:
     """Append a chunk's rows to ``handle``; a part file is copied in the kernel, then removed."""
     if isinstance(rows, bytes):
@@ -80,6 +85,14 @@ def _concat(blocks: list[Block], field: str) -> np.ndarray:
 
 
 def format_chunk(model: BasketModel, task: ChunkTask) -> ChunkBytes:
+    transactions, sales = chunk_tables(model, task)
+    return ChunkBytes(
+        csv_rows(transactions), csv_rows(sales), transactions.num_rows, sales.num_rows
+    )
+
+
+def chunk_tables(model: BasketModel, task: ChunkTask) -> tuple[pa.Table, pa.Table]:
+    """The chunk's transactions and sales rows as Arrow tables (the CSV columns and types)."""
     blocks = [
         generate_block(model, b) for b in range(task.first_block, task.first_block + task.n_blocks)
     ]
@@ -105,7 +118,7 @@ def format_chunk(model: BasketModel, task: ChunkTask) -> ChunkBytes:
             "line_total": scaled_decimal(_concat(blocks, "total_cents"), 12, 2),
         }
     )
-    return ChunkBytes(csv_rows(transactions), csv_rows(sales), transaction_id.size, n_sales)
+    return transactions, sales
 
 
 # Starting workers costs 1-2 s; below this many chunks (about 1M transactions at the default

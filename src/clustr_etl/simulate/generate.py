@@ -33,7 +33,8 @@ PLANTED_COLUMNS = ("bundle_id", "product_ids", "strength", "kind", "theme")
 _WRITE_BUFFER = 1 << 20
 
 
-def _prepare_directory(raw_dir: Path, force: bool) -> None:
+def _prepare_directory(raw_dir: Path, force: bool, outputs: tuple[str, ...] = ()) -> None:
+    """Create ``raw_dir``; without ``force``, refuse to overwrite the outputs (default: the CSVs)."""
     try:
         raw_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -41,7 +42,7 @@ def _prepare_directory(raw_dir: Path, force: bool) -> None:
             f"cannot create output folder {raw_dir}: {err.strerror}", "choose a writable --data-dir"
         ) from None
     if not force:
-        for name in [*CSV_FILES.values(), PLANTED_FILE]:
+        for name in outputs or (*CSV_FILES.values(), PLANTED_FILE):
             if (raw_dir / name).exists():
                 raise InputFileError(f"{raw_dir / name} exists; pass --force to overwrite")
 

@@ -1,0 +1,161 @@
+"""Rules ``A => {c}`` with Spark's FPGrowth, exactly the fast engine's rules and metrics.
+
+* Support: Spark keeps itemsets with ``freq >= ceil(minSupport * N)`` in floating point; we pass
+  ``(k - 0.5) / N`` for the project's exact minimum count ``k`` (so the ceiling is ``k`` whatever
+  the rounding) and keep ``freq >= k`` again on the integer counts.
+* Rules are built in Spark from the frequent itemsets (each itemset S and item c of S gives
+  ``S \\ {c} => {c}``), their counts joined in, itemset sizes, confidence and lift compared
+  exactly on integers (as decimals), all before anything is collected.
+* Only the passing rules' items and counts come back; metrics and order come from the same
+  ``rules_frame`` as the fast engine, so the tables are identical.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from clustr_etl.errors import ConfigError
+from clustr_etl.mining import MinedRules
+from clustr_etl.mining.quality import apply_quality_filters
+from clustr_etl.mining.rules import ITEM_SEPARATOR, rules_frame
+from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction
+from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.spark.baskets import SparkBaskets, SparkInputFormat, read_spark_baskets
+from clustr_etl.spark.session import spark_errors, spark_session
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+_EXACT = "decimal(38,0)"
+
+
+def fpgrowth_min_support(min_count: int, n_transactions: int) -> float:
+    """A minSupport whose ``ceil(minSupport * N)`` is exactly ``min_count`` in floating point."""
+    return (min_count - 0.5) / n_transactions
+
+
+@spark_errors
+def mine_rules_spark(
+    input_path: Path,
+    input_format: SparkInputFormat,
+    thresholds: RuleThresholds,
+    *,
+    master: str | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> tuple[MinedRules, SparkBaskets]:
+    """Read ``input_path`` and mine it on Spark; the rules (RULE_COLUMNS), after the same significance
+    test and redundancy pruning as the fast engine (on the driver: the rules are few), and the baskets."""
+    if thresholds.max_consequent_len > 1:
+        raise ConfigError(
+            "--engine spark builds rules with one-item consequents",
+            "use --max-consequent-len 1, or the fast engine for longer consequents",
+        )
+    with spark_session(master) as spark:
+        with progress.task("reading baskets (Spark)"):
+            baskets = read_spark_baskets(spark, input_path, input_format)
+        try:
+            with progress.task("mining rules (Spark FPGrowth)"):
+                candidates = spark_rules(baskets, thresholds)
+        finally:
+            baskets.frame.unpersist()
+    with progress.task("testing rules"):
+        rules, quality = apply_quality_filters(candidates, thresholds)
+    return MinedRules(rules, quality, thresholds.count_threshold(baskets.n_transactions)), baskets
+
+
+def spark_rules(baskets: SparkBaskets, thresholds: RuleThresholds) -> pd.DataFrame:
+    """All rules passing ``thresholds`` on Spark baskets, as the fast engine's rules table."""
+    from pyspark.ml.fpm import FPGrowth
+    from pyspark.sql import functions as F
+
+    n = baskets.n_transactions
+    min_count = thresholds.count_threshold(n)
+    model = FPGrowth(
+        itemsCol="items", minSupport=fpgrowth_min_support(min_count, n), minConfidence=0.0
+    ).fit(baskets.frame)
+    itemsets = (
+        model.freqItemsets.where(F.col("freq") >= min_count)
+        .select(F.array_sort("items").alias("items"), F.col("freq"))
+        .where(F.size("items") <= thresholds.max_len)
+    )
+    collected = _passing_rules(itemsets, n, thresholds).toArrow()
+    return _rules_table(collected, n, baskets.numeric_labels)
+
+
+def _passing_rules(itemsets: DataFrame, n: int, thresholds: RuleThresholds) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    smallest = max(thresholds.min_len, 1)
+    size = F.size("items")
+    singles = itemsets.where(size == 1).select(
+        F.col("items")[0].alias("consequent"), F.col("freq").alias("consequent_count")
+    )
+    antecedents = itemsets.where(size.between(smallest - 1, thresholds.max_len - 1)).select(
+        F.col("items").alias("antecedent"), F.col("freq").alias("antecedent_count")
+    )
+    candidates = (
+        itemsets.where(size.between(smallest, thresholds.max_len))
+        .select(F.col("items"), F.col("freq").alias("rule_count"))
+        .withColumn("consequent", F.explode("items"))
+        .withColumn("antecedent", F.array_remove("items", F.col("consequent")))
+    )
+    rules = (
+        candidates.join(antecedents, "antecedent", "left")
+        .join(singles, "consequent")
+        .withColumn(  # the empty antecedent (min-len 1) occurs in every transaction
+            "antecedent_count",
+            F.coalesce(F.col("antecedent_count"), F.when(F.size("antecedent") == 0, F.lit(n))),
+        )
+    )
+    r, a, c = F.col("rule_count"), F.col("antecedent_count"), F.col("consequent_count")
+    confident = _at_least([r], [a], exact_fraction(thresholds.min_confidence))
+    lifted = _at_least([r, F.lit(n)], [a, c], exact_fraction(thresholds.min_lift), strict=True)
+    return rules.where(confident & lifted).select(
+        "antecedent", "consequent", "rule_count", "antecedent_count", "consequent_count"
+    )
+
+
+def _at_least(
+    left: list[Column], right: list[Column], fraction: Fraction, *, strict: bool = False
+) -> Column:
+    """``prod(left) >= fraction * prod(right)`` (``>`` if strict) in exact decimal arithmetic."""
+    from pyspark.sql import functions as F
+
+    scaled_left = F.lit(fraction.denominator).cast(_EXACT)
+    for column in left:
+        scaled_left = scaled_left * column.cast(_EXACT)
+    scaled_right = F.lit(fraction.numerator).cast(_EXACT)
+    for column in right:
+        scaled_right = scaled_right * column.cast(_EXACT)
+    return scaled_left > scaled_right if strict else scaled_left >= scaled_right
+
+
+def _rules_table(collected: pa.Table, n: int, numeric_labels: bool) -> pd.DataFrame:
+    def key(label: object) -> tuple[int, str]:
+        text = str(label)
+        return (int(text), text) if numeric_labels else (0, text)
+
+    antecedents = [
+        ITEM_SEPARATOR.join(str(item) for item in sorted(items, key=key))
+        for items in collected.column("antecedent").to_pylist()
+    ]
+    consequents = [str(item) for item in collected.column("consequent").to_pylist()]
+
+    def counts(name: str) -> npt.NDArray[np.int64]:
+        return np.asarray(collected.column(name).to_numpy(), dtype=np.int64)
+
+    return rules_frame(
+        antecedents,
+        consequents,
+        counts("rule_count"),
+        counts("antecedent_count"),
+        counts("consequent_count"),
+        n,
+    )

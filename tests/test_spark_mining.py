@@ -1,0 +1,117 @@
+"""Spark's FPGrowth engine gives exactly the fast engine's rules (local Spark, one shared session)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clustr_etl.errors import InputFileError, SparkError
+from clustr_etl.mining import RuleThresholds, mine_rules, read_basket_file, read_sales_csv
+from clustr_etl.spark.baskets import read_spark_baskets
+from clustr_etl.spark.mining import mine_rules_spark, spark_rules
+from clustr_etl.spark.session import check_master_reachable
+from shared_data import shared_file
+
+# The four settings of the arules Groceries examples (support, confidence, min-len).
+CLI = [sys.executable, "-m", "clustr_etl"]
+GROCERIES_SETTINGS = [(0.001, 0.8, 1), (0.001, 0.5, 1), (0.006, 0.25, 2), (0.01, 0.5, 1)]
+
+
+def assert_same_rules(spark_table: pd.DataFrame, fast_table: pd.DataFrame) -> None:
+    assert len(spark_table) == len(fast_table)
+    pd.testing.assert_frame_equal(spark_table, fast_table, check_exact=False, rtol=1e-9, atol=0)
+
+
+def test_groceries_at_the_arules_settings(spark: object) -> None:
+    path = shared_file("groceries.csv")
+    fast_baskets = read_basket_file(path)
+    baskets = read_spark_baskets(spark, path, "basket")  # type: ignore[arg-type]
+    assert baskets.n_transactions == fast_baskets.n_transactions == 9835
+    counts = []
+    for support, confidence, min_len in GROCERIES_SETTINGS:
+        thresholds = RuleThresholds(support, confidence, 0.0, min_len, 10)
+        expected = mine_rules(fast_baskets, thresholds)
+        assert_same_rules(spark_rules(baskets, thresholds), expected)
+        counts.append(len(expected))
+    assert counts == [410, 5668, 463, 15]  # the rule counts arules publishes for these settings
+    baskets.frame.unpersist()
+
+
+def test_small_baskets_with_duplicates_numeric_labels_and_every_option(
+    spark: object, tmp_path: Path
+) -> None:
+    path = tmp_path / "baskets.csv"
+    rows = ["10, 9,9", "9,10,100", "", "100, 10 ,9,9", "2,10", "9,100", "10,9,2"] * 3
+    path.write_text("\ufeff" + "\n".join(rows) + "\n", encoding="utf-8")
+    baskets = read_spark_baskets(spark, path, "basket")  # type: ignore[arg-type]
+    assert baskets.n_transactions == 18
+    assert baskets.duplicates == 2 * 3  # a second "9" in two of the seven lines
+    assert baskets.numeric_labels
+    for thresholds in [
+        RuleThresholds(0.1, 0.1, 0.0, 1, 10),
+        RuleThresholds(0.2, 0.5, 1.1, 2, 2),
+        RuleThresholds(1 / 3, 0.6, 0.0, 3, 3),
+    ]:
+        expected = mine_rules(read_basket_file(path), thresholds)
+        assert len(expected) > 0
+        assert_same_rules(spark_rules(baskets, thresholds), expected)
+    baskets.frame.unpersist()
+
+
+def test_sales_csv_and_bad_schema(spark: object, tmp_path: Path) -> None:
+    sales = tmp_path / "sales.csv"
+    lines = ["sale_id,transaction_id,product_id,quantity"]
+    pairs = [(t, p) for t in range(1, 41) for p in (1, 2, 3, 5, 8) if (t * p) % 3 or p == 1]
+    lines += [f"{i},{t},{p},1" for i, (t, p) in enumerate(pairs, start=1)]
+    sales.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    thresholds = RuleThresholds(0.05, 0.2, 0.0, 1, 4)
+    rules, baskets = mine_rules_spark(sales, "sales", thresholds, master="local[2]")
+    assert_same_rules(rules, mine_rules(read_sales_csv(sales), thresholds))
+    assert baskets.n_transactions == 40
+
+    other = tmp_path / "other.csv"
+    other.write_text("invoice,item\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="another schema: no column transaction_id"):
+        mine_rules_spark(other, "sales", thresholds)
+
+
+def spark_cli(tmp_path: Path, *options: str, **env: str) -> tuple[int, list[str]]:
+    """Run ``mine-rules --engine spark`` on a tiny basket file: exit code and stderr lines."""
+    path = tmp_path / "b.csv"
+    path.write_text("a,b\n", encoding="utf-8")
+    command = [*CLI, "mine-rules", "--engine", "spark", "--no-load", "--format", "basket"]
+    done = subprocess.run(
+        [*command, "--input", str(path), *options],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+    return done.returncode, done.stderr.strip().splitlines()
+
+
+def test_unreachable_master_is_one_line_within_seconds(tmp_path: Path) -> None:
+    code, lines = spark_cli(tmp_path, "--spark-master", "spark://127.0.0.1:9")
+    assert code == 1
+    assert lines == [
+        "Error: Spark master spark://127.0.0.1:9 is unreachable (check --spark-master, "
+        "that the master runs and that its port is open)"
+    ]
+    start = time.monotonic()  # the check (not the interpreter start) bounds the wait
+    with pytest.raises(SparkError):
+        check_master_reachable("spark://127.0.0.1:9,192.0.2.1:7077")
+    assert time.monotonic() - start < 30
+
+
+def test_cli_without_java_says_what_to_install(tmp_path: Path) -> None:
+    code, lines = spark_cli(tmp_path, JAVA_HOME=str(tmp_path / "no-java"))
+    assert code == 1
+    assert len(lines) == 1, lines
+    assert "needs a Java runtime" in lines[0]
+    assert "openjdk-17" in lines[0]

@@ -381,15 +381,56 @@ def run_all(
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="write <data dir>/report.html at the end")
+    ] = False,
 ) -> None:
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
-    settings = settings_from(**_without(locals(), "ctx", "regenerate"))
-    options = {"regenerate": regenerate}
+    settings = settings_from(**_without(locals(), "ctx", "regenerate", "report"))
+    options = {"regenerate": regenerate, "report": report}
     with pipeline.writer_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
         reports = pipeline.run_all(
-            settings, regenerate=regenerate, progress=progress_for(ctx), run=run
+            settings, regenerate=regenerate, progress=progress_for(ctx), run=run, report=report
         )
     print_reports(reports, quiet=state_of(ctx).quiet)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option(help="HTML file to write [default <data dir>/report.html]")
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option(help="rules in the table, best first by lift (at most 5000)", min=0, max=5000),
+    ] = 1000,
+    input_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", help="report the raw CSV folder (and --rules) instead of the database"
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="rules CSV read with --input [default <data dir>/baseline_rules.csv]"),
+    ] = None,
+    open_page: Annotated[
+        bool, typer.Option("--open", help="open the page in the web browser when written")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write one self-contained HTML page about the dataset and its bundle rules (works offline)."""
+    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    step = pipeline.report_step(
+        settings, output=output, top=top, input_dir=input_dir, rules_path=rules
+    )
+    print_reports([step], quiet=state_of(ctx).quiet)
+    if open_page:
+        import webbrowser
+
+        webbrowser.open((output or settings.data_dir / "report.html").resolve().as_uri())
 
 
 @app.command()

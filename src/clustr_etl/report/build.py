@@ -89,7 +89,7 @@ def render_report(
         str(k): str(v)
         for k, v in zip(data.products["product_id"], data.products["name"], strict=True)
     }
-    view = rule_charts.rule_view(facts.rules.top)
+    view = rule_charts.rule_view(facts.rules.top, names)
     shown = min(top, view.count)
     planted = bundle_results(facts.planted, facts.rules.matches, names)
     found = alert_checks.alerts(facts, min_support, planted)

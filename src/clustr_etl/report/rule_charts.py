@@ -57,9 +57,12 @@ def _split(text: object) -> list[str]:
     )
 
 
-def _names(keys: object, names: object) -> list[str]:
-    named = _split(names) if isinstance(names, str) and names else []
-    return [n.strip() for n in named] if named else _split(keys)
+def _names(keys: list[str], names: object, catalog: dict[str, str]) -> list[str]:
+    """Product names of item keys: from the catalog, else the rule's own names column, else keys."""
+    if all(key in catalog for key in keys):
+        return [catalog[key] for key in keys]
+    named = [n.strip() for n in _split(names)] if isinstance(names, str) and names else []
+    return named if len(named) == len(keys) else keys
 
 
 def _number(value: object, digits: int = 6) -> float | None:
@@ -69,15 +72,15 @@ def _number(value: object, digits: int = 6) -> float | None:
     return None if not math.isfinite(number) else round(number, digits)
 
 
-def rule_view(top: pd.DataFrame) -> RuleView:
+def rule_view(top: pd.DataFrame, catalog: dict[str, str]) -> RuleView:
     rows: list[list[Any]] = []
     keys: list[tuple[list[str], list[str]]] = []
     names: list[tuple[list[str], list[str]]] = []
     for rule in top.itertuples(index=False):
         a_keys, c_keys = _split(rule.antecedents), _split(rule.consequents)
         a_names, c_names = (
-            _names(rule.antecedents, rule.antecedent_names),
-            _names(rule.consequents, rule.consequent_names),
+            _names(a_keys, rule.antecedent_names, catalog),
+            _names(c_keys, rule.consequent_names, catalog),
         )
         keys.append((a_keys, c_keys))
         names.append((a_names, c_names))
@@ -304,13 +307,13 @@ def graph(view: RuleView) -> tuple[Option, int]:
             "roam": True,
             "top": 110,
             "bottom": 10,
-            "zoom": 0.8,
             "draggable": True,
             "force": {
-                "repulsion": 110,
-                "edgeLength": [20, 40],
+                "repulsion": 100,
+                "edgeLength": 30,
                 "gravity": 0.3,
                 "layoutAnimation": False,
+                "initLayout": "circular",
             },
             "categories": [
                 {"name": "product", "itemStyle": {"color": GREY}},

@@ -97,8 +97,8 @@ def checksum(url: str) -> dict[str, tuple[int, str]]:
 def good_load(db_url: str, data_dir: Path) -> dict[str, tuple[int, str]]:
     """A clean run-all in this process (CSV generated if missing); returns the checksums."""
     settings = load_settings(database_url=db_url, data_dir=data_dir, **SMALL, **RULES)
-    with pipeline.writer_run(settings, "run-all") as run:
-        pipeline.run_all(settings, run=run)
+    with pipeline.open_run(settings, "run-all") as run:
+        pipeline.run_all(run)
     return checksum(db_url)
 
 

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from clustr_etl import pipeline
-from clustr_etl.locking import writer_lock
+from clustr_etl.backends import writer_lock
 from clustr_etl.models import BundleRule
 from clustr_etl.settings import load_settings
 from clustr_etl.status import collect_status
@@ -69,11 +69,11 @@ def next_run_succeeds(db_url: str, data_dir: Path, command: str) -> None:
     settings = load_settings(
         database_url=db_url, data_dir=data_dir, lock_timeout=5, **SMALL, **RULES
     )
-    with pipeline.writer_run(settings, command) as run:
+    with pipeline.open_run(settings, command) as run:
         if command == "load":
-            pipeline.load_step(settings, run=run)
+            run.run_step(pipeline.load_step)
         else:
-            pipeline.mine_step(settings, run=run)
+            run.run_step(pipeline.mine_step)
 
 
 def only_error_line(stderr: str) -> str:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from clustr_etl.backends import lock_is_held, writer_lock
+from clustr_etl.backends.sqlite import SqliteBackend
 from clustr_etl.db import parse_database_url
 from clustr_etl.errors import DatabaseError, LockTimeoutError
-from clustr_etl.locking import lock_is_held, lock_path, writer_lock
 
 
 def test_second_writer_waits_then_refuses_with_one_clear_line(db_url: str) -> None:
@@ -54,7 +55,7 @@ def test_zero_timeout_refuses_at_once(db_url: str) -> None:
 HOLDER = textwrap.dedent(
     """
     import sys, time
-    from clustr_etl.locking import writer_lock
+    from clustr_etl.backends import writer_lock
     with writer_lock(sys.argv[1], 5):
         print("locked", flush=True)
         time.sleep(120)
@@ -104,8 +105,8 @@ def test_waiting_writer_gets_the_lock_when_the_holder_finishes(db_url: str) -> N
 
 def test_sqlite_lock_file_sits_beside_the_database(tmp_path: Path) -> None:
     url = parse_database_url(f"sqlite:///{tmp_path / 'sub' / 'x.db'}")
-    assert lock_path(url) == tmp_path / "sub" / "x.db.lock"
-    assert lock_path(parse_database_url("sqlite://")) is None
+    assert SqliteBackend(url).lock_path == tmp_path / "sub" / "x.db.lock"
+    assert SqliteBackend(parse_database_url("sqlite://")).lock_path is None
     assert not lock_is_held(url)  # probing never creates the file
     assert not (tmp_path / "sub").exists()
 

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, insert
 
+from clustr_etl.backends import base as backends_base
+from clustr_etl.backends.postgresql_copy import PgCopyArrays
 from clustr_etl.errors import DatabaseError, InputFileError
 from clustr_etl.mining import (
     Baskets,
     baskets_from_pairs,
-    db_reader,
     read_basket_file,
     read_baskets_from_db,
     read_sales_csv,
@@ -217,7 +218,7 @@ def test_read_baskets_from_db_matches_the_csv_reader(
     ]
     rows += SALES
     fill_sales(engine, rows)
-    monkeypatch.setattr(db_reader, "ROWS_PER_CHUNK", 250)  # many COPY rows / rowid ranges
+    monkeypatch.setattr(backends_base, "ROWS_PER_CHUNK", 250)  # many COPY rows / rowid ranges
     from_db = read_baskets_from_db(engine)
     expected = baskets_from_pairs(np.array([t for t, _ in rows]), np.array([p for _, p in rows]))
     assert from_db.labels == expected.labels
@@ -250,7 +251,7 @@ def pgcopy_stream(groups: list[tuple[list[int], list[int]]]) -> bytes:
 def test_pgcopy_parser_handles_rows_split_across_blocks(block_size: int) -> None:
     groups = [([5, 5, 9], [1, 2, 3]), ([], []), ([-4, 2**40], [7, 8])]
     stream = pgcopy_stream(groups)
-    parser = db_reader._PgCopyArrays()
+    parser = PgCopyArrays()
     for start in range(0, len(stream), block_size):
         parser.feed(memoryview(stream)[start : start + block_size])
     tids, pids = parser.result()
@@ -259,7 +260,7 @@ def test_pgcopy_parser_handles_rows_split_across_blocks(block_size: int) -> None
 
 
 def test_pgcopy_parser_rejects_a_truncated_stream() -> None:
-    parser = db_reader._PgCopyArrays()
+    parser = PgCopyArrays()
     parser.feed(pgcopy_stream([([1], [2])])[:-5])
     with pytest.raises(DatabaseError, match="truncated"):
         parser.result()

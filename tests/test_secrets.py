@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from clustr_etl.locking import writer_lock
+from clustr_etl.backends import writer_lock
 from ops_support import RULE_ARGS, SMALL_ARGS, clean_env, cli
 
 PASSWORD = f"Pw-{uuid.uuid4().hex[:12]}:@/%"
@@ -135,3 +135,27 @@ def test_errors_and_waiting_lines_never_contain_the_password(
     assert "Waiting:" in result.stderr
     assert "still holds the writer lock on postgresql+psycopg://" in result.stderr
     assert not leaks(result.stdout + result.stderr)
+
+
+def test_driver_error_lines_are_scrubbed_even_without_the_url(secret_url: str) -> None:
+    """A real PostgreSQL error echoing the password (as an identifier) loses it in the one scrubber,
+    whether the caller has the URL (ledger, loaders) or not (the CLI's last-resort DBAPIError branch)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from clustr_etl.backends import driver_error_line, parse_database_url
+    from clustr_etl.db import make_engine
+
+    url = parse_database_url(secret_url)  # every parsed URL's password is remembered
+    engine = make_engine(url)
+    quoted = PASSWORD.replace('"', '""')
+    try:
+        with pytest.raises(DBAPIError) as info, engine.connect() as conn:
+            conn.execute(text(f'SELECT "{quoted}"'))
+        raw = str(info.value.orig)
+        assert PASSWORD in raw  # the driver does echo it
+        for line in (driver_error_line(info.value), driver_error_line(info.value, url)):
+            assert not leaks(line), line
+            assert "***" in line
+            assert "does not exist" in line
+    finally:
+        engine.dispose()

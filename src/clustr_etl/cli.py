@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.exc import DBAPIError
@@ -22,9 +22,12 @@ from clustr_etl.console import stderr as stderr_console
 from clustr_etl.console import stdout as stdout_console
 from clustr_etl.errors import ClustrError
 from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for, install_signal_handlers
-from clustr_etl.locking import OnWait
+from clustr_etl.run_context import open_run
 from clustr_etl.settings import Settings, load_settings
 from clustr_etl.status import collect_status, render_status
+
+if TYPE_CHECKING:
+    from clustr_etl.backends import OnWait
 
 
 @dataclass
@@ -70,8 +73,9 @@ class ClustrGroup(TyperGroup):
             sys.exit(err.exit_code)
         except DBAPIError as err:
             _show_traceback(state)
-            first = str(err.orig or err).strip().splitlines()[:1]
-            print_error(f"database error: {first[0] if first else type(err).__name__}")
+            from clustr_etl.backends.scrub import driver_error_line
+
+            print_error(f"database error: {driver_error_line(err)}")
             sys.exit(1)
         except OSError as err:
             _show_traceback(state)
@@ -256,8 +260,8 @@ def init_db(
     settings = settings_from(
         database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
     )
-    with pipeline.writer_run(settings, "init-db", {"drop": drop}, on_wait=wait_notice(ctx)) as run:
-        report = pipeline.init_db_step(settings, drop=drop, run=run)
+    with open_run(settings, "init-db", {"drop": drop}, on_wait=wait_notice(ctx)) as run:
+        report = run.run_step(pipeline.init_db_step, drop=drop)
     print_reports([report], quiet=state_of(ctx).quiet)
 
 
@@ -272,8 +276,8 @@ def migrate(
     settings = settings_from(
         database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
     )
-    with pipeline.writer_run(settings, "migrate", on_wait=wait_notice(ctx)) as run:
-        report = pipeline.migrate_step(settings, run=run)
+    with open_run(settings, "migrate", on_wait=wait_notice(ctx)) as run:
+        report = run.run_step(pipeline.migrate_step)
     print_reports([report], quiet=state_of(ctx).quiet)
 
 
@@ -293,8 +297,8 @@ def load(
         database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
     )
     options = {"tables": tables or "all"}
-    with pipeline.writer_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
-        report = pipeline.load_step(settings, tables or None, progress=progress_for(ctx), run=run)
+    with open_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
+        report = run.run_step(pipeline.load_step, tables or None, progress=progress_for(ctx))
     print_reports([report], quiet=state_of(ctx).quiet)
 
 
@@ -345,18 +349,17 @@ def mine_rules(
         "engine": engine.value,
         "output": str(output) if output else None,
     }
-    with pipeline.writer_run(
-        settings, "mine-rules", options, on_wait=wait_notice(ctx), enabled=not no_load
+    with open_run(
+        settings, "mine-rules", options, on_wait=wait_notice(ctx), recorded=not no_load
     ) as run:  # only loading bundle_rules writes; --no-load runs unlocked and unrecorded
-        result = pipeline.mine_step(
-            settings,
+        result = run.run_step(
+            pipeline.mine_step,
             input_path=input_path,
             input_format=input_format.value,
             engine_name=engine.value,
             output=output,
             load=not no_load,
             progress=progress_for(ctx),
-            run=run,
         )
     quiet = state_of(ctx).quiet
     print_reports([result.report], quiet=quiet)
@@ -388,9 +391,9 @@ def run_all(
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
     settings = settings_from(**_without(locals(), "ctx", "regenerate", "report"))
     options = {"regenerate": regenerate, "report": report}
-    with pipeline.writer_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
+    with open_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
         reports = pipeline.run_all(
-            settings, regenerate=regenerate, progress=progress_for(ctx), run=run, report=report
+            run, regenerate=regenerate, progress=progress_for(ctx), report=report
         )
     print_reports(reports, quiet=state_of(ctx).quiet)
 

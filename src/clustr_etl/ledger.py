@@ -136,15 +136,21 @@ def close_abandoned_runs(engine: Engine, *, except_run: int | None = None) -> in
 
 @contextmanager
 def recorded_run(
-    raw_url: str | URL, command: str, parameters: Mapping[str, Any]
+    raw_url: str | URL,
+    command: str,
+    parameters: Mapping[str, Any],
+    *,
+    engine: Engine | None = None,
 ) -> Iterator[RunLedger]:
     """Record the block as one run: ``succeeded``, ``failed`` with its error line, or ``interrupted``.
 
-    Call it while holding the writer lock (see :func:`clustr_etl.locking.writer_lock`): it also closes
-    the rows of earlier runs that were killed.
+    Call it while holding the writer lock (see :func:`clustr_etl.backends.writer_lock`): it also closes
+    the rows of earlier runs that were killed. ``engine``: write through this engine (the run context's)
+    instead of opening one.
     """
     url = parse_database_url(raw_url) if isinstance(raw_url, str) else raw_url
-    engine = make_engine(url)
+    own_engine = engine is None
+    engine = make_engine(url) if engine is None else engine
     try:
         ledger = start_run(engine, command, parameters)
         close_abandoned_runs(engine, except_run=ledger.run_id)
@@ -158,4 +164,5 @@ def recorded_run(
             raise
         ledger.finish(SUCCEEDED)
     finally:
-        engine.dispose()
+        if own_engine:
+            engine.dispose()

@@ -1,32 +1,23 @@
-"""The steps of clustr-etl as library functions: each takes settings and returns what it did.
+"""The steps of clustr-etl as library functions: each does its work and returns a StepReport.
 
-The CLI only parses options, builds :class:`Settings` and calls these.
+The CLI only parses options, builds :class:`Settings`, opens a run context (``run_context.open_run``:
+lock, ledger, engine) and runs steps through it (``run.run_step(step, ...)``), which records each report.
+A step receives the context (engine, settings, run_id) as its first argument.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from clustr_etl.db import (
-    check_connection,
-    init_db,
-    make_engine,
-    missing_tables,
-    require_existing_database,
-)
-from clustr_etl.errors import SchemaError
-from clustr_etl.ledger import RunLedger, recorded_run
+from clustr_etl.db import init_db
 from clustr_etl.loading import load_rules, load_tables
-from clustr_etl.locking import OnWait, writer_lock
 from clustr_etl.manifest import dataset_is_current, write_manifest
 from clustr_etl.mining import (
     Baskets,
@@ -39,7 +30,8 @@ from clustr_etl.mining import (
 )
 from clustr_etl.models import DATA_TABLES, Base, Product
 from clustr_etl.progress import NO_PROGRESS, Progress
-from clustr_etl.schema_migrations import quiet_alembic, require_current
+from clustr_etl.run_context import RunContext, StepReport, open_run, timed
+from clustr_etl.schema_migrations import quiet_alembic
 from clustr_etl.schema_migrations import upgrade as upgrade_schema
 from clustr_etl.settings import Settings
 from clustr_etl.simulate import GenerateOptions, generate_dataset
@@ -49,65 +41,19 @@ log = logging.getLogger(__name__)
 InputFormat = Literal["sales", "basket"]
 Engine_ = Literal["fast", "mlxtend"]
 
-
-@dataclass
-class StepReport:
-    """What one step did: rows per table or file, and how long it took."""
-
-    name: str
-    rows: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    detail: str = ""
-
-
-@contextmanager
-def timed(report: StepReport) -> Iterator[StepReport]:
-    start = time.perf_counter()
-    try:
-        yield report
-    finally:
-        report.seconds = time.perf_counter() - start
-
-
-def _no_wait_message(message: str) -> None:
-    return None
-
-
-COMMANDS_THAT_CREATE_THE_DATABASE = ("init-db", "run-all")
-
-
-@contextmanager
-def writer_run(
-    settings: Settings,
-    command: str,
-    options: Mapping[str, Any] | None = None,
-    *,
-    on_wait: OnWait = _no_wait_message,
-    enabled: bool = True,
-) -> Iterator[RunLedger | None]:
-    """Hold the database's writer lock (waiting up to settings.lock_timeout) and record the block
-    as one etl_runs row: succeeded, failed (with the error line) or interrupted.
-
-    With ``enabled=False`` (a command that will not write) it does nothing and yields None."""
-    if not enabled:
-        yield None
-        return
-    url = settings.database_url_value
-    if command not in COMMANDS_THAT_CREATE_THE_DATABASE:
-        require_existing_database(url)
-    parameters = {**settings.model_dump(mode="json", exclude={"database_url"}), **(options or {})}
-    with (
-        writer_lock(url, settings.lock_timeout, on_wait=on_wait),
-        recorded_run(url, command, parameters) as run,
-    ):
-        yield run
-
-
-def record(run: RunLedger | None, report: StepReport) -> StepReport:
-    """Append a finished step to the run's ledger row (no-op outside a recorded run)."""
-    if run is not None:
-        run.record_step(report.name, report.seconds, report.rows, report.detail)
-    return report
+__all__ = [
+    "MineResult",
+    "RunContext",
+    "StepReport",
+    "generate_step",
+    "init_db_step",
+    "load_step",
+    "migrate_step",
+    "mine_step",
+    "open_run",
+    "report_step",
+    "run_all",
+]
 
 
 def generate_options(settings: Settings) -> GenerateOptions:
@@ -135,22 +81,6 @@ def rule_thresholds(settings: Settings) -> RuleThresholds:
     )
 
 
-def open_engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.database_url_value)
-    check_connection(engine)
-    return engine
-
-
-def require_schema(engine: Engine, tables: Sequence[str] | None = None) -> None:
-    missing = missing_tables(engine, tuple(tables) if tables is not None else None)
-    if missing:
-        raise SchemaError(
-            f"the database has no table {', '.join(missing)}", "run `clustr-etl init-db` first"
-        )
-    with engine.connect() as conn:
-        require_current(conn)
-
-
 def generate_step(
     settings: Settings, *, force: bool = False, progress: Progress = NO_PROGRESS
 ) -> StepReport:
@@ -162,64 +92,48 @@ def generate_step(
     return report
 
 
-def init_db_step(
-    settings: Settings, *, drop: bool = False, run: RunLedger | None = None
-) -> StepReport:
-    engine = open_engine(settings)
-    try:
-        with timed(StepReport("init-db")) as report:
-            if drop:  # every table but the run ledger, which keeps its history
-                kept = [t for t in Base.metadata.sorted_tables if t.name != "etl_runs"]
-                Base.metadata.drop_all(engine, tables=kept)
-            created = init_db(engine)
-            report.detail = f"created {', '.join(created)}" if created else "schema already present"
-    finally:
-        engine.dispose()
-    return record(run, report)
+def init_db_step(run: RunContext, *, drop: bool = False) -> StepReport:
+    engine = run.engine
+    with timed(StepReport("init-db")) as report:
+        if drop:  # every table but the run ledger, which keeps its history
+            kept = [t for t in Base.metadata.sorted_tables if t.name != "etl_runs"]
+            Base.metadata.drop_all(engine, tables=kept)
+        created = init_db(engine)
+        run.schema_changed()
+        report.detail = f"created {', '.join(created)}" if created else "schema already present"
+    return report
 
 
-def migrate_step(settings: Settings, *, run: RunLedger | None = None) -> StepReport:
+def migrate_step(run: RunContext) -> StepReport:
     """Upgrade the database's schema to the newest revision with its data in place."""
-    engine = open_engine(settings)
-    try:
-        with timed(StepReport("migrate")) as report, quiet_alembic():
-            result = upgrade_schema(engine)
-            if not result.changed:
-                report.detail = f"schema already at {result.after}"
-            elif result.before is None and not result.stamped_release:
-                report.detail = f"created the schema at {result.after}"
-            else:
-                start = "0.1.0 (unversioned)" if result.stamped_release else result.before
-                report.detail = f"upgraded {start} -> {result.after}"
-    finally:
-        engine.dispose()
-    return record(run, report)
+    with timed(StepReport("migrate")) as report, quiet_alembic():
+        result = upgrade_schema(run.engine)
+        run.schema_changed()
+        if not result.changed:
+            report.detail = f"schema already at {result.after}"
+        elif result.before is None and not result.stamped_release:
+            report.detail = f"created the schema at {result.after}"
+        else:
+            start = "0.1.0 (unversioned)" if result.stamped_release else result.before
+            report.detail = f"upgraded {start} -> {result.after}"
+    return report
 
 
 def load_step(
-    settings: Settings,
-    tables: Sequence[str] | None = None,
-    *,
-    progress: Progress = NO_PROGRESS,
-    run: RunLedger | None = None,
+    run: RunContext, tables: Sequence[str] | None = None, *, progress: Progress = NO_PROGRESS
 ) -> StepReport:
-    engine = open_engine(settings)
-    try:
-        with timed(StepReport("load")) as report:
-            require_schema(engine)
-            report.rows = load_tables(engine, settings.raw_dir, tables, progress=progress)
-    finally:
-        engine.dispose()
-    return record(run, report)
+    with timed(StepReport("load")) as report:
+        run.require_schema()
+        report.rows = load_tables(
+            run.engine, run.settings.raw_dir, tables, progress=progress, schema_checked=True
+        )
+    return report
 
 
-def read_baskets(
-    settings: Settings, engine: Engine | None, input_path: Path | None, input_format: InputFormat
-) -> Baskets:
+def read_baskets(run: RunContext, input_path: Path | None, input_format: InputFormat) -> Baskets:
     if input_path is None:
-        assert engine is not None
-        require_schema(engine, DATA_TABLES)
-        return read_baskets_from_db(engine)
+        run.require_schema(DATA_TABLES)
+        return read_baskets_from_db(run.engine)
     if input_format == "basket":
         return read_basket_file(input_path)
     return read_sales_csv(input_path)
@@ -247,9 +161,13 @@ class MineResult:
     rules: pd.DataFrame
     output: Path
 
+    @property
+    def step_report(self) -> StepReport:
+        return self.report
+
 
 def mine_step(
-    settings: Settings,
+    run: RunContext,
     *,
     input_path: Path | None = None,
     input_format: InputFormat = "sales",
@@ -257,48 +175,44 @@ def mine_step(
     output: Path | None = None,
     load: bool = True,
     progress: Progress = NO_PROGRESS,
-    run: RunLedger | None = None,
 ) -> MineResult:
+    settings = run.settings
     thresholds = rule_thresholds(settings)
     output_path = output if output is not None else settings.rules_path
     needs_db = load or input_path is None
-    engine = open_engine(settings) if needs_db else None
-    try:
-        with timed(StepReport("mine-rules")) as report:
-            baskets = read_baskets(settings, engine, input_path, input_format)
-            rules = mine_rules(baskets, thresholds, engine=engine_name, progress=progress)
-            if engine is not None and input_format == "sales":
-                rules = with_names(rules, product_names(engine))
-            write_rules_csv(rules, output_path)
-            report.rows = {"baskets": baskets.n_transactions, "rules": len(rules)}
-            report.detail = str(output_path)
-            if load and engine is not None:
-                require_schema(engine)
-                run_id = run.run_id if run is not None else None
-                report.rows["bundle_rules"] = load_rules(engine, rules, run_id=run_id)
-    finally:
-        if engine is not None:
-            engine.dispose()
-    return MineResult(report=record(run, report), rules=rules, output=output_path)
+    with timed(StepReport("mine-rules")) as report:
+        baskets = read_baskets(run, input_path, input_format)
+        rules = mine_rules(baskets, thresholds, engine=engine_name, progress=progress)
+        if needs_db and input_format == "sales":
+            rules = with_names(rules, product_names(run.engine))
+        write_rules_csv(rules, output_path)
+        report.rows = {"baskets": baskets.n_transactions, "rules": len(rules)}
+        report.detail = str(output_path)
+        if load:
+            run.require_schema()
+            report.rows["bundle_rules"] = load_rules(
+                run.engine, rules, run_id=run.run_id, schema_checked=True
+            )
+    return MineResult(report=report, rules=rules, output=output_path)
 
 
 def run_all(
-    settings: Settings,
+    run: RunContext,
     *,
     regenerate: bool = False,
     progress: Progress = NO_PROGRESS,
-    run: RunLedger | None = None,
     report: bool = False,
 ) -> list[StepReport]:
     """Create the schema, generate if needed, load every table, mine and load the rules
     (and, with ``report``, write the HTML report)."""
-    reports = [init_db_step(settings, run=run)]
+    settings = run.settings
+    reports = [run.run_step(init_db_step)]
     if regenerate or not dataset_is_current(settings.raw_dir, generate_options(settings)):
-        reports.append(record(run, generate_step(settings, force=True, progress=progress)))
-    reports.append(load_step(settings, progress=progress, run=run))
-    reports.append(mine_step(settings, progress=progress, run=run).report)
+        reports.append(run.record(generate_step(settings, force=True, progress=progress)))
+    reports.append(run.run_step(load_step, progress=progress))
+    reports.append(run.run_step(mine_step, progress=progress).report)
     if report:
-        reports.append(record(run, report_step(settings)))
+        reports.append(run.record(report_step(settings)))
     return reports
 
 

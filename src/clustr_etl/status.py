@@ -9,26 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from clustr_etl.db import describe_db_error, make_engine, mask_url, parse_database_url
+from clustr_etl.backends import Backend, backend_for, driver_error_line, mask_url
 from clustr_etl.errors import DatabaseError
 from clustr_etl.ledger import ABANDONED, RUNNING, utc_now
-from clustr_etl.locking import lock_is_held
 from clustr_etl.models import Base, EtlRun
 from clustr_etl.schema_migrations import schema_version
 
 SCHEMA_CURRENT, SCHEMA_OUTDATED, SCHEMA_MISSING = "current", "outdated", "missing"
 SCHEMA_UNKNOWN = "unknown"  # SQLite file locked by a writer: could not look
-SQLITE_READ_TIMEOUT_SECONDS = 3
 
 
 @dataclass
@@ -101,16 +98,18 @@ class StatusReport:
 
 
 def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> StatusReport:
-    url = parse_database_url(raw_url) if isinstance(raw_url, str) else raw_url
-    report = StatusReport(database=mask_url(url), backend=url.get_backend_name())
-    if report.backend == "sqlite" and not _sqlite_file_exists(url):
-        report.problem = f"no database file at {url.database}; `clustr-etl init-db` creates it"
+    backend = backend_for(raw_url)
+    url = backend.url
+    report = StatusReport(database=mask_url(url), backend=backend.name)
+    missing = backend.missing_database_file()
+    if missing is not None:
+        report.problem = f"no database file at {missing}; `clustr-etl init-db` creates it"
         return report
-    engine = _reader_engine(url)
+    engine = backend.reader_engine()
     try:
-        _fill(report, engine, last_runs)
+        _fill(report, backend, engine, last_runs)
     except DBAPIError as err:
-        if report.backend == "sqlite" and "locked" in str(err.orig):
+        if backend.is_busy_error(err):
             report.schema = SCHEMA_UNKNOWN
             report.problem = (
                 "the SQLite database is locked by a running load (SQLite locks the whole file "
@@ -119,7 +118,7 @@ def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> StatusReport:
         else:
             report.reachable = False
             report.problem = (
-                f"cannot read database {report.database}: {describe_db_error(err, url)}"
+                f"cannot read database {report.database}: {driver_error_line(err, url)}"
             )
     except DatabaseError as err:
         report.reachable = False
@@ -129,29 +128,17 @@ def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> StatusReport:
     return report
 
 
-def _reader_engine(url: URL) -> Engine:
-    """An engine for reading; on SQLite it gives up after a few seconds when a writer locks the file."""
-    if url.get_backend_name() == "sqlite":
-        return create_engine(url, connect_args={"timeout": SQLITE_READ_TIMEOUT_SECONDS})
-    return make_engine(url)
-
-
-def _sqlite_file_exists(url: URL) -> bool:
-    database = url.database or ":memory:"
-    return database == ":memory:" or Path(database).expanduser().is_file()
-
-
-def _fill(report: StatusReport, engine: Engine, last_runs: int) -> None:
+def _fill(report: StatusReport, backend: Backend, engine: Engine, last_runs: int) -> None:
     try:
         with engine.connect():
             pass
     except DBAPIError as err:
         report.problem = (
-            f"cannot connect to database {report.database}: {describe_db_error(err, engine.url)}"
+            f"cannot connect to database {report.database}: {driver_error_line(err, engine.url)}"
         )
         return
     report.reachable = True
-    report.writer_active = lock_is_held(engine.url)
+    report.writer_active = backend.lock_is_held()
     inspector = inspect(engine)
     present = set(inspector.get_table_names())
     for name, table in Base.metadata.tables.items():

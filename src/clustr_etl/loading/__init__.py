@@ -3,6 +3,7 @@
 from clustr_etl.loading.rules import load_rules
 from clustr_etl.loading.schema import TABLE_FILES
 from clustr_etl.loading.tables import (
+    append_frame,
     load_customers,
     load_products,
     load_sales,
@@ -10,10 +11,12 @@ from clustr_etl.loading.tables import (
     load_timeframe,
     load_transactions,
     truncate_table,
+    upsert_frame,
 )
 
 __all__ = [
     "TABLE_FILES",
+    "append_frame",
     "load_customers",
     "load_products",
     "load_rules",
@@ -22,4 +25,5 @@ __all__ = [
     "load_timeframe",
     "load_transactions",
     "truncate_table",
+    "upsert_frame",
 ]

@@ -8,11 +8,12 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine
 
+from clustr_etl.backends import backend_for
 from clustr_etl.errors import DataValidationError
-from clustr_etl.loading import ddl, postgres, sqlite
-from clustr_etl.loading.step import Step
+from clustr_etl.loading.sources import FrameSource
 from clustr_etl.loading.tables import require_tables
 from clustr_etl.models import RULE_TABLES
+from clustr_etl.progress import NO_PROGRESS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,21 +32,26 @@ RULE_COLUMNS = (
     *INT_COLUMNS,
 )
 ITEM_COLUMNS = ("rule_id", "side", "item_key")
-COPY_CHUNK = 1 << 20
 
 
-def load_rules(engine: Engine, rules: pd.DataFrame, *, run_id: int | None = None) -> int:
+def load_rules(
+    engine: Engine,
+    rules: pd.DataFrame,
+    *,
+    run_id: int | None = None,
+    schema_checked: bool = False,
+) -> int:
     """Replace all bundle rules (and their items) by ``rules``; rule_id is 1..n in frame order.
 
-    ``run_id`` (the etl_runs row of the command doing this) is stored in every rule's run_id.
+    ``run_id`` (the etl_runs row of the command doing this) is stored in every rule's run_id. Written
+    like the data tables: one transaction through the backend's bulk path (COPY / batched insert).
     """
     frame = rules_frame(rules).assign(run_id=run_id)  # [ops helper] run ledger link
     items = items_frame(frame)
-    require_tables(engine, RULE_TABLES)
-    if engine.dialect.name == "postgresql":
-        _load_postgres(engine, frame, items)
-    else:
-        _load_sqlite(engine, frame, items)
+    if not schema_checked:
+        require_tables(engine, RULE_TABLES)
+    sources = [FrameSource("bundle_rules", frame), FrameSource("bundle_rule_items", items)]
+    backend_for(engine).replace_tables(engine, sources, NO_PROGRESS)
     return len(frame)
 
 
@@ -116,53 +122,3 @@ def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
         )
     _refuse((items["item_key"].str.strip() == "").to_numpy(), "item key", "is empty")
     return items
-
-
-def _csv_text(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, header=False, lineterminator="\n")
-
-
-def _load_postgres(engine: Engine, frame: pd.DataFrame, items: pd.DataFrame) -> None:
-    rules_table = ddl.quoted_table(engine, "bundle_rules")
-    items_table = ddl.quoted_table(engine, "bundle_rule_items")
-    step = Step("loading bundle rules")
-    with postgres.transaction(engine, step) as conn, conn.cursor() as cur:
-        cur.execute(f"TRUNCATE TABLE {items_table}, {rules_table}".encode())
-        for name, data, columns in (
-            ("bundle_rules", frame, (*RULE_COLUMNS, "run_id")),
-            ("bundle_rule_items", items, ITEM_COLUMNS),
-        ):
-            # Empty strings (an empty antecedent) must stay strings, not NULLs.
-            not_null = (
-                ", FORCE_NOT_NULL (antecedents, consequents)" if name == "bundle_rules" else ""
-            )
-            statement = (
-                f"COPY {ddl.quoted_table(engine, name)} ({ddl.quoted_columns(engine, name, columns)}) "
-                f"FROM STDIN WITH (FORMAT csv, FREEZE true{not_null})"
-            )
-            payload = _csv_text(data).encode()
-            with cur.copy(statement.encode()) as copy:
-                for start in range(0, len(payload), COPY_CHUNK):
-                    copy.write(payload[start : start + COPY_CHUNK])
-        cur.execute(
-            "SELECT setval(pg_get_serial_sequence(%s, 'rule_id'), %s, %s)",
-            ("bundle_rules", max(len(frame), 1), len(frame) > 0),
-        )
-
-
-def _load_sqlite(engine: Engine, frame: pd.DataFrame, items: pd.DataFrame) -> None:
-    step = Step("loading bundle rules")
-    with sqlite.transaction(engine, step) as conn:
-        for name in ("bundle_rule_items", "bundle_rules"):
-            conn.execute(f"DELETE FROM {ddl.quoted_table(engine, name)}")
-        for name, data, columns in (
-            ("bundle_rules", frame, (*RULE_COLUMNS, "run_id")),
-            ("bundle_rule_items", items, ITEM_COLUMNS),
-        ):
-            marks = ", ".join("?" for _ in columns)
-            statement = (
-                f"INSERT INTO {ddl.quoted_table(engine, name)} "
-                f"({ddl.quoted_columns(engine, name, columns)}) VALUES ({marks})"
-            )
-            rows = data.astype(object).where(data.notna(), None).itertuples(index=False, name=None)
-            conn.executemany(statement, rows)

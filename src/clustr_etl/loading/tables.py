@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
 
-from clustr_etl.db import check_connection, describe_db_error, missing_tables
+from clustr_etl.backends import RowCounts, backend_for, driver_error_line
+from clustr_etl.db import check_connection, missing_tables
 from clustr_etl.errors import DatabaseError, DataValidationError, SchemaError
-from clustr_etl.loading import ddl
-from clustr_etl.loading.postgres import load_postgres
 from clustr_etl.loading.schema import resolve_tables, schema_table
-from clustr_etl.loading.sqlite import load_sqlite
+from clustr_etl.loading.sources import CsvFileSource, FrameSource
 from clustr_etl.loading.validate import validate_files
 from clustr_etl.models import DATA_TABLES
 from clustr_etl.progress import NO_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def require_tables(engine: Engine, names: Sequence[str]) -> None:
@@ -34,21 +37,21 @@ def load_tables(
     tables: Sequence[str] | None = None,
     *,
     progress: Progress = NO_PROGRESS,
+    schema_checked: bool = False,
 ) -> dict[str, int]:
     """Replace the named tables (all when None) by their CSVs in ``raw_dir``; return rows per table.
 
     Everything is validated first; the replacement is one transaction, so a failure at any point (bad data,
-    lost connection, killed process) leaves the database as it was.
+    lost connection, killed process) leaves the database as it was. ``schema_checked``: the caller (the run
+    context) has already checked that the tables exist.
     """
     names = resolve_tables(tables)
     if not names:
         return {}
-    require_tables(engine, DATA_TABLES)
+    if not schema_checked:
+        require_tables(engine, DATA_TABLES)
     files = validate_files(engine, Path(raw_dir), names, progress)
-    if engine.dialect.name == "postgresql":
-        load_postgres(engine, files, progress)
-    else:
-        load_sqlite(engine, files, progress)
+    backend_for(engine).replace_tables(engine, [CsvFileSource(f) for f in files], progress)
     return {csv_file.table: csv_file.rows for csv_file in files}
 
 
@@ -85,7 +88,7 @@ def truncate_table(engine: Engine, name: str) -> None:
         key=lambda t: t.name,
     )
     require_tables(engine, [name, *(t.name for t in referencing)])
-    quoted = ddl.quoted_table(engine, name)
+    backend = backend_for(engine)
     try:
         with engine.begin() as conn:
             for child in referencing:
@@ -95,12 +98,23 @@ def truncate_table(engine: Engine, name: str) -> None:
                         f"cannot empty {name}: {rows} row(s) of {child.name} reference it",
                         f"empty {child.name} first",
                     )
-            if engine.dialect.name == "postgresql" and not referencing:
-                conn.execute(text(f"TRUNCATE TABLE {quoted}"))
-            else:
-                # PostgreSQL refuses TRUNCATE on a referenced table; DELETE keeps the foreign keys checked.
-                conn.execute(target.delete())
-    except (OperationalError, DBAPIError) as err:
+            backend.empty_table(conn, target, referenced=bool(referencing))
+    except DBAPIError as err:
         raise DatabaseError(
-            f"emptying {name} failed: {describe_db_error(err, engine.url)}", "nothing was changed"
+            f"emptying {name} failed: {driver_error_line(err, engine.url)}", "nothing was changed"
         ) from None
+
+
+def append_frame(engine: Engine, table: str, frame: pd.DataFrame) -> RowCounts:
+    """Insert the frame's rows whose primary key is new to ``table`` (others are left as they are).
+
+    One transaction: the rows are bulk-staged, then merged; on any error the table is unchanged.
+    """
+    require_tables(engine, [table])
+    return backend_for(engine).append_rows(engine, FrameSource(schema_table(table).name, frame))
+
+
+def upsert_frame(engine: Engine, table: str, frame: pd.DataFrame) -> RowCounts:
+    """Insert the frame's new rows and update the existing ones (same primary key) whose values differ."""
+    require_tables(engine, [table])
+    return backend_for(engine).upsert_rows(engine, FrameSource(schema_table(table).name, frame))

@@ -61,22 +61,27 @@ def gather_facts(
         rules = read_rules_file(rules_path or settings.rules_path, cap, planted)
         origin = f"the files in {input_dir}"
     else:
-        from clustr_etl.db import make_engine, mask_url, require_existing_database
-        from clustr_etl.pipeline import open_engine
+        from clustr_etl.db import (
+            check_connection,
+            make_engine,
+            mask_url,
+            require_existing_database,
+        )
         from clustr_etl.report.db_source import RUN_ALL_HINT, read_dataset, read_rules, require_data
 
         try:
             require_existing_database(settings.database_url_value)
         except ClustrError as err:
             raise ReportError(err.message, RUN_ALL_HINT) from None
-        engine = open_engine(settings)
+        engine = make_engine(settings.database_url_value)
         try:
+            check_connection(engine)
             require_data(engine)
             dataset = read_dataset(engine)
             rules = read_rules(engine, cap, planted)
         finally:
             engine.dispose()
-        origin = f"the database {mask_url(make_engine(settings.database_url_value).url)}"
+        origin = f"the database {mask_url(settings.database_url_value)}"
     return ReportFacts(dataset, rules, describe_source(raw_dir), planted, origin)
 
 

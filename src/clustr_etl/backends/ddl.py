@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, Index, PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import (
+    Engine,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.schema import (
     AddConstraint,
     CreateIndex,
@@ -17,7 +24,22 @@ from sqlalchemy.schema import (
     ExecutableDDLElement,
 )
 
-from clustr_etl.loading.schema import ForeignKey, table
+from clustr_etl.models import Base
+
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def links_touching(names: Iterable[str]) -> list[ForeignKeyConstraint]:
+    """Foreign keys of the schema whose child or parent table is one of ``names``."""
+    wanted = set(names)
+    return [
+        constraint
+        for child in Base.metadata.sorted_tables
+        for constraint in sorted(child.foreign_key_constraints, key=lambda c: str(c.name))
+        if child.name in wanted or constraint.referred_table.name in wanted
+    ]
 
 
 def compile_ddl(engine: Engine, element: ExecutableDDLElement) -> str:
@@ -43,12 +65,17 @@ def _indexes(schema_table: Table) -> list[Index]:
     return sorted(schema_table.indexes, key=lambda index: str(index.name))
 
 
-def drop_foreign_key(engine: Engine, link: ForeignKey) -> str:
-    return compile_ddl(engine, DropConstraint(link.constraint, if_exists=True))
+def drop_foreign_key(engine: Engine, link: ForeignKeyConstraint) -> str:
+    return compile_ddl(engine, DropConstraint(link, if_exists=True))
 
 
-def add_foreign_key(engine: Engine, link: ForeignKey) -> str:
-    return compile_ddl(engine, AddConstraint(link.constraint, isolate_from_table=False))
+def add_foreign_key(engine: Engine, link: ForeignKeyConstraint) -> str:
+    return compile_ddl(engine, AddConstraint(link, isolate_from_table=False))
+
+
+def quoted_name(engine: Engine, name: str) -> str:
+    """A fixed identifier of ours (never user input), quoted for the dialect."""
+    return str(engine.dialect.identifier_preparer.quote(name))
 
 
 def drop_keys_and_indexes(engine: Engine, name: str, *, primary_key: bool) -> list[str]:

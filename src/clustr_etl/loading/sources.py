@@ -1,0 +1,117 @@
+"""Rows offered to a backend (:class:`clustr_etl.backends.TableSource`): a validated CSV file or a frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from clustr_etl.backends.base import Rows
+from clustr_etl.loading.csv_files import BOM, CsvFile
+from clustr_etl.loading.csv_scan import CountingFile, open_batches
+from clustr_etl.loading.schema import Kind, column_specs
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+COPY_CHUNK = 1 << 20
+
+
+@dataclass
+class CsvFileSource:
+    """A CSV file (checked by ``validate_files``) as raw bytes or as typed Python rows."""
+
+    file: CsvFile
+
+    @property
+    def table(self) -> str:
+        return self.file.table
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.file.columns
+
+    @property
+    def label(self) -> str:
+        return self.file.name
+
+    @property
+    def size(self) -> int:
+        return self.file.size
+
+    def csv_chunks(self) -> Iterator[bytes]:
+        with self.file.path.open("rb") as source:
+            first = True
+            while chunk := source.read(COPY_CHUNK):
+                yield chunk.removeprefix(BOM) if first else chunk
+                first = False
+
+    def row_batches(self) -> Iterator[tuple[Rows, int]]:
+        specs = column_specs(self.file.table)
+        kinds = [specs[name].kind for name in self.file.columns]
+        with CountingFile(self.file.path) as stream:
+            reported = 0
+            for batch in open_batches(self.file, stream):
+                values = [_python_values(batch.column(i), kind) for i, kind in enumerate(kinds)]
+                yield zip(*values, strict=True), stream.bytes_read - reported
+                reported = stream.bytes_read
+
+
+def _python_values(column: pa.Array, kind: Kind) -> list[Any]:
+    """A typed column as the Python values SQLite stores (what SQLAlchemy reads back)."""
+    import pyarrow as pa
+
+    if kind in (Kind.INT16, Kind.INT32, Kind.INT64):
+        return column.to_numpy(zero_copy_only=False).tolist()  # type: ignore[no-any-return]
+    if kind == Kind.DECIMAL:
+        return column.cast(pa.float64()).to_numpy(zero_copy_only=False).tolist()  # type: ignore[no-any-return]
+    if kind == Kind.BOOL:
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int8).tolist()  # type: ignore[no-any-return]
+    if kind == Kind.DATE:
+        return column.cast(pa.string()).to_pylist()  # type: ignore[no-any-return]
+    return column.to_pylist()  # type: ignore[no-any-return]
+
+
+@dataclass
+class FrameSource:
+    """A pandas frame whose columns are columns of ``table``; NaN/None are NULL."""
+
+    table: str
+    frame: pd.DataFrame
+    label: str = ""
+    _csv: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.table
+        self._csv = self.frame.to_csv(index=False, lineterminator="\n").encode()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(str(name) for name in self.frame.columns)
+
+    @property
+    def size(self) -> int:
+        return len(self._csv)
+
+    def csv_chunks(self) -> Iterator[bytes]:
+        for start in range(0, len(self._csv), COPY_CHUNK):
+            yield self._csv[start : start + COPY_CHUNK]
+
+    def row_batches(self) -> Iterator[tuple[Rows, int]]:
+        """Plain Python scalars (int, float, str, ISO date text, None), as for a CSV file's rows."""
+        data = self.frame.astype(object).where(self.frame.notna(), None)
+        columns = [[_plain(value) for value in data[name]] for name in data.columns]
+        yield zip(*columns, strict=True), self.size
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

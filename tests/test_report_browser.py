@@ -15,17 +15,9 @@ import pytest
 
 from clustr_etl import pipeline
 from clustr_etl.report.build import render_report, write_report
+from clustr_etl.report.headless import CHROMIUM, CHROMIUM_ARGS
 from report_support import SECTION_IDS, small_settings, synthetic_facts
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 MIN_PIXEL_VARIANCE = 50.0  # a blank (one-colour) screenshot has 0
 
 pytestmark = pytest.mark.browser
@@ -46,7 +38,7 @@ def browser() -> Iterator[Any]:
     except ImportError:
         _unavailable("playwright is not installed: `pip install -e '.[dev]'`")
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
         yield chromium
         chromium.close()
 

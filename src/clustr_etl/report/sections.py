@@ -80,6 +80,13 @@ def _value(value: float | None, unit: str) -> str:
     return f"{value:.1%}" if unit == "%" else f"{value:.2f}x"
 
 
+def _compact(value: float) -> str:
+    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= limit:
+            return f"{value / limit:,.2f}{suffix}"
+    return f"{value:,.2f}"
+
+
 def _source(source: dict[str, Any]) -> str:
     kind = source.get("kind")
     if kind == "generated":
@@ -103,15 +110,16 @@ def _source(source: dict[str, Any]) -> str:
 def overview(facts: ReportFacts, realism: list[Realism], origin: str) -> str:
     data = facts.dataset
     density = data.lines / max(data.baskets * max(data.items, 1), 1)
-    span = f"{data.first_day} to {data.last_day}" if data.first_day else "-"
+    days = (data.last_day - data.first_day).days + 1 if data.first_day and data.last_day else 0
+    span = f"date span: {data.first_day} to {data.last_day}" if data.first_day else "date span"
     tiles = [
         (f"{data.baskets:,}", "baskets (transactions with lines)"),
         (f"{data.items:,}", "items sold (distinct products)"),
         (f"{data.lines:,}", "sales lines"),
         (f"{density:.4%}", "density (lines / baskets x items)"),
         (f"{data.baskets and data.lines / data.baskets:.2f}", "mean lines per basket"),
-        (span, "date span"),
-        (f"{data.revenue:,.2f}", "revenue (sum of line totals)"),
+        (f"{days:,} days", span),
+        (_compact(data.revenue), "revenue (sum of line totals)"),
         (f"{facts.rules.total:,}", "bundle rules"),
     ]
     kpis = "".join(

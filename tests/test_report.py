@@ -224,7 +224,8 @@ def test_empty_database_says_to_run_run_all(db_url: str, tmp_path: Path) -> None
 def test_unwritable_output_is_one_line(db_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     settings = small_settings(data, db_url)
-    pipeline.run_all(settings)
+    with pipeline.open_run(settings, "run-all") as run:
+        pipeline.run_all(run)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
     code, output = invoke(

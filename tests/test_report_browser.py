@@ -83,7 +83,8 @@ def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated dataset, loaded and mined on SQLite, reported from the database."""
     data = tmp_path_factory.mktemp("browser") / "data"
     settings = small_settings(data)
-    pipeline.run_all(settings, report=True)
+    with pipeline.open_run(settings, "run-all") as run:
+        pipeline.run_all(run, report=True)
     return data / "report.html"
 
 

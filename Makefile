@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -11,15 +12,21 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
 
 install: $(STAMP) ## create .venv and install clustr-etl with its dev tools
 
-run: $(STAMP) ## run the whole pipeline (run-all) on the embedded SQLite default
+run: $(RUNTIME_STAMP) ## install the runtime only and run the whole pipeline (run-all) on embedded SQLite
 	$(BIN)/clustr-etl run-all
 
 test: $(STAMP) ## run the test suite (PostgreSQL tests need CLUSTR_TEST_DATABASE_URL)
@@ -39,6 +46,7 @@ bench: $(STAMP) ## run the benchmarks (minutes; needs PostgreSQL for the loader 
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_miner.py
 	$(BIN)/python bench/bench_bundles.py
+	$(BIN)/python bench/bench_cli.py
 
 db-up: ## start PostgreSQL 16 with docker compose (see compose.yaml)
 	docker compose up -d --wait

@@ -20,13 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from clustr_etl.mining import RuleThresholds, mine_rules, read_sales_csv
-from clustr_etl.settings import Settings
 from clustr_etl.simulate import PLANTED_FILE, GenerateOptions, generate_dataset
 from clustr_etl.simulate.realism import bundle_recovery, read_planted, weakest_pair_lifts
 
 
 def main() -> None:
-    defaults = Settings()
+    defaults = RuleThresholds()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2,3,4,5,6,7,8,9,10")
     parser.add_argument("--transactions", type=int, default=GenerateOptions().transactions)

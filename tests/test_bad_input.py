@@ -122,7 +122,19 @@ CSV_CASES: dict[str, tuple[Mutation, list[str]]] = {
     ),
     "unterminated quote": (set_field("customers.csv", 6, 4, b'"Austin'), ["customers.csv"]),
     "NUL byte": (set_field("products.csv", 5, 2, b"Pro\x00duce"), ["products.csv"]),
-    "missing file": (remove("sales.csv"), ["sales.csv"]),
+    "missing file": (remove("sales.csv"), ["sales.csv", "--data-dir"]),
+    "header only, table nothing references": (
+        rewrite("sales.csv", header_only),
+        ["sales.csv", "no rows", "--allow-empty"],
+    ),
+    "whole number of 100,000 digits": (
+        set_field("sales.csv", 7, 3, b"9" * 100_000),
+        ["sales.csv", "line 8", "column quantity"],
+    ),
+    "decimal of 100,000 digits": (
+        set_field("products.csv", 3, 3, b"1" * 100_000),
+        ["products.csv", "line 4", "column unit_price"],
+    ),
 }
 
 

@@ -155,7 +155,12 @@ def test_lost_connection_leaves_the_previous_data(
 
 
 def _without_validation(
-    engine: Engine, raw_dir: Path, names: Sequence[str], progress: Progress
+    engine: Engine,
+    raw_dir: Path,
+    names: Sequence[str],
+    progress: Progress,
+    *,
+    allow_empty: bool = False,
 ) -> list[CsvFile]:
     return [open_csv_file(name, raw_dir) for name in names]
 

@@ -22,8 +22,8 @@ def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("CLUSTR_START_DATE", "2023-02-03")
     monkeypatch.setenv("CLUSTR_DATA_DIR", "/tmp/elsewhere")
     settings = load_settings()
-    assert settings.transactions == 1234
-    assert settings.start_date == dt.date(2023, 2, 3)
+    assert settings.generation.transactions == 1234
+    assert settings.generation.start_date == dt.date(2023, 2, 3)
     assert settings.database_url_value == "sqlite:////tmp/elsewhere/clustr.db"
 
 
@@ -31,8 +31,8 @@ def test_dotenv_file_is_read_and_options_win(monkeypatch: pytest.MonkeyPatch) ->
     Path(".env").write_text("CLUSTR_SEED=7\nCLUSTR_CUSTOMERS=99\n", encoding="utf-8")
     monkeypatch.setenv("CLUSTR_CUSTOMERS", "50")
     settings = load_settings(seed=None, customers=None)
-    assert (settings.seed, settings.customers) == (7, 50)
-    assert load_settings(seed=11).seed == 11
+    assert (settings.generation.seed, settings.generation.customers) == (7, 50)
+    assert load_settings(seed=11).generation.seed == 11
 
 
 @pytest.mark.parametrize(

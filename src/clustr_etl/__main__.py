@@ -1,3 +1,3 @@
-from clustr_etl.cli import main
+from clustr_etl.launch import main
 
 main()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import traceback
@@ -13,21 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from clustr_etl import __version__, pipeline
-from clustr_etl.console import RichProgress, print_error, print_reports, print_rules
-from clustr_etl.console import stderr as stderr_console
-from clustr_etl.console import stdout as stdout_console
+from clustr_etl import option_specs as spec
 from clustr_etl.errors import ClustrError
-from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for, install_signal_handlers
-from clustr_etl.run_context import open_run
-from clustr_etl.settings import Settings, load_settings
-from clustr_etl.status import collect_status, render_status
+from clustr_etl.interrupts import SIGINT_EXIT_CODE, SIGTERM_EXIT_CODE, exit_code_for
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the heavy modules load inside the commands, so --help stays instant
     from clustr_etl.backends import OnWait
+    from clustr_etl.console import RichProgress
+    from clustr_etl.pipeline import StepReport
+    from clustr_etl.settings import Settings
 
 
 @dataclass
@@ -57,8 +52,8 @@ class ClustrGroup(TyperGroup):
             print_error(str(err))
             sys.exit(err.exit_code)
         except typer.Abort:
-            print_error("interrupted")
-            sys.exit(130)
+            print_error("interrupted (Ctrl-C)")
+            sys.exit(SIGINT_EXIT_CODE)
         except typer.TyperException as err:  # usage errors: bad options, unknown commands
             if type(err).__name__ == "NoArgsIsHelpError":
                 typer.echo(err.format_message())
@@ -71,22 +66,35 @@ class ClustrGroup(TyperGroup):
             _show_traceback(state)
             print_error(str(err))
             sys.exit(err.exit_code)
-        except DBAPIError as err:
+        except OSError as err:
+            _show_traceback(state)
+            print_error(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "))
+            sys.exit(1)
+        except Exception as err:
+            if not _is_driver_error(err):
+                raise
             _show_traceback(state)
             from clustr_etl.backends.scrub import driver_error_line
 
             print_error(f"database error: {driver_error_line(err)}")
             sys.exit(1)
-        except OSError as err:
-            _show_traceback(state)
-            print_error(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "))
-            sys.exit(1)
+        if (
+            result == SIGINT_EXIT_CODE
+        ):  # Typer's silent exit for an interrupt between parsing and invoking
+            print_error("interrupted (Ctrl-C)")
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
 
+    # Typer turns KeyboardInterrupt into a silent exit 130; keep SIGTERM's 143 and say what happened,
+    # whether it arrives while the options are parsed (modules still importing) or while the command runs.
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as err:
+            raise CommandInterrupted(exit_code_for(err)) from err
+
     def invoke(self, ctx: Any) -> Any:
-        # Typer turns KeyboardInterrupt into a silent exit 130; keep SIGTERM's 143 and say what happened.
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as err:
@@ -101,6 +109,18 @@ class CommandInterrupted(Exception):
         super().__init__(
             "terminated (SIGTERM)" if exit_code == SIGTERM_EXIT_CODE else "interrupted (Ctrl-C)"
         )
+
+
+def _is_driver_error(err: Exception) -> bool:
+    """A SQLAlchemy DBAPIError (only possible once a command has imported SQLAlchemy)."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(err, exc.DBAPIError)
+
+
+def print_error(message: str) -> None:
+    from clustr_etl.console import print_error as print_red
+
+    print_red(message)
 
 
 def _show_traceback(state: AppState) -> None:
@@ -127,49 +147,31 @@ class MinerEngine(StrEnum):
     mlxtend = "mlxtend"
 
 
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL [env CLUSTR_DATABASE_URL; default sqlite:///<data dir>/clustr.db]",
-        show_default=False,
-    ),
-]
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="data folder [env CLUSTR_DATA_DIR; default data]"),
-]
-Seed = Annotated[int | None, typer.Option(help="random seed [env CLUSTR_SEED; default 42]")]
-Customers = Annotated[int | None, typer.Option(help="customers [default 5000]")]
-Products = Annotated[int | None, typer.Option(help="products [default 1000]")]
-Days = Annotated[int | None, typer.Option(help="days in the calendar [default 730]")]
-StartDate = Annotated[
-    str | None, typer.Option("--start-date", help="first day, YYYY-MM-DD [default 2024-01-01]")
-]
-Transactions = Annotated[int | None, typer.Option(help="transactions [default 100000]")]
-MaxItems = Annotated[int | None, typer.Option("--max-items", help="most lines per basket [30]")]
-MeanItems = Annotated[float | None, typer.Option("--mean-items", help="mean lines per basket")]
-ChunkSize = Annotated[int | None, typer.Option("--chunk-size", help="transactions per chunk")]
-Workers = Annotated[
-    int | None, typer.Option(help="generator worker processes [default: CPU cores, at most 4]")
-]
-MinSupport = Annotated[float | None, typer.Option("--min-support", help="min support, (0, 1]")]
-MinConfidence = Annotated[
-    float | None, typer.Option("--min-confidence", help="min confidence, (0, 1]")
-]
-MinLift = Annotated[
-    float | None, typer.Option("--min-lift", help="keep rules with lift above this; 0 = off")
-]
-MinLen = Annotated[int | None, typer.Option("--min-len", help="min items per rule [2]")]
-MaxLen = Annotated[int | None, typer.Option("--max-len", help="max items per rule [10]")]
-LockTimeout = Annotated[
-    float | None,
-    typer.Option(
-        "--lock-timeout",
-        help="seconds to wait while another command writes to the database "
-        "[env CLUSTR_LOCK_TIMEOUT; default 60]",
-    ),
-]
+def setting(option: spec.OptionSpec) -> Any:
+    """The CLI option of a setting: flag, help, range, env variable and default all from its spec.
+
+    The value is validated once, by the settings model (one line naming option and env variable)."""
+    return typer.Option(option.flag, help=option.help_text(), show_default=False)
+
+
+DatabaseUrl = Annotated[str | None, setting(spec.DATABASE_URL)]
+DataDir = Annotated[Path | None, setting(spec.DATA_DIR)]
+LockTimeout = Annotated[float | None, setting(spec.LOCK_TIMEOUT)]
+Seed = Annotated[int | None, setting(spec.SEED)]
+Customers = Annotated[int | None, setting(spec.CUSTOMERS)]
+Products = Annotated[int | None, setting(spec.PRODUCTS)]
+Days = Annotated[int | None, setting(spec.DAYS)]
+StartDate = Annotated[str | None, setting(spec.START_DATE)]
+Transactions = Annotated[int | None, setting(spec.TRANSACTIONS)]
+MaxItems = Annotated[int | None, setting(spec.MAX_ITEMS)]
+MeanItems = Annotated[float | None, setting(spec.MEAN_ITEMS)]
+ChunkSize = Annotated[int | None, setting(spec.CHUNK_SIZE)]
+Workers = Annotated[int | None, setting(spec.WORKERS)]
+MinSupport = Annotated[float | None, setting(spec.MIN_SUPPORT)]
+MinConfidence = Annotated[float | None, setting(spec.MIN_CONFIDENCE)]
+MinLift = Annotated[float | None, setting(spec.MIN_LIFT)]
+MinLen = Annotated[int | None, setting(spec.MIN_LEN)]
+MaxLen = Annotated[int | None, setting(spec.MAX_LEN)]
 
 
 def state_of(ctx: typer.Context) -> AppState:
@@ -178,6 +180,8 @@ def state_of(ctx: typer.Context) -> AppState:
 
 
 def progress_for(ctx: typer.Context) -> RichProgress:
+    from clustr_etl.console import RichProgress
+
     return RichProgress(quiet=state_of(ctx).quiet)
 
 
@@ -186,6 +190,8 @@ def wait_notice(ctx: typer.Context) -> OnWait:
     quiet = state_of(ctx).quiet
 
     def notice(message: str) -> None:
+        from clustr_etl.console import stderr as stderr_console
+
         if not quiet:
             stderr_console.print(
                 f"Waiting: {message}", markup=False, highlight=False, soft_wrap=True
@@ -194,8 +200,16 @@ def wait_notice(ctx: typer.Context) -> OnWait:
     return notice
 
 
+def show_reports(ctx: typer.Context, reports: Sequence[StepReport]) -> None:
+    from clustr_etl.console import print_reports
+
+    print_reports(reports, quiet=state_of(ctx).quiet)
+
+
 def version_callback(value: bool) -> None:
     if value:
+        from clustr_etl import __version__
+
         typer.echo(f"clustr-etl {__version__}")
         raise typer.Exit()
 
@@ -220,8 +234,13 @@ def root(
     )
 
 
-def settings_from(**options: Any) -> Settings:
-    return load_settings(**options)
+def settings_from(ctx: typer.Context, *others: str) -> Settings:
+    """Settings from the command's options: every option but ``others`` must be a setting.
+
+    A misnamed option raises TypeError (in load_settings) instead of being dropped silently."""
+    from clustr_etl.settings import load_settings
+
+    return load_settings(**{k: v for k, v in ctx.params.items() if k not in others})
 
 
 @app.command()
@@ -241,9 +260,11 @@ def generate(
     data_dir: DataDir = None,
 ) -> None:
     """Write a synthetic retail dataset as CSV files to <data dir>/raw/."""
-    settings = settings_from(**_without(locals(), "ctx", "force"))
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "force")
     report = pipeline.generate_step(settings, force=force, progress=progress_for(ctx))
-    print_reports([report], quiet=state_of(ctx).quiet)
+    show_reports(ctx, [report])
 
 
 @app.command("init-db")
@@ -257,12 +278,12 @@ def init_db(
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Create the tables that are missing (all of them with --drop)."""
-    settings = settings_from(
-        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
-    )
-    with open_run(settings, "init-db", {"drop": drop}, on_wait=wait_notice(ctx)) as run:
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "drop")
+    with pipeline.open_run(settings, "init-db", {"drop": drop}, on_wait=wait_notice(ctx)) as run:
         report = run.run_step(pipeline.init_db_step, drop=drop)
-    print_reports([report], quiet=state_of(ctx).quiet)
+    show_reports(ctx, [report])
 
 
 @app.command()
@@ -273,12 +294,12 @@ def migrate(
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Upgrade the database schema to this release's, keeping the data (0.1.0 databases too)."""
-    settings = settings_from(
-        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
-    )
-    with open_run(settings, "migrate", on_wait=wait_notice(ctx)) as run:
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx)
+    with pipeline.open_run(settings, "migrate", on_wait=wait_notice(ctx)) as run:
         report = run.run_step(pipeline.migrate_step)
-    print_reports([report], quiet=state_of(ctx).quiet)
+    show_reports(ctx, [report])
 
 
 @app.command()
@@ -288,18 +309,24 @@ def load(
         list[str] | None,
         typer.Argument(help="tables to replace (default: all, in dependency order)"),
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option("--allow-empty", help="let a CSV with no rows replace a table that has rows"),
+    ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Load the CSV files into the database: all tables, or only the named ones."""
-    settings = settings_from(
-        database_url=database_url, data_dir=data_dir, lock_timeout=lock_timeout
-    )
-    options = {"tables": tables or "all"}
-    with open_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
-        report = run.run_step(pipeline.load_step, tables or None, progress=progress_for(ctx))
-    print_reports([report], quiet=state_of(ctx).quiet)
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "tables", "allow_empty")
+    options = {"tables": tables or "all", "allow_empty": allow_empty}
+    with pipeline.open_run(settings, "load", options, on_wait=wait_notice(ctx)) as run:
+        report = run.run_step(
+            pipeline.load_step, tables or None, allow_empty=allow_empty, progress=progress_for(ctx)
+        )
+    show_reports(ctx, [report])
 
 
 @app.command("mine-rules")
@@ -333,15 +360,10 @@ def mine_rules(
     lock_timeout: LockTimeout = None,
 ) -> None:
     """Mine association rules (bundles), write baseline_rules.csv and load bundle_rules."""
+    from clustr_etl import pipeline
+
     settings = settings_from(
-        min_support=min_support,
-        min_confidence=min_confidence,
-        min_lift=min_lift,
-        min_len=min_len,
-        max_len=max_len,
-        database_url=database_url,
-        data_dir=data_dir,
-        lock_timeout=lock_timeout,
+        ctx, "input_path", "input_format", "engine", "output", "no_load", "top"
     )
     options = {
         "input": str(input_path) if input_path else None,
@@ -349,7 +371,7 @@ def mine_rules(
         "engine": engine.value,
         "output": str(output) if output else None,
     }
-    with open_run(
+    with pipeline.open_run(
         settings, "mine-rules", options, on_wait=wait_notice(ctx), recorded=not no_load
     ) as run:  # only loading bundle_rules writes; --no-load runs unlocked and unrecorded
         result = run.run_step(
@@ -361,6 +383,8 @@ def mine_rules(
             load=not no_load,
             progress=progress_for(ctx),
         )
+    from clustr_etl.console import print_reports, print_rules
+
     quiet = state_of(ctx).quiet
     print_reports([result.report], quiet=quiet)
     if top and not quiet:
@@ -389,13 +413,15 @@ def run_all(
     ] = False,
 ) -> None:
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
-    settings = settings_from(**_without(locals(), "ctx", "regenerate", "report"))
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "regenerate", "report")
     options = {"regenerate": regenerate, "report": report}
-    with open_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
+    with pipeline.open_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
         reports = pipeline.run_all(
             run, regenerate=regenerate, progress=progress_for(ctx), report=report
         )
-    print_reports(reports, quiet=state_of(ctx).quiet)
+    show_reports(ctx, reports)
 
 
 @app.command()
@@ -425,11 +451,13 @@ def report(
     data_dir: DataDir = None,
 ) -> None:
     """Write one self-contained HTML page about the dataset and its bundle rules (works offline)."""
-    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "output", "top", "input_dir", "rules", "open_page")
     step = pipeline.report_step(
         settings, output=output, top=top, input_dir=input_dir, rules_path=rules
     )
-    print_reports([step], quiet=state_of(ctx).quiet)
+    show_reports(ctx, [step])
     if open_page:
         import webbrowser
 
@@ -450,9 +478,14 @@ def status(
 
     Exit code 0 when the database is reachable and its schema current, else 1. Never writes.
     """
-    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    from clustr_etl.console import stdout as stdout_console
+    from clustr_etl.status import collect_status, render_status
+
+    settings = settings_from(ctx, "as_json", "runs")
     report = collect_status(settings.database_url_value, last_runs=runs)
     if as_json:
+        import json
+
         typer.echo(json.dumps(report.to_json(), indent=2))
     elif not state_of(ctx).quiet:
         render_status(report, stdout_console)
@@ -461,10 +494,8 @@ def status(
     raise typer.Exit(report.exit_code)
 
 
-def _without(options: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {key: value for key, value in options.items() if key not in names}
-
-
 def main() -> None:
-    install_signal_handlers()  # SIGTERM -> exit 143 after rollback; only for the real process
-    app()
+    """The console script (kept for callers of ``clustr_etl.cli:main``)."""
+    from clustr_etl.launch import main as launch
+
+    launch()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -17,8 +17,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from clustr_etl.pipeline import StepReport
 from clustr_etl.progress import Advance
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from clustr_etl.pipeline import StepReport
 
 stdout = Console()
 stderr = Console(stderr=True)

@@ -9,9 +9,9 @@ children (generator workers), and a forked child that inherits the handlers exit
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
+import sys
 from contextlib import suppress
 from types import FrameType
 
@@ -35,6 +35,9 @@ def exit_code_for(interrupt: BaseException) -> int:
 
 def kill_child_processes() -> None:
     """SIGKILL every live multiprocessing child of this process (their output is discarded anyway)."""
+    multiprocessing = sys.modules.get("multiprocessing")  # no children if it was never imported
+    if multiprocessing is None:
+        return
     for child in multiprocessing.active_children():
         with suppress(OSError, ValueError):  # already gone or closed
             child.kill()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from clustr_etl.simulate import CSV_FILES, GenerateOptions
+from clustr_etl.simulate.options import GENERATOR_VERSION
 
 MANIFEST_FILE = "generate_options.json"
 
@@ -17,7 +18,8 @@ _IGNORED = {"chunk_size", "workers"}
 
 def _content_options(options: GenerateOptions) -> dict[str, Any]:
     values = dataclasses.asdict(options)
-    return {key: str(value) for key, value in values.items() if key not in _IGNORED}
+    content = {key: str(value) for key, value in values.items() if key not in _IGNORED}
+    return {**content, "generator_version": str(GENERATOR_VERSION)}
 
 
 def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
@@ -27,7 +29,8 @@ def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
 
 
 def dataset_is_current(raw_dir: Path, options: GenerateOptions) -> bool:
-    """True when every CSV exists and the manifest says they were made with these options.
+    """True when every CSV exists and the manifest says they were made with these options by this
+    generator version (a manifest from an older version, which lacks the version or has another, is stale).
 
     CSVs without a manifest (made by hand or by another tool) count as current: they are never
     overwritten silently.

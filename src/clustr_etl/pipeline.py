@@ -57,28 +57,11 @@ __all__ = [
 
 
 def generate_options(settings: Settings) -> GenerateOptions:
-    return GenerateOptions(
-        customers=settings.customers,
-        products=settings.products,
-        days=settings.days,
-        start_date=settings.start_date,
-        transactions=settings.transactions,
-        max_items=settings.max_items,
-        mean_items=settings.mean_items,
-        seed=settings.seed,
-        chunk_size=settings.chunk_size,
-        workers=settings.workers,
-    )
+    return settings.generation
 
 
 def rule_thresholds(settings: Settings) -> RuleThresholds:
-    return RuleThresholds(
-        min_support=settings.min_support,
-        min_confidence=settings.min_confidence,
-        min_lift=settings.min_lift,
-        min_len=settings.min_len,
-        max_len=settings.max_len,
-    )
+    return settings.mining
 
 
 def generate_step(
@@ -120,12 +103,21 @@ def migrate_step(run: RunContext) -> StepReport:
 
 
 def load_step(
-    run: RunContext, tables: Sequence[str] | None = None, *, progress: Progress = NO_PROGRESS
+    run: RunContext,
+    tables: Sequence[str] | None = None,
+    *,
+    allow_empty: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> StepReport:
     with timed(StepReport("load")) as report:
         run.require_schema()
         report.rows = load_tables(
-            run.engine, run.settings.raw_dir, tables, progress=progress, schema_checked=True
+            run.engine,
+            run.settings.raw_dir,
+            tables,
+            progress=progress,
+            schema_checked=True,
+            allow_empty=allow_empty,
         )
     return report
 

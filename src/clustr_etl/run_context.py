@@ -157,10 +157,7 @@ def open_run(
             return
         if command not in COMMANDS_THAT_CREATE_THE_DATABASE:
             require_existing_database(url)
-        parameters = {
-            **settings.model_dump(mode="json", exclude={"database_url"}),
-            **(options or {}),
-        }
+        parameters = {**settings.parameters(), **(options or {})}
         with writer_lock(url, settings.lock_timeout, on_wait=on_wait):
             context._engine = context.backend.make_engine()
             with recorded_run(

@@ -35,7 +35,7 @@ def open_csv_file(table: str, raw_dir: Path) -> CsvFile:
     if not path.is_file():
         raise InputFileError(
             f"{path} not found",
-            "run `clustr-etl generate` first, or point --raw-dir at the folder holding the CSVs",
+            "run `clustr-etl generate` first, or point --data-dir at the folder whose raw/ holds the CSVs",
         )
     return CsvFile(table, path, read_header(table, path), path.stat().st_size)
 

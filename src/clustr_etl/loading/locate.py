@@ -20,7 +20,7 @@ from clustr_etl.loading.schema import ColumnSpec, Kind, column_specs
 TRUE_VALUES = ("true", "True", "TRUE", "t", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "f", "0")
 INT_RANGES = {Kind.INT16: 2**15, Kind.INT32: 2**31, Kind.INT64: 2**63}
-_INT = re.compile(r"\s*-?\d+\s*")
+_INT = re.compile(r"\s*-?\d{1,30}\s*")  # longer never fits int64 (and int() refuses > 4300 digits)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

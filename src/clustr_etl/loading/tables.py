@@ -38,6 +38,7 @@ def load_tables(
     *,
     progress: Progress = NO_PROGRESS,
     schema_checked: bool = False,
+    allow_empty: bool = False,
 ) -> dict[str, int]:
     """Replace the named tables (all when None) by their CSVs in ``raw_dir``; return rows per table.
 
@@ -50,7 +51,7 @@ def load_tables(
         return {}
     if not schema_checked:
         require_tables(engine, DATA_TABLES)
-    files = validate_files(engine, Path(raw_dir), names, progress)
+    files = validate_files(engine, Path(raw_dir), names, progress, allow_empty=allow_empty)
     backend_for(engine).replace_tables(engine, [CsvFileSource(f) for f in files], progress)
     return {csv_file.table: csv_file.rows for csv_file in files}
 

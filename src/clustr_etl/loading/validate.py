@@ -20,9 +20,17 @@ EXAMPLES = 5
 
 
 def validate_files(
-    engine: Engine, raw_dir: Path, tables: Sequence[str], progress: Progress
+    engine: Engine,
+    raw_dir: Path,
+    tables: Sequence[str],
+    progress: Progress,
+    *,
+    allow_empty: bool = False,
 ) -> list[CsvFile]:
-    """Check the CSVs of ``tables`` (dependency order) and their keys; return them with row counts."""
+    """Check the CSVs of ``tables`` (dependency order) and their keys; return them with row counts.
+
+    A CSV without rows may not replace a table that has rows unless ``allow_empty`` (an empty export
+    upstream must not wipe a table)."""
     files = [open_csv_file(name, raw_dir) for name in tables]
     loaded = {csv_file.table: csv_file for csv_file in files}
     links = foreign_keys()
@@ -44,12 +52,25 @@ def validate_files(
                 csv_file, parents, keep_keys=csv_file.table in parent_tables, advance=advance
             )
         csv_file.rows = scan.rows
+        if scan.rows == 0 and not allow_empty:
+            _refuse_to_empty(engine, csv_file)
         if scan.keys is not None:
             keysets[csv_file.table] = ParentKeys(scan.keys, csv_file.name)
     for link in links:
         if link.parent in loaded and link.child not in loaded:
             _check_still_referenced(engine, link, loaded[link.parent], keysets[link.parent].keys)
     return files
+
+
+def _refuse_to_empty(engine: Engine, csv_file: CsvFile) -> None:
+    with engine.connect() as conn:
+        has_rows = conn.execute(select(table(csv_file.table)).limit(1)).first() is not None
+    if has_rows:
+        raise DataValidationError(
+            f"{csv_file.name} has a header but no rows; loading it would empty the "
+            f"{csv_file.table} table",
+            "check the export, or pass `load --allow-empty` to empty the table; nothing was changed",
+        )
 
 
 def _check_still_referenced(

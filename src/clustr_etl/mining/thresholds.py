@@ -11,71 +11,19 @@ is always kept:
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
-from clustr_etl.errors import ConfigError
+from clustr_etl.option_specs import MAX_ITEMSET_SIZE
+from clustr_etl.settings import MiningSettings as RuleThresholds
+from clustr_etl.settings import exact_fraction
 
-MAX_ITEMSET_SIZE = 64
 _INT64_SAFE = 2**62
 
-
-def exact_fraction(value: float) -> Fraction:
-    """The decimal number a user typed: the shortest repr of the float, as an exact fraction."""
-    return Fraction(Decimal(repr(float(value))))
-
-
-@dataclass(frozen=True)
-class RuleThresholds:
-    """Minimum support, confidence and lift, and the itemset size range (items in A+{c})."""
-
-    min_support: float = 0.001
-    min_confidence: float = 0.1
-    min_lift: float = 1.0
-    min_len: int = 2
-    max_len: int = 10
-
-    def __post_init__(self) -> None:
-        for name in ("min_support", "min_confidence"):
-            value = getattr(self, name)
-            if not _is_real(value) or not 0 < value <= 1:
-                raise ConfigError(
-                    f"{name.replace('_', '-')} must be a number in (0, 1], got {value!r}",
-                    "e.g. --min-support 0.001 --min-confidence 0.3",
-                )
-        if not _is_real(self.min_lift) or not 0 <= self.min_lift < math.inf:
-            raise ConfigError(
-                f"min-lift must be a finite number >= 0, got {self.min_lift!r}",
-                "rules with lift > min-lift are kept; 0 keeps every rule",
-            )
-        for name in ("min_len", "max_len"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise ConfigError(f"{name.replace('_', '-')} must be an integer, got {value!r}")
-        if not 1 <= self.min_len <= self.max_len <= MAX_ITEMSET_SIZE:
-            raise ConfigError(
-                f"need 1 <= min-len <= max-len <= {MAX_ITEMSET_SIZE}, "
-                f"got min-len {self.min_len} and max-len {self.max_len}",
-                "min-len/max-len count the items of a whole rule (antecedent plus consequent)",
-            )
-
-    def min_count(self, n_transactions: int) -> int:
-        """Smallest itemset count with support >= min_support (exact, at least 1)."""
-        fraction = exact_fraction(self.min_support)
-        return max(1, -((-fraction.numerator * n_transactions) // fraction.denominator))
-
-
-def _is_real(value: object) -> bool:
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and not math.isnan(float(value))
-    )
+# The rule thresholds are the ``mining`` group of the settings model (validated there, limits in option_specs).
+__all__ = ["MAX_ITEMSET_SIZE", "RuleThresholds", "exact_fraction", "fraction_at_least"]
 
 
 def fraction_at_least(

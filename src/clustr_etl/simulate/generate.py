@@ -112,7 +112,6 @@ def generate_dataset(
     progress: Progress = NO_PROGRESS,
 ) -> dict[str, int]:
     """Generate the dataset into ``raw_dir``; return rows written per file."""
-    options.validate()
     raw_dir = Path(raw_dir)
     _prepare_directory(raw_dir, force)
     plan = build_plan(options)

@@ -46,6 +46,7 @@ bench: $(STAMP) ## run the benchmarks (minutes; needs PostgreSQL for the loader 
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_miner.py
 	$(BIN)/python bench/bench_bundles.py
+	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_append.py
 

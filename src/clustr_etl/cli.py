@@ -607,15 +607,60 @@ def run_all(
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="write <data dir>/report.html at the end")
+    ] = False,
 ) -> None:
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
     from clustr_etl import pipeline
 
-    settings = settings_from(ctx, "regenerate")
-    options = {"regenerate": regenerate}
+    settings = settings_from(ctx, "regenerate", "report")
+    options = {"regenerate": regenerate, "report": report}
     with pipeline.open_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
-        reports = pipeline.run_all(run, regenerate=regenerate, progress=progress_for(ctx))
+        reports = pipeline.run_all(
+            run, regenerate=regenerate, progress=progress_for(ctx), report=report
+        )
     show_reports(ctx, reports)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option(help="HTML file to write [default <data dir>/report.html]")
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option(help="rules in the table, best first by lift (at most 5000)", min=0, max=5000),
+    ] = 1000,
+    input_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", help="report the raw CSV folder (and --rules) instead of the database"
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="rules CSV read with --input [default <data dir>/baseline_rules.csv]"),
+    ] = None,
+    open_page: Annotated[
+        bool, typer.Option("--open", help="open the page in the web browser when written")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write one self-contained HTML page about the dataset and its bundle rules (works offline)."""
+    from clustr_etl import pipeline
+
+    settings = settings_from(ctx, "output", "top", "input_dir", "rules", "open_page")
+    step = pipeline.report_step(
+        settings, output=output, top=top, input_dir=input_dir, rules_path=rules
+    )
+    show_reports(ctx, [step])
+    if open_page:
+        import webbrowser
+
+        webbrowser.open((output or settings.data_dir / "report.html").resolve().as_uri())
 
 
 @app.command()

@@ -62,6 +62,7 @@ __all__ = [
     "migrate_step",
     "mine_step",
     "open_run",
+    "report_step",
     "run_all",
 ]
 
@@ -402,13 +403,44 @@ def mine_on_spark(
 
 
 def run_all(
-    run: RunContext, *, regenerate: bool = False, progress: Progress = NO_PROGRESS
+    run: RunContext,
+    *,
+    regenerate: bool = False,
+    progress: Progress = NO_PROGRESS,
+    report: bool = False,
 ) -> list[StepReport]:
-    """Create the schema, generate if needed, load every table, mine and load the rules."""
+    """Create the schema, generate if needed, load every table, mine and load the rules
+    (and, with ``report``, write the HTML report)."""
     settings = run.settings
     reports = [run.run_step(init_db_step)]
     if regenerate or not dataset_is_current(settings.raw_dir, generate_options(settings)):
         reports.append(run.record(generate_step(settings, force=True, progress=progress)))
     reports.append(run.run_step(load_step, progress=progress))
     reports.append(run.run_step(mine_step, progress=progress).report)
+    if report:
+        reports.append(run.record(report_step(settings)))
     return reports
+
+
+def report_step(
+    settings: Settings,
+    *,
+    output: Path | None = None,
+    top: int | None = None,
+    input_dir: Path | None = None,
+    rules_path: Path | None = None,
+) -> StepReport:
+    """Write the self-contained HTML report (default ``<data dir>/report.html``)."""
+    from clustr_etl.report import DEFAULT_TOP, build_report, default_output
+
+    with timed(StepReport("report")) as report:
+        result = build_report(
+            settings,
+            output or default_output(settings),
+            top=DEFAULT_TOP if top is None else top,
+            input_dir=input_dir,
+            rules_path=rules_path,
+        )
+        report.rows = {"rules": result.rules_total, "rules shown": result.rules_shown}
+        report.detail = f"{result.path} ({result.size / 1e6:.1f} MB)"
+    return report

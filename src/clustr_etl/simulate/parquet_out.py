@@ -25,8 +25,8 @@ from clustr_etl.simulate.chunks import ChunkTask, chunk_tables, chunk_tasks, par
 from clustr_etl.simulate.generate import (
     PLANTED_FILE,
     _prepare_directory,
-    staged,
     _write_planted,
+    staged,
 )
 from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import Plan, build_plan

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_twin.py                      # 200k-transaction twin
     .venv/bin/python bench/bench_twin.py --transactions 500000 --workers 2
 
-Converts ../shared/data/online_retail.csv.gz to the five-CSV layout (tests/online_retail_raw.py),
+Imports ../shared/data/online_retail.csv.gz (`clustr-etl import --preset online-retail`),
 fits the twin (`generate --like`), generates it, and prints markdown tables: each realism
 statistic (target: within 20 % of the real data's), the real data's top 20 rules by lift
 (support >= 0.01) and their lift in the twin (target: >= 15 within 30 %), fitting time, and
@@ -13,7 +13,6 @@ generation time beside pyarrow writing arrays of the same shape (target: within 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,13 +21,11 @@ import numpy as np
 import pandas as pd
 
 from bench_generate import _same_shape_tables, pyarrow_seconds
+from clustr_etl.importing import ImportOptions, import_dataset
 from clustr_etl.mining import RuleThresholds, mine_rules, read_sales_csv
 from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.simulate.realism import dataset_stats, read_dataset
 from clustr_etl.simulate.twin_fit import fit_twin
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from online_retail_raw import convert_online_retail
 
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail.csv.gz"
 STATISTICS = {
@@ -58,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         real, twin = Path(folder) / "real", Path(folder) / "twin"
-        convert_online_retail(args.source, real)
+        import_dataset(ImportOptions(sources=(args.source,), preset="online-retail"), real)
         start = time.perf_counter()
         model = fit_twin(real)
         fit_seconds = time.perf_counter() - start

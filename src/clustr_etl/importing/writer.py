@@ -40,6 +40,11 @@ def arrow_tables(tables: Tables, timeframe: pa.Table) -> dict[str, pa.Table]:
                 "unit_price": scaled_decimal(products["unit_cents"].to_numpy(), 10, 2),
                 "sku": pa.array(products["sku"], pa.string()),
                 "is_merchandise": pa.array(products["is_merchandise"], pa.bool_()),
+                # A product line finer than the category, when the source has one (NULL otherwise).
+                "subcategory": pa.array(
+                    products["subcategory"] if "subcategory" in products else [None] * len(products),
+                    pa.string(),
+                ),
             }
         ),
         "customers": pa.table(

@@ -16,6 +16,7 @@ from clustr_etl.mining import RuleThresholds, mine_rules, read_basket_file, read
 from clustr_etl.spark.baskets import read_spark_baskets
 from clustr_etl.spark.mining import mine_rules_spark, spark_rules
 from clustr_etl.spark.session import check_master_reachable
+from mining_support import arules
 from shared_data import shared_file
 
 # The four settings of the arules Groceries examples (support, confidence, min-len).
@@ -35,7 +36,7 @@ def test_groceries_at_the_arules_settings(spark: object) -> None:
     assert baskets.n_transactions == fast_baskets.n_transactions == 9835
     counts = []
     for support, confidence, min_len in GROCERIES_SETTINGS:
-        thresholds = RuleThresholds(support, confidence, 0.0, min_len, 10)
+        thresholds = arules(support, confidence, 0.0, min_len, 10)
         expected = mine_rules(fast_baskets, thresholds)
         assert_same_rules(spark_rules(baskets, thresholds), expected)
         counts.append(len(expected))
@@ -54,9 +55,9 @@ def test_small_baskets_with_duplicates_numeric_labels_and_every_option(
     assert baskets.duplicates == 2 * 3  # a second "9" in two of the seven lines
     assert baskets.numeric_labels
     for thresholds in [
-        RuleThresholds(0.1, 0.1, 0.0, 1, 10),
-        RuleThresholds(0.2, 0.5, 1.1, 2, 2),
-        RuleThresholds(1 / 3, 0.6, 0.0, 3, 3),
+        arules(0.1, 0.1, 0.0, 1, 10),
+        arules(0.2, 0.5, 1.1, 2, 2),
+        arules(1 / 3, 0.6, 0.0, 3, 3),
     ]:
         expected = mine_rules(read_basket_file(path), thresholds)
         assert len(expected) > 0
@@ -70,10 +71,16 @@ def test_sales_csv_and_bad_schema(spark: object, tmp_path: Path) -> None:
     pairs = [(t, p) for t in range(1, 41) for p in (1, 2, 3, 5, 8) if (t * p) % 3 or p == 1]
     lines += [f"{i},{t},{p},1" for i, (t, p) in enumerate(pairs, start=1)]
     sales.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    thresholds = RuleThresholds(0.05, 0.2, 0.0, 1, 4)
-    rules, baskets = mine_rules_spark(sales, "sales", thresholds, master="local[2]")
-    assert_same_rules(rules, mine_rules(read_sales_csv(sales), thresholds))
+    thresholds = arules(0.05, 0.2, 0.0, 1, 4)
+    mined, baskets = mine_rules_spark(sales, "sales", thresholds, master="local[2]")
+    assert_same_rules(mined.rules, mine_rules(read_sales_csv(sales), thresholds))
     assert baskets.n_transactions == 40
+    # the project's defaults (count floor, significance test): the same filters as the fast engine
+    strict = RuleThresholds(min_support=0.05, min_count=5, max_p=0.05, prune_redundant=True)
+    mined, _ = mine_rules_spark(sales, "sales", strict, master="local[2]")
+    expected = mine_rules(read_sales_csv(sales), strict)
+    assert_same_rules(mined.rules, expected)
+    assert 0 < len(expected) < len(mine_rules(read_sales_csv(sales), thresholds))
 
     other = tmp_path / "other.csv"
     other.write_text("invoice,item\n1,2\n", encoding="utf-8")

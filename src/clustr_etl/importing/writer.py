@@ -42,7 +42,9 @@ def arrow_tables(tables: Tables, timeframe: pa.Table) -> dict[str, pa.Table]:
                 "is_merchandise": pa.array(products["is_merchandise"], pa.bool_()),
                 # A product line finer than the category, when the source has one (NULL otherwise).
                 "subcategory": pa.array(
-                    products["subcategory"] if "subcategory" in products else [None] * len(products),
+                    products["subcategory"]
+                    if "subcategory" in products
+                    else [None] * len(products),
                     pa.string(),
                 ),
             }

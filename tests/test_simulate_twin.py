@@ -181,12 +181,6 @@ def test_online_retail_twin_keeps_statistics(online_retail_twin: tuple[Path, Pat
     assert not set(customers["email"]) & set(real_customers["email"])  # no customer copied
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15): on the imported Online Retail (guest baskets and non-merchandise "
-    "lines kept) the twin plants the top itemsets about 3x too often, so their lifts come back "
-    "far too low; met on the earlier hand-converted folder",
-)
 def test_online_retail_twin_keeps_top_rules(online_retail_twin: tuple[Path, Path]) -> None:
     """The issue's target: >= 15 of the real top 20 rules by lift (support >= 0.01) found again in
     the twin with lift within 30 %."""

@@ -8,6 +8,7 @@ timeframe starts, the rest sign up during it).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -122,6 +123,7 @@ def draw_customers(
     )
 
 
+@functools.cache  # names come from small vocabularies: fold each once
 def _ascii_word(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return "".join(ch for ch in folded.lower() if ch.isalnum())

@@ -7,6 +7,7 @@ database is unchanged.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -120,3 +121,50 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(
     assert code == 130, stderr
     assert one_error_line(stderr) == "Error: interrupted (Ctrl-C)"
     assert checksum(url) == before
+
+
+def test_an_interrupt_a_library_wraps_in_its_own_error_is_still_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic-core turns a KeyboardInterrupt raised while it builds a schema into a SchemaError."""
+    import clustr_etl.cli
+    from clustr_etl import interrupts, launch
+
+    def wrapping_app() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise RuntimeError("Error building validator: KeyboardInterrupt:") from None
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(clustr_etl.cli, "app", wrapping_app)
+    monkeypatch.setattr(interrupts, "_received", [])
+    try:
+        with pytest.raises(SystemExit) as exited:
+            launch.main()
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "Error: interrupted (Ctrl-C)\n"
+
+
+def test_an_error_without_an_interrupt_is_not_taken_for_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import clustr_etl.cli
+    from clustr_etl import interrupts, launch
+
+    def failing_app() -> None:
+        raise RuntimeError("a real bug")
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(clustr_etl.cli, "app", failing_app)
+    monkeypatch.setattr(interrupts, "_received", [])
+    try:
+        with pytest.raises(RuntimeError, match="a real bug"):
+            launch.main()
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

@@ -43,6 +43,15 @@ def kill_child_processes() -> None:
             child.kill()
 
 
+_received: list[int] = []  # signals this process's handlers took, newest last
+
+
+def received_signal() -> int | None:
+    """The last SIGINT/SIGTERM the handlers took, if any: an exception that follows it is its
+    consequence even when a library wrapped the KeyboardInterrupt (pydantic-core does)."""
+    return _received[-1] if _received else None
+
+
 def install_signal_handlers() -> None:
     """SIGTERM -> :class:`Terminated`, SIGINT -> ``KeyboardInterrupt``, in the main process only."""
     owner = os.getpid()
@@ -50,6 +59,7 @@ def install_signal_handlers() -> None:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if os.getpid() != owner:  # a forked worker: leave now, the parent cleans up
             os._exit(128 + signum)
+        _received.append(signum)
         kill_child_processes()
         if signum == signal.SIGINT:
             raise KeyboardInterrupt

@@ -19,9 +19,21 @@ def main() -> None:
 
         app()
     except KeyboardInterrupt as err:  # raised before the CLI could turn it into its own line
-        from clustr_etl.interrupts import SIGTERM_EXIT_CODE, exit_code_for
+        from clustr_etl.interrupts import exit_code_for
 
-        code = exit_code_for(err)
-        what = "terminated (SIGTERM)" if code == SIGTERM_EXIT_CODE else "interrupted (Ctrl-C)"
-        sys.stderr.write(f"Error: {what}\n")
-        sys.exit(code)
+        _leave(exit_code_for(err))
+    except Exception:  # a library turned the interrupt into its own error (pydantic-core does)
+        from clustr_etl.interrupts import received_signal
+
+        signum = received_signal()
+        if signum is None:
+            raise
+        _leave(128 + signum)
+
+
+def _leave(code: int) -> None:
+    from clustr_etl.interrupts import SIGTERM_EXIT_CODE
+
+    what = "terminated (SIGTERM)" if code == SIGTERM_EXIT_CODE else "interrupted (Ctrl-C)"
+    sys.stderr.write(f"Error: {what}\n")
+    sys.exit(code)

@@ -16,7 +16,7 @@ from clustr_etl.importing.keys import Tables
 from clustr_etl.manifest import IMPORT_MARKER
 from clustr_etl.models import CSV_COLUMNS
 from clustr_etl.simulate.arrow_csv import header_line, scaled_decimal
-from clustr_etl.simulate.generate import CSV_FILES, PLANTED_FILE, staged
+from clustr_etl.simulate.generate import CSV_FILES, PLANTED_FILE, make_output_dir, staged
 
 REPORT_FILE = IMPORT_MARKER
 # Files of a generated dataset that would describe the wrong data after an import.
@@ -97,12 +97,7 @@ def write_import(
 ) -> dict[str, int]:
     """Write the five CSVs and the report under temporary names, then move them all into place."""
     check_target(raw_dir, force)
-    try:
-        raw_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputFileError(
-            f"cannot create output folder {raw_dir}: {err.strerror}", "choose a writable --data-dir"
-        ) from None
+    make_output_dir(raw_dir)
     rows: dict[str, int] = {}
     options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
     with staged(raw_dir) as files:

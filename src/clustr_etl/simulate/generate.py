@@ -33,14 +33,19 @@ PLANTED_COLUMNS = ("bundle_id", "product_ids", "strength", "kind", "theme")
 _WRITE_BUFFER = 1 << 20
 
 
-def _prepare_directory(raw_dir: Path, force: bool, outputs: tuple[str, ...] = ()) -> None:
-    """Create ``raw_dir``; without ``force``, refuse to overwrite the outputs (default: the CSVs)."""
+def make_output_dir(raw_dir: Path) -> None:
+    """Create ``raw_dir`` (and its parents), or say in one line why it cannot be."""
     try:
         raw_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputFileError(
             f"cannot create output folder {raw_dir}: {err.strerror}", "choose a writable --data-dir"
         ) from None
+
+
+def _prepare_directory(raw_dir: Path, force: bool, outputs: tuple[str, ...] = ()) -> None:
+    """Create ``raw_dir``; without ``force``, refuse to overwrite the outputs (default: the CSVs)."""
+    make_output_dir(raw_dir)
     if not force:
         for name in outputs or (*CSV_FILES.values(), PLANTED_FILE):
             if (raw_dir / name).exists():

@@ -140,9 +140,10 @@ def test_an_interrupt_a_library_wraps_in_its_own_error_is_still_one_line(
     saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     monkeypatch.setattr(clustr_etl.cli, "app", wrapping_app)
     monkeypatch.setattr(interrupts, "_received", [])
+    monkeypatch.setattr(interrupts, "_leaving", [])
     try:
         with pytest.raises(SystemExit) as exited:
-            launch.main()
+            launch.run()
     finally:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
@@ -162,9 +163,100 @@ def test_an_error_without_an_interrupt_is_not_taken_for_one(
     saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     monkeypatch.setattr(clustr_etl.cli, "app", failing_app)
     monkeypatch.setattr(interrupts, "_received", [])
+    monkeypatch.setattr(interrupts, "_leaving", [])
     try:
         with pytest.raises(RuntimeError, match="a real bug"):
-            launch.main()
+            launch.run()
     finally:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+
+
+def test_an_interrupt_a_library_swallows_still_ends_as_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Some modules catch every exception while they import optional parts: the command then ran on,
+    but the signal it received still decides how it ends."""
+    import clustr_etl.cli
+    from clustr_etl import interrupts, launch
+
+    def swallowing_app() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except BaseException:  # what such a module does
+            pass
+        sys.exit(0)
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(clustr_etl.cli, "app", swallowing_app)
+    monkeypatch.setattr(interrupts, "_received", [])
+    monkeypatch.setattr(interrupts, "_leaving", [])
+    try:
+        with pytest.raises(SystemExit) as exited:
+            launch.run()
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "Error: interrupted (Ctrl-C)\n"
+
+
+def run_as_module(source: str, where: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m`` a module made of ``source``, as the console script runs (``-c`` ends differently)."""
+    (where / "entry_point.py").write_text(source)
+    return subprocess.run(
+        [sys.executable, "-m", "entry_point"],
+        cwd=where,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+SECOND_SIGNAL = """
+import os, signal, sys, time
+import clustr_etl.cli
+from clustr_etl import launch
+
+def app():
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C while the first one unwinds
+        time.sleep(5)
+    print("not reached")
+
+clustr_etl.cli.app = app
+launch.main()
+"""
+
+
+def test_a_second_ctrl_c_while_the_first_unwinds_exits_at_once(tmp_path: Path) -> None:
+    result = run_as_module(SECOND_SIGNAL, tmp_path)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "Error: interrupted (Ctrl-C)\n"
+    assert "not reached" not in result.stdout
+
+
+INTERRUPTED_EXEC = """
+import clustr_etl.cli
+from clustr_etl import launch
+
+def app():  # dataclasses and namedtuple build their methods this way while modules import
+    exec("import os, signal, time\\nos.kill(os.getpid(), signal.SIGINT)\\ntime.sleep(5)")
+
+clustr_etl.cli.app = app
+launch.main()
+"""
+
+
+def test_ctrl_c_inside_code_run_by_exec_still_exits_130(tmp_path: Path) -> None:
+    """CPython 3.11 remembers a KeyboardInterrupt raised in exec'd source even once it is handled, and
+    would kill itself with SIGINT at exit (-2) unless the process ends before interpreter shutdown."""
+    result = run_as_module(INTERRUPTED_EXEC, tmp_path)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "Error: interrupted (Ctrl-C)\n"

@@ -10,14 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from clustr_etl import option_specs as spec
 from clustr_etl.errors import ClustrError
-from clustr_etl.interrupts import SIGINT_EXIT_CODE, SIGTERM_EXIT_CODE, exit_code_for
+from clustr_etl.interrupts import (
+    SIGINT_EXIT_CODE,
+    begin_leaving,
+    exit_code_for,
+    interrupt_message,
+    received_signal,
+)
 
 if TYPE_CHECKING:  # the heavy modules load inside the commands, so --help stays instant
     from clustr_etl.backends import OnWait
@@ -50,39 +56,18 @@ class ClustrGroup(TyperGroup):
                 args, prog_name, complete_var, False, windows_expand_args, obj=state, **extra
             )
         except CommandInterrupted as err:  # Ctrl-C or SIGTERM; the work was rolled back
-            print_error(str(err))
-            sys.exit(err.exit_code)
+            _leave_interrupted(err.exit_code)
         except typer.Abort:
-            print_error("interrupted (Ctrl-C)")
-            sys.exit(SIGINT_EXIT_CODE)
-        except typer.TyperException as err:  # usage errors: bad options, unknown commands
-            if type(err).__name__ == "NoArgsIsHelpError":
-                typer.echo(err.format_message())
-                sys.exit(2)
-            ctx = getattr(err, "ctx", None)
-            command = ctx.command_path if ctx is not None else "clustr-etl"
-            print_error(f"{err.format_message()} (see `{command} --help`)")
-            sys.exit(err.exit_code)
-        except ClustrError as err:
-            _show_traceback(state)
-            print_error(str(err))
-            sys.exit(err.exit_code)
-        except OSError as err:
-            _show_traceback(state)
-            print_error(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "))
-            sys.exit(1)
+            _leave_interrupted(SIGINT_EXIT_CODE)
         except Exception as err:
-            if not _is_driver_error(err):
-                raise
-            _show_traceback(state)
-            from clustr_etl.backends.scrub import driver_error_line
-
-            print_error(f"database error: {driver_error_line(err)}")
-            sys.exit(1)
+            signum = received_signal()
+            if signum is not None:  # the error is the interrupt's doing (a library wrapped it)
+                _leave_interrupted(128 + signum)
+            _fail(err, state)
         if (
             result == SIGINT_EXIT_CODE
         ):  # Typer's silent exit for an interrupt between parsing and invoking
-            print_error("interrupted (Ctrl-C)")
+            _leave_interrupted(SIGINT_EXIT_CODE)
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
@@ -107,9 +92,40 @@ class CommandInterrupted(Exception):
 
     def __init__(self, exit_code: int) -> None:
         self.exit_code = exit_code
-        super().__init__(
-            "terminated (SIGTERM)" if exit_code == SIGTERM_EXIT_CODE else "interrupted (Ctrl-C)"
-        )
+        super().__init__(interrupt_message(exit_code))
+
+
+def _leave_interrupted(exit_code: int) -> NoReturn:
+    if begin_leaving():  # one line, however many ways the interrupt surfaced
+        print_error(interrupt_message(exit_code))
+    sys.exit(exit_code)
+
+
+def _fail(err: Exception, state: AppState) -> NoReturn:
+    """One red line and the exit code for an expected failure; anything else is a bug and raises."""
+    if isinstance(err, typer.TyperException):  # usage errors: bad options, unknown commands
+        if type(err).__name__ == "NoArgsIsHelpError":
+            typer.echo(err.format_message())
+            sys.exit(2)
+        ctx = getattr(err, "ctx", None)
+        command = ctx.command_path if ctx is not None else "clustr-etl"
+        print_error(f"{err.format_message()} (see `{command} --help`)")
+        sys.exit(err.exit_code)
+    if isinstance(err, ClustrError):
+        _show_traceback(state)
+        print_error(str(err))
+        sys.exit(err.exit_code)
+    if isinstance(err, OSError):
+        _show_traceback(state)
+        print_error(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "))
+        sys.exit(1)
+    if _is_driver_error(err):
+        _show_traceback(state)
+        from clustr_etl.backends.scrub import driver_error_line
+
+        print_error(f"database error: {driver_error_line(err)}")
+        sys.exit(1)
+    raise err
 
 
 def _is_driver_error(err: Exception) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from clustr_etl.db import describe_db_error, make_engine, mask_url, parse_database_url, scrub
 from clustr_etl.errors import ClustrError, DatabaseError
+from clustr_etl.interrupts import raise_if_interrupted
 from clustr_etl.models import EtlRun
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def recorded_run(
         close_abandoned_runs(engine, except_run=ledger.run_id)
         try:
             yield ledger
+            raise_if_interrupted()  # a swallowed Ctrl-C still ends the run as interrupted
         except KeyboardInterrupt as err:  # Ctrl-C and SIGTERM (interrupts.Terminated)
             ledger.finish(INTERRUPTED, error_line(err, url))
             raise

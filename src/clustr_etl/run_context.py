@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from clustr_etl.backends import Backend, OnWait, backend_for, writer_lock
 from clustr_etl.db import check_connection, missing_tables, require_existing_database
 from clustr_etl.errors import SchemaError
+from clustr_etl.interrupts import raise_if_interrupted
 from clustr_etl.ledger import RunLedger, recorded_run
 from clustr_etl.models import Base
 from clustr_etl.settings import Settings
@@ -129,6 +130,7 @@ class RunContext:
         **kwargs: P.kwargs,
     ) -> R:
         """Run ``step(self, ...)`` and record the report it returns."""
+        raise_if_interrupted()  # an interrupt a library swallowed stops the run before the next step
         result = step(self, *args, **kwargs)
         self.record(result.step_report)
         return result
@@ -154,6 +156,7 @@ def open_run(
     With ``recorded=False`` (a command that will not write) there is no lock and no ledger row."""
     url = settings.database_url_value
     context = RunContext(settings=settings, backend=backend_for(url))
+    raise_if_interrupted()  # Ctrl-C while the command's modules imported, swallowed by one of them
     try:
         if not recorded:
             yield context

@@ -41,6 +41,11 @@ def test_groceries_at_the_arules_settings(spark: object) -> None:
         assert_same_rules(spark_rules(baskets, thresholds), expected)
         counts.append(len(expected))
     assert counts == [410, 5668, 463, 15]  # the rule counts arules publishes for these settings
+    for longest in (2, 3):  # every split of each itemset, as mlxtend's association_rules
+        thresholds = arules(0.003, 0.3, 0.0, 1, 10, max_consequent_len=longest)
+        expected = mine_rules(fast_baskets, thresholds)
+        assert expected["consequents"].str.contains("|", regex=False).any()
+        assert_same_rules(spark_rules(baskets, thresholds), expected)
     baskets.frame.unpersist()
 
 
@@ -58,6 +63,8 @@ def test_small_baskets_with_duplicates_numeric_labels_and_every_option(
         arules(0.1, 0.1, 0.0, 1, 10),
         arules(0.2, 0.5, 1.1, 2, 2),
         arules(1 / 3, 0.6, 0.0, 3, 3),
+        arules(0.1, 0.1, 0.0, 1, 10, max_consequent_len=3),
+        arules(0.1, 0.2, 0.9, 3, 4, max_consequent_len=2),
     ]:
         expected = mine_rules(read_basket_file(path), thresholds)
         assert len(expected) > 0

@@ -3,9 +3,11 @@
 * Support: Spark keeps itemsets with ``freq >= ceil(minSupport * N)`` in floating point; we pass
   ``(k - 0.5) / N`` for the project's exact minimum count ``k`` (so the ceiling is ``k`` whatever
   the rounding) and keep ``freq >= k`` again on the integer counts.
-* Rules are built in Spark from the frequent itemsets (each itemset S and item c of S gives
-  ``S \\ {c} => {c}``), their counts joined in, itemset sizes, confidence and lift compared
-  exactly on integers (as decimals), all before anything is collected.
+* Rules are built in Spark from the frequent itemsets (each itemset S and each non-empty proper
+  subset C of S with ``|C| <= max_consequent_len`` gives ``S \\ C => C``; a single item gives
+  ``{} => {c}``), their counts joined in, itemset sizes, confidence and lift compared exactly on
+  integers (as decimals), all before anything is collected. Consequents are built as position
+  combinations, level by level, so an itemset of k items yields exactly its ``sum C(k, j)`` splits.
 * Only the passing rules' items and counts come back; metrics and order come from the same
   ``rules_frame`` as the fast engine, so the tables are identical.
 """
@@ -21,7 +23,6 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from clustr_etl.errors import ConfigError
 from clustr_etl.mining import MinedRules
 from clustr_etl.mining.quality import apply_quality_filters
 from clustr_etl.mining.rules import ITEM_SEPARATOR, rules_frame
@@ -52,11 +53,6 @@ def mine_rules_spark(
 ) -> tuple[MinedRules, SparkBaskets]:
     """Read ``input_path`` and mine it on Spark; the rules (RULE_COLUMNS), after the same significance
     test and redundancy pruning as the fast engine (on the driver: the rules are few), and the baskets."""
-    if thresholds.max_consequent_len > 1:
-        raise ConfigError(
-            "--engine spark builds rules with one-item consequents",
-            "use --max-consequent-len 1, or the fast engine for longer consequents",
-        )
     with spark_session(master) as spark:
         with progress.task("reading baskets (Spark)"):
             baskets = read_spark_baskets(spark, input_path, input_format)
@@ -94,21 +90,22 @@ def _passing_rules(itemsets: DataFrame, n: int, thresholds: RuleThresholds) -> D
 
     smallest = max(thresholds.min_len, 1)
     size = F.size("items")
-    singles = itemsets.where(size == 1).select(
-        F.col("items")[0].alias("consequent"), F.col("freq").alias("consequent_count")
+    consequents = itemsets.where(size <= thresholds.max_consequent_len).select(
+        F.col("items").alias("consequent"), F.col("freq").alias("consequent_count")
     )
-    antecedents = itemsets.where(size.between(smallest - 1, thresholds.max_len - 1)).select(
+    shortest_antecedent = max(smallest - thresholds.max_consequent_len, 1)
+    antecedents = itemsets.where(size.between(shortest_antecedent, thresholds.max_len - 1)).select(
         F.col("items").alias("antecedent"), F.col("freq").alias("antecedent_count")
     )
-    candidates = (
-        itemsets.where(size.between(smallest, thresholds.max_len))
-        .select(F.col("items"), F.col("freq").alias("rule_count"))
-        .withColumn("consequent", F.explode("items"))
-        .withColumn("antecedent", F.array_remove("items", F.col("consequent")))
+    splits = _splits(
+        itemsets.where(size.between(smallest, thresholds.max_len)).select(
+            F.col("items"), F.col("freq").alias("rule_count")
+        ),
+        thresholds.max_consequent_len,
     )
     rules = (
-        candidates.join(antecedents, "antecedent", "left")
-        .join(singles, "consequent")
+        splits.join(antecedents, "antecedent", "left")
+        .join(consequents, "consequent")
         .withColumn(  # the empty antecedent (min-len 1) occurs in every transaction
             "antecedent_count",
             F.coalesce(F.col("antecedent_count"), F.when(F.size("antecedent") == 0, F.lit(n))),
@@ -119,6 +116,42 @@ def _passing_rules(itemsets: DataFrame, n: int, thresholds: RuleThresholds) -> D
     lifted = _at_least([r, F.lit(n)], [a, c], exact_fraction(thresholds.min_lift), strict=True)
     return rules.where(confident & lifted).select(
         "antecedent", "consequent", "rule_count", "antecedent_count", "consequent_count"
+    )
+
+
+def _splits(itemsets: DataFrame, max_consequent_len: int) -> DataFrame:
+    """Each itemset S (sorted ``items``) once per consequent C: the rows ``(antecedent, consequent,
+    rule_count)`` with C of 1 .. min(max_consequent_len, |S| - 1) items (one item when |S| = 1).
+
+    Consequents are grown as increasing position lists, so each subset appears once and both
+    sides stay sorted (they join the itemsets' sorted arrays)."""
+    from pyspark.sql import functions as F
+
+    size = F.size("items")
+    level = itemsets.select(
+        "items", "rule_count", F.posexplode("items").alias("position", "item")
+    ).select("items", "rule_count", F.array("position").alias("positions"))
+    levels = [level]
+    for _ in range(1, max_consequent_len):
+        last = F.element_at("positions", -1)
+        level = (
+            # a position left after the last one, and the antecedent keeps at least one item
+            level.where((last + 1 < size) & (F.size("positions") + 1 < size))
+            .withColumn("position", F.explode(F.sequence(last + 1, size - 1)))
+            .select(
+                "items",
+                "rule_count",
+                F.concat("positions", F.array("position")).alias("positions"),
+            )
+        )
+        levels.append(level)
+    combined = levels[0]
+    for more in levels[1:]:
+        combined = combined.unionByName(more)
+    return combined.where((F.size("positions") < size) | (size == 1)).select(
+        F.filter("items", lambda _, i: ~F.array_contains("positions", i)).alias("antecedent"),
+        F.transform("positions", lambda p: F.col("items")[p]).alias("consequent"),
+        "rule_count",
     )
 
 
@@ -146,7 +179,10 @@ def _rules_table(collected: pa.Table, n: int, numeric_labels: bool) -> pd.DataFr
         ITEM_SEPARATOR.join(str(item) for item in sorted(items, key=key))
         for items in collected.column("antecedent").to_pylist()
     ]
-    consequents = [str(item) for item in collected.column("consequent").to_pylist()]
+    consequents = [
+        ITEM_SEPARATOR.join(str(item) for item in sorted(items, key=key))
+        for items in collected.column("consequent").to_pylist()
+    ]
 
     def counts(name: str) -> npt.NDArray[np.int64]:
         return np.asarray(collected.column(name).to_numpy(), dtype=np.int64)

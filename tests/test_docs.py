@@ -37,3 +37,14 @@ def setting_names() -> list[str]:
 def test_every_setting_is_in_the_readme() -> None:
     for field in setting_names():
         assert env_name(field) in README, f"README lacks {env_name(field)}"
+
+
+def test_no_merge_conflict_markers_in_the_docs() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for path in [root / "README.md", root / "CHANGELOG.md"]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        markers = [
+            n for n, line in enumerate(lines, 1) if line.startswith(("<<<<<<< ", ">>>>>>> "))
+        ]
+        markers += [n for n, line in enumerate(lines, 1) if line == "======="]
+        assert not markers, f"{path.name}: merge conflict markers on lines {markers}"

@@ -41,7 +41,7 @@ def test_bytes_do_not_depend_on_chunk_size(
 def test_bytes_do_not_depend_on_workers(
     reference: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
-    monkeypatch.setattr(chunks_module, "MIN_CHUNKS_FOR_WORKERS", 2)  # use workers on small data
+    monkeypatch.setattr(chunks_module, "MIN_LINES_FOR_WORKERS", 1)  # use workers on small data
 
     def not_in_parent(*args: object) -> chunks_module.ChunkBytes:
         raise AssertionError("chunks must be drawn in the worker processes")

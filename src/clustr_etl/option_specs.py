@@ -99,7 +99,7 @@ CHUNK_SIZE = OptionSpec(
 )
 WORKERS = OptionSpec(
     "workers",
-    "generator worker processes, used from about 1M transactions",
+    "generator worker processes, used from about 4M sale lines (1M transactions)",
     default_text="CPU cores, at most 4",
     ge=1,
     le=64,

@@ -168,7 +168,8 @@ def write_facts(
         progress.task(sales_name, total=int(line_counts.sum())) as advance_sales,
     ):
         part_prefix = files.raw_dir / f".parts.{os.getpid()}"
-        for chunk in formatted_chunks(model, tasks, options.workers, part_prefix):
+        n_lines = int(line_counts.sum())
+        for chunk in formatted_chunks(model, tasks, options.workers, part_prefix, n_lines):
             append_rows(transactions, chunk.transactions)
             append_rows(sales, chunk.sales)
             n_transactions += chunk.n_transactions

@@ -6,10 +6,14 @@
 PostgreSQL (server URL from --pg-url, default $CLUSTR_TEST_DATABASE_URL): every method loads the same CSVs into
 a fresh database made by init-db (all keys, foreign keys and indexes present at the end):
   psql \\copy        one `psql -c "\\copy ..."` per table, dependency order (the hand-typed baseline)
+  floor             the same `psql \\copy` into bare copies of the tables (columns and NOT NULL only:
+                    `CREATE TABLE bare_x (LIKE x)`), i.e. COPY with no key, index or check to maintain
   clustr-etl load   load_tables(): validate, then one transaction of TRUNCATE + COPY + rebuild
   pandas to_sql     read_csv + to_sql(if_exists="append"), default method, on the first --to-sql-rows lines
                     of each file, scaled linearly to the full row counts (marked "scaled")
-SQLite: clustr-etl load vs pandas to_sql (same slicing). Each measured run is its own process; "peak MB" is
+SQLite: clustr-etl load vs `sqlite3 .import` into bare tables (`CREATE TABLE bare_x AS SELECT * FROM x
+WHERE 0`: typed columns, no constraint) and into the init-db tables, and pandas to_sql (same slicing).
+`--floors-only` compares just clustr-etl load with the floors (the issue's ratios), quickly. Each measured run is its own process; "peak MB" is
 its peak RSS (VmHWM from /proc, polled every 20 ms), which includes ~100 MB of Python + pyarrow + SQLAlchemy imports.
 """
 
@@ -139,7 +143,7 @@ def drop_database(server_url: str, name: str) -> None:
     admin.dispose()
 
 
-def psql_copy(url: str, raw_dir: Path) -> tuple[float, float]:
+def psql_copy(url: str, raw_dir: Path, prefix: str = "") -> tuple[float, float]:
     parsed = make_url(url)
     total, peak = 0.0, 0.0
     for table, name in TABLE_FILES.items():
@@ -159,19 +163,56 @@ def psql_copy(url: str, raw_dir: Path) -> tuple[float, float]:
             "-d",
             str(parsed.database),
             "-c",
-            f"\\copy {table} ({columns}) FROM '{raw_dir / name}' WITH (FORMAT csv, HEADER true)",
+            f"\\copy {prefix}{table} ({columns}) FROM '{raw_dir / name}' "
+            "WITH (FORMAT csv, HEADER true)",
         ]
         env = dict(os.environ, PGPASSWORD=parsed.password or "")
         seconds, rss, _ = measured(command, env)
         total += seconds
         peak = max(peak, rss)
-        print(f"  psql \\copy {table}: {seconds:.1f} s", flush=True)
+        print(f"  psql \\copy {prefix}{table}: {seconds:.1f} s", flush=True)
     return total, peak
+
+
+def psql_copy_bare(url: str, raw_dir: Path) -> tuple[float, float]:
+    """The floor: \\copy into bare copies of the tables (no key, index, check or foreign key)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for table in TABLE_FILES:
+            conn.execute(text(f"CREATE TABLE bare_{table} (LIKE {table})"))
+    engine.dispose()
+    return psql_copy(url, raw_dir, prefix="bare_")
+
+
+def sqlite_import(path: Path, raw_dir: Path, *, bare: bool) -> tuple[float, float]:
+    """`sqlite3 .import` of every file, into bare typed tables or into the init-db tables."""
+    prefix = "bare_" if bare else ""
+    if bare:
+        statements = ";".join(
+            f"CREATE TABLE bare_{table} AS SELECT * FROM {table} WHERE 0" for table in TABLE_FILES
+        )
+        subprocess.run(["sqlite3", str(path), statements], check=True)
+    script = ".mode csv\n" + "".join(
+        f".import --skip 1 '{raw_dir / name}' {prefix}{table}\n"
+        for table, name in TABLE_FILES.items()
+    )
+    start = time.perf_counter()
+    peak_kb = 0
+    with subprocess.Popen(["sqlite3", str(path)], stdin=subprocess.PIPE, text=True) as process:
+        assert process.stdin is not None
+        process.stdin.write(script)
+        process.stdin.close()
+        while process.poll() is None:
+            peak_kb = max(peak_kb, _high_water_kb(process.pid))
+            time.sleep(0.02)
+    if process.returncode != 0:
+        raise SystemExit(f"sqlite3 .import failed with exit code {process.returncode}")
+    return time.perf_counter() - start, peak_kb / 1024
 
 
 def to_sql_scaled(
     url: str, raw_dir: Path, slice_rows: int, full: dict[str, int]
-) -> tuple[float, float, int]:
+) -> tuple[float, float, int, float]:
     _, peak, out = child("to_sql", url, str(raw_dir), str(slice_rows))
     rows: dict[str, int] = out["rows"]  # type: ignore[assignment]
     seconds: dict[str, float] = out["table_seconds"]  # type: ignore[assignment]
@@ -218,6 +259,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-psql", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--floors-only",
+        action="store_true",
+        help="only clustr-etl load and the COPY/.import floors",
+    )
     args = parser.parse_args()
     raw_dir = args.raw_dir or DEFAULT_DATA / f"t{args.transactions}"
     ensure_dataset(raw_dir, args.transactions)
@@ -226,15 +272,64 @@ def main() -> None:
     size_mb = sum((raw_dir / name).stat().st_size for name in TABLE_FILES.values()) / 2**20
     print(f"dataset: {total_rows:,} rows ({full['sales']:,} sales lines), {size_mb:.0f} MB of CSV")
     results: list[Result] = []
+    floors: dict[str, tuple[float, float]] = {}  # backend -> (ours, bare floor) seconds
+    postgresql(args, raw_dir, full, total_rows, results, floors)
+    if not args.skip_sqlite:
+        sqlite(args, raw_dir, full, total_rows, results, floors)
+    if not args.floors_only:
+        print("pandas read_csv of each whole file (the memory a to_sql pipeline needs) ...")
+        seconds, peak, _ = child("read_csv", "-", str(raw_dir))
+        results.append(
+            Result(
+                "memory",
+                "clustr-etl load (empty tables)",
+                total_rows,
+                results[0].seconds,
+                results[0].peak_mb,
+                " [pg]",
+            )
+        )
+        results.append(Result("memory", "pandas read_csv, whole files", total_rows, seconds, peak))
+    print_table(results)
+    for backend, (ours, floor) in floors.items():
+        print(f"{backend}: clustr-etl load takes {ours / floor:.2f}x the bare-table floor")
 
-    names = {"ours": "bench_load_ours", "psql": "bench_load_psql", "to_sql": "bench_load_to_sql"}
+
+def postgresql(
+    args: argparse.Namespace,
+    raw_dir: Path,
+    full: dict[str, int],
+    total_rows: int,
+    results: list[Result],
+    floors: dict[str, tuple[float, float]],
+) -> None:
+    names = {
+        "ours": "bench_load_ours",
+        "psql": "bench_load_psql",
+        "floor": "bench_load_floor",
+        "to_sql": "bench_load_to_sql",
+    }
     try:
         print("PostgreSQL: clustr-etl load into a fresh init-db database ...", flush=True)
         ours_url = fresh_database(args.pg_url, names["ours"])
-        seconds, peak, _ = child("ours", ours_url, str(raw_dir))
+        ours, peak, _ = child("ours", ours_url, str(raw_dir))
         results.append(
-            Result("postgresql", "clustr-etl load (empty tables)", total_rows, seconds, peak)
+            Result("postgresql", "clustr-etl load (empty tables)", total_rows, ours, peak)
         )
+        print("PostgreSQL: psql \\copy into bare tables (the floor) ...", flush=True)
+        floor_url = fresh_database(args.pg_url, names["floor"])
+        floor, peak = psql_copy_bare(floor_url, raw_dir)
+        results.append(Result("postgresql", "psql \\copy (bare tables)", total_rows, floor, peak))
+        floors["postgresql"] = (ours, floor)
+        if not args.skip_psql:
+            print("PostgreSQL: psql \\copy into a fresh init-db database ...", flush=True)
+            psql_url = fresh_database(args.pg_url, names["psql"])
+            seconds, peak = psql_copy(psql_url, raw_dir)
+            results.append(
+                Result("postgresql", "psql \\copy (init-db tables)", total_rows, seconds, peak)
+            )
+        if args.floors_only:
+            return
         print("PostgreSQL: clustr-etl load again, replacing all rows ...", flush=True)
         seconds, peak, _ = child("ours", ours_url, str(raw_dir))
         results.append(
@@ -246,13 +341,6 @@ def main() -> None:
                 Result(
                     "postgresql", f"clustr-etl load {table} (partial)", full[table], seconds, peak
                 )
-            )
-        if not args.skip_psql:
-            print("PostgreSQL: psql \\copy into a fresh init-db database ...", flush=True)
-            psql_url = fresh_database(args.pg_url, names["psql"])
-            seconds, peak = psql_copy(psql_url, raw_dir)
-            results.append(
-                Result("postgresql", "psql \\copy (init-db tables)", total_rows, seconds, peak)
             )
         print("PostgreSQL: pandas to_sql on a slice ...", flush=True)
         to_sql_url = fresh_database(args.pg_url, names["to_sql"])
@@ -275,52 +363,62 @@ def main() -> None:
         for name in names.values():
             drop_database(args.pg_url, name)
 
-    if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite: clustr-etl load ...", flush=True)
-            url = f"sqlite:///{Path(folder) / 'ours.db'}"
-            engine = make_engine(url)
-            init_db(engine)
-            engine.dispose()
+
+def _init_sqlite(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    init_db(engine)
+    engine.dispose()
+    return url
+
+
+def sqlite(
+    args: argparse.Namespace,
+    raw_dir: Path,
+    full: dict[str, int],
+    total_rows: int,
+    results: list[Result],
+    floors: dict[str, tuple[float, float]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        print("SQLite: clustr-etl load ...", flush=True)
+        url = _init_sqlite(Path(folder) / "ours.db")
+        ours, peak, _ = child("ours", url, str(raw_dir))
+        results.append(Result("sqlite", "clustr-etl load (empty tables)", total_rows, ours, peak))
+        if not args.floors_only:
+            print("SQLite: clustr-etl load again, replacing all rows ...", flush=True)
             seconds, peak, _ = child("ours", url, str(raw_dir))
             results.append(
-                Result("sqlite", "clustr-etl load (empty tables)", total_rows, seconds, peak)
+                Result("sqlite", "clustr-etl load (replacing all)", total_rows, seconds, peak)
             )
-            print("SQLite: pandas to_sql on a slice ...", flush=True)
-            url = f"sqlite:///{Path(folder) / 'to_sql.db'}"
-            engine = make_engine(url)
-            init_db(engine)
-            engine.dispose()
-            seconds, peak, measured_rows, slice_seconds = to_sql_scaled(
-                url, raw_dir, args.to_sql_rows, full
-            )
-            results.append(
-                Result("sqlite", "pandas to_sql", total_rows, seconds, None, " (scaled)")
-            )
-            results.append(
-                Result(
-                    "sqlite",
-                    f"  to_sql slice of {measured_rows:,} rows",
-                    measured_rows,
-                    slice_seconds,
-                    peak,
-                )
-            )
-
-    print("pandas read_csv of each whole file (the memory a to_sql pipeline needs) ...", flush=True)
-    seconds, peak, _ = child("read_csv", "-", str(raw_dir))
-    results.append(
-        Result(
-            "memory",
-            "clustr-etl load (empty tables)",
-            total_rows,
-            results[0].seconds,
-            results[0].peak_mb,
-            " [pg]",
+        print("SQLite: sqlite3 .import into bare tables (the floor) ...", flush=True)
+        _init_sqlite(Path(folder) / "floor.db")
+        floor, peak = sqlite_import(Path(folder) / "floor.db", raw_dir, bare=True)
+        results.append(Result("sqlite", "sqlite3 .import (bare tables)", total_rows, floor, peak))
+        floors["sqlite"] = (ours, floor)
+        print("SQLite: sqlite3 .import into the init-db tables ...", flush=True)
+        _init_sqlite(Path(folder) / "import.db")
+        seconds, peak = sqlite_import(Path(folder) / "import.db", raw_dir, bare=False)
+        results.append(
+            Result("sqlite", "sqlite3 .import (init-db tables)", total_rows, seconds, peak)
         )
-    )
-    results.append(Result("memory", "pandas read_csv, whole files", total_rows, seconds, peak))
-    print_table(results)
+        if args.floors_only:
+            return
+        print("SQLite: pandas to_sql on a slice ...", flush=True)
+        url = _init_sqlite(Path(folder) / "to_sql.db")
+        seconds, peak, measured_rows, slice_seconds = to_sql_scaled(
+            url, raw_dir, args.to_sql_rows, full
+        )
+        results.append(Result("sqlite", "pandas to_sql", total_rows, seconds, None, " (scaled)"))
+        results.append(
+            Result(
+                "sqlite",
+                f"  to_sql slice of {measured_rows:,} rows",
+                measured_rows,
+                slice_seconds,
+                peak,
+            )
+        )
 
 
 if __name__ == "__main__":

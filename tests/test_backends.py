@@ -140,3 +140,27 @@ def test_the_scrubber_removes_a_password_in_every_form(password: str) -> None:
     assert mask_url(url) == "postgresql+psycopg://alice:***@db.example:5432/clustr"
     error = RuntimeError(f"FATAL: bad password {password}\nDETAIL: more")
     assert driver_error_line(error, url) == "FATAL: bad password ***"
+
+
+def test_foreign_keys_are_enforced_again_after_a_replace(engine: Engine) -> None:
+    """SQLite replaces tables with its foreign keys off; the connection must not stay that way."""
+    from clustr_etl.loading.sources import FrameSource
+    from clustr_etl.progress import NO_PROGRESS
+
+    backend_for(engine).replace_tables(engine, [FrameSource("products", FIRST)], NO_PROGRESS)
+    assert len(stored(engine)) == 2
+    orphan = pd.DataFrame(
+        {
+            "sale_id": [1],
+            "transaction_id": [404],  # no such transaction
+            "product_id": [1],
+            "quantity": [1],
+            "unit_price": ["1.20"],
+            "discount": ["0.000"],
+            "line_total": ["1.20"],
+        }
+    )
+    with pytest.raises(DataValidationError):
+        append_frame(engine, "sales", orphan)
+    with engine.connect() as conn:
+        assert conn.execute(select(Sale.sale_id)).all() == []

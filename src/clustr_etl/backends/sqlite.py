@@ -4,10 +4,12 @@ Writer lock: an exclusive lock on ``<database file>.lock`` through ``filelock`` 
 ``LockFileEx`` on Windows); the operating system releases it when the process dies. A database-level lock
 such as ``BEGIN IMMEDIATE`` would block our own writer connection. Readers never take it.
 
-Replacing tables is one IMMEDIATE transaction, rows streamed in batches through ``executemany``. Foreign
-keys are deferred to COMMIT (``PRAGMA defer_foreign_keys``) so parents can be replaced while children keep
-referencing them; the secondary indexes of replaced tables are dropped and rebuilt after the inserts. The
-rollback journal makes a killed load invisible: the next connection rolls it back.
+Replacing tables is one IMMEDIATE transaction, rows streamed in batches through ``executemany``. Its
+foreign keys are switched off for the transaction (so ``DELETE`` takes SQLite's truncate path and no insert
+looks up its parent) and checked once before COMMIT with ``PRAGMA foreign_key_check`` on every table the
+replaced ones touch; the secondary indexes of replaced tables are dropped and rebuilt after the inserts.
+Other writes defer their foreign keys to COMMIT (``PRAGMA defer_foreign_keys``). The rollback journal makes
+a killed load invisible: the next connection rolls it back.
 """
 
 from __future__ import annotations
@@ -139,12 +141,17 @@ class SqliteBackend(Backend):
 
     # Writing
     @contextmanager
-    def transaction(self, engine: Engine, step: Step) -> Iterator[sqlite3.Connection]:
+    def transaction(
+        self, engine: Engine, step: Step, *, foreign_keys: bool = True
+    ) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction; ``foreign_keys=False`` leaves the checks to the caller."""
         pooled = engine.raw_connection()
         conn: sqlite3.Connection = pooled.driver_connection  # type: ignore[assignment]
         previous = conn.isolation_level
         conn.isolation_level = None
         try:
+            if not foreign_keys:  # only possible outside a transaction
+                conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("PRAGMA defer_foreign_keys = ON")
             yield conn
@@ -160,6 +167,9 @@ class SqliteBackend(Backend):
                 raise translated from None
             raise
         finally:
+            if not foreign_keys:
+                with suppress(sqlite3.Error):
+                    conn.execute("PRAGMA foreign_keys = ON")
             conn.isolation_level = previous
             pooled.close()
 
@@ -168,7 +178,7 @@ class SqliteBackend(Backend):
     ) -> None:
         names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
         step = Step(f"preparing {', '.join(names)}")
-        with self.transaction(engine, step) as conn:
+        with self.transaction(engine, step, foreign_keys=False) as conn:
             for name in names:
                 for statement in ddl.drop_indexes(engine, name):
                     conn.execute(statement)
@@ -183,6 +193,8 @@ class SqliteBackend(Backend):
                     for statement in ddl.create_indexes(engine, name):
                         conn.execute(statement)
                     advance(1)
+            step.what = "checking foreign keys"
+            _check_foreign_keys(engine, conn, names)
 
     def empty_table(self, conn: Connection, table: Table, *, referenced: bool) -> None:
         conn.execute(table.delete())
@@ -254,6 +266,20 @@ def _driver_without_transactions(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys = OFF")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
+
+
+def _check_foreign_keys(engine: Engine, conn: sqlite3.Connection, names: Sequence[str]) -> None:
+    """Every foreign key of the tables that reference or are ``names`` (PRAGMA foreign_key_check)."""
+    children = dict.fromkeys(link.table.name for link in ddl.links_touching(names))
+    for child in children:
+        quoted = ddl.quoted_table(engine, child)
+        broken = conn.execute(f"PRAGMA foreign_key_check({quoted})").fetchall()
+        if broken:
+            parents = ", ".join(sorted({str(row[2]) for row in broken}))
+            raise DataValidationError(
+                f"{len(broken)} row(s) of {child} would reference a missing row of {parents}",
+                "nothing was changed; load the missing rows too, or fix the references",
+            )
 
 
 def _insert(

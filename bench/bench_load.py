@@ -12,7 +12,8 @@ a fresh database made by init-db (all keys, foreign keys and indexes present at 
   pandas to_sql     read_csv + to_sql(if_exists="append"), default method, on the first --to-sql-rows lines
                     of each file, scaled linearly to the full row counts (marked "scaled")
 SQLite: clustr-etl load vs `sqlite3 .import` into bare tables (`CREATE TABLE bare_x AS SELECT * FROM x
-WHERE 0`: typed columns, no constraint) and into the init-db tables, and pandas to_sql (same slicing).
+WHERE 0`: typed columns, no constraint) and, copied on by INSERT ... SELECT, into the init-db tables, and
+pandas to_sql (same slicing).
 `--floors-only` compares just clustr-etl load with the floors (the issue's ratios), quickly. Each measured run is its own process; "peak MB" is
 its peak RSS (VmHWM from /proc, polled every 20 ms), which includes ~100 MB of Python + pyarrow + SQLAlchemy imports.
 """
@@ -32,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clustr_etl.backends import ddl
 from clustr_etl.db import init_db, make_engine
 from clustr_etl.loading import TABLE_FILES
 from clustr_etl.models import CSV_COLUMNS
@@ -185,17 +187,27 @@ def psql_copy_bare(url: str, raw_dir: Path) -> tuple[float, float]:
 
 
 def sqlite_import(path: Path, raw_dir: Path, *, bare: bool) -> tuple[float, float]:
-    """`sqlite3 .import` of every file, into bare typed tables or into the init-db tables."""
-    prefix = "bare_" if bare else ""
-    if bare:
-        statements = ";".join(
-            f"CREATE TABLE bare_{table} AS SELECT * FROM {table} WHERE 0" for table in TABLE_FILES
-        )
-        subprocess.run(["sqlite3", str(path), statements], check=True)
-    script = ".mode csv\n" + "".join(
-        f".import --skip 1 '{raw_dir / name}' {prefix}{table}\n"
-        for table, name in TABLE_FILES.items()
+    """`sqlite3 .import` of every file into bare typed tables; with ``bare=False`` then copied into
+    the init-db tables by ``INSERT ... SELECT`` (.import itself cannot write NULL: an empty field
+    becomes '' and breaks the unique ``invoice_no`` of generated data).
+    """
+    statements = ";".join(
+        f"CREATE TABLE bare_{table} AS SELECT * FROM {table} WHERE 0" for table in TABLE_FILES
     )
+    subprocess.run(["sqlite3", str(path), statements], check=True)
+    script = ".mode csv\n" + "".join(
+        f".import --skip 1 '{raw_dir / name}' bare_{table}\n" for table, name in TABLE_FILES.items()
+    )
+    if not bare:
+        script += "BEGIN;\n"
+        for table in TABLE_FILES:
+            columns = ddl.table(table).c
+            values = ", ".join(
+                f"NULLIF({name}, '')" if columns[name].nullable else name
+                for name in CSV_COLUMNS[table]
+            )
+            script += f"INSERT INTO {table} SELECT {values} FROM bare_{table};\n"
+        script += "COMMIT;\n"
     start = time.perf_counter()
     peak_kb = 0
     with subprocess.Popen(["sqlite3", str(path)], stdin=subprocess.PIPE, text=True) as process:
@@ -400,7 +412,7 @@ def sqlite(
         _init_sqlite(Path(folder) / "import.db")
         seconds, peak = sqlite_import(Path(folder) / "import.db", raw_dir, bare=False)
         results.append(
-            Result("sqlite", "sqlite3 .import (init-db tables)", total_rows, seconds, peak)
+            Result("sqlite", "sqlite3 .import + INSERT (init-db tables)", total_rows, seconds, peak)
         )
         if args.floors_only:
             return

@@ -385,6 +385,12 @@ def import_command(
         str | None, typer.Option(help="text encoding of CSV sources [default: UTF-8, else cp1252]")
     ] = None,
     force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            help="add a later export as the next batch under raw/batches/ (known keys keep their ids)"
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Import a retailer's export into <data dir>/raw/ (the CSVs `load` reads) and import_report.json."""
@@ -394,8 +400,19 @@ def import_command(
     from clustr_etl.importing.summary import render_import_summary
 
     settings = settings_from(
-        ctx, "sources", "preset", "mapping", "country", "since", "until", "encoding", "force"
+        ctx,
+        "sources",
+        "preset",
+        "mapping",
+        "country",
+        "since",
+        "until",
+        "encoding",
+        "force",
+        "append",
     )
+    if append and force:
+        raise typer.BadParameter("--append writes a new batch and never overwrites: drop --force")
     options = ImportOptions(
         sources=tuple(sources),
         preset=preset,
@@ -406,9 +423,9 @@ def import_command(
         encoding=encoding,
     )
     report, details = pipeline.import_step(
-        settings, options, force=force, progress=progress_for(ctx)
+        settings, options, force=force, append=append, progress=progress_for(ctx)
     )
-    if not state_of(ctx).quiet:
+    if not state_of(ctx).quiet and "totals" in details:
         render_import_summary(details, stdout)
     show_reports(ctx, [report])
 

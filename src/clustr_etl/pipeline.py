@@ -171,15 +171,26 @@ def import_step(
     options: ImportOptions,
     *,
     force: bool = False,
+    append: bool = False,
     progress: Progress = NO_PROGRESS,
 ) -> tuple[StepReport, dict[str, Any]]:
-    """Import a retailer's export into the raw CSVs (see ``clustr_etl.importing``)."""
-    from clustr_etl.importing import import_dataset
+    """Import a retailer's export into the raw CSVs (see ``clustr_etl.importing``); with ``append``,
+    as the next batch of an imported dataset."""
+    from clustr_etl.importing import append_import, import_dataset
 
     with timed(StepReport("import")) as report:
-        result = import_dataset(options, settings.raw_dir, force=force, progress=progress)
+        if append:
+            folder, result = append_import(options, settings.raw_dir, progress=progress)
+            report.detail = (
+                str(folder)
+                if folder
+                else f"nothing new: all {result.report['source_rows']:,} lines belong to invoices "
+                "already imported; no batch written"
+            )
+        else:
+            result = import_dataset(options, settings.raw_dir, force=force, progress=progress)
+            report.detail = str(settings.raw_dir)
         report.rows = result.files
-        report.detail = str(settings.raw_dir)
     return report, result.report
 
 

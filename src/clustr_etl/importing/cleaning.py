@@ -20,6 +20,7 @@ REASONS: dict[str, str] = {
     "outside_country": "the line's country is not one of --country",
     "before_since": "the line is dated before --since",
     "after_until": "the line is dated after --until",
+    "invoice_already_imported": "import --append: the invoice was imported before (overlapping exports)",
     "duplicate_line": "an exact copy of an earlier line (every column equal)",
     "missing_invoice": "no invoice number",
     "missing_product": "no product key",
@@ -35,6 +36,7 @@ class Filters:
     countries: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
+    known_invoices: frozenset[str] = frozenset()  # import --append: invoices imported before
 
 
 @dataclass
@@ -88,6 +90,9 @@ def _reason_masks(
         masks["before_since"] = (day < pd.Timestamp(filters.since)).to_numpy()
     if filters.until is not None:
         masks["after_until"] = (day > pd.Timestamp(filters.until)).to_numpy()
+    if filters.known_invoices:
+        known = lines[p.INVOICE].isin(filters.known_invoices)
+        masks["invoice_already_imported"] = known.fillna(False).to_numpy(bool)
     masks["duplicate_line"] = exact_duplicates(lines)
     masks["missing_invoice"] = lines[p.INVOICE].isna().to_numpy()
     masks["missing_product"] = lines[p.PRODUCT].isna().to_numpy()

@@ -87,6 +87,18 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
+def pyspark_installed() -> None:
+    """Skip (fail under CI=true) without the spark extra; for tests that start no session."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        reason = "pyspark is not installed (pip install 'clustr-etl[spark]')"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}: the Spark tests are required under CI=true")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
 def spark() -> Iterator[object]:
     """One local Spark session (2 cores) for the whole test run; the library reuses the active one.
 

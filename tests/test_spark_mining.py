@@ -110,6 +110,7 @@ def spark_cli(tmp_path: Path, *options: str, **env: str) -> tuple[int, list[str]
     return done.returncode, done.stderr.strip().splitlines()
 
 
+@pytest.mark.usefixtures("pyspark_installed")
 def test_unreachable_master_is_one_line_within_seconds(tmp_path: Path) -> None:
     code, lines = spark_cli(tmp_path, "--spark-master", "spark://127.0.0.1:9")
     assert code == 1
@@ -123,9 +124,31 @@ def test_unreachable_master_is_one_line_within_seconds(tmp_path: Path) -> None:
     assert time.monotonic() - start < 30
 
 
+@pytest.mark.usefixtures("pyspark_installed")
 def test_cli_without_java_says_what_to_install(tmp_path: Path) -> None:
     code, lines = spark_cli(tmp_path, JAVA_HOME=str(tmp_path / "no-java"))
     assert code == 1
     assert len(lines) == 1, lines
     assert "needs a Java runtime" in lines[0]
     assert "openjdk-17" in lines[0]
+
+
+def test_cli_without_pyspark_says_what_to_install(tmp_path: Path) -> None:
+    """Without the extra (pyspark hidden from this process), one line and no traceback."""
+    path = tmp_path / "b.csv"
+    path.write_text("a,b\n", encoding="utf-8")
+    arguments = ["mine-rules", "--engine", "spark", "--no-load", "--format", "basket"]
+    arguments += ["--input", str(path)]
+    script = (
+        "import sys; sys.modules['pyspark'] = None; sys.modules['py4j'] = None; "
+        f"sys.argv = ['clustr-etl', *{arguments!r}]; "
+        "from clustr_etl.launch import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: --engine spark needs pyspark, which is not installed "
+        "(install it with: pip install 'clustr-etl[spark]')"
+    ]

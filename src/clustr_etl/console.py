@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -62,7 +63,8 @@ def _ignore(amount: float) -> None:
 
 
 def print_error(message: str) -> None:
-    stderr.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    # The message is text, not markup: "pip install 'clustr-etl[spark]'" keeps its brackets.
+    stderr.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def print_reports(reports: Sequence[StepReport], *, quiet: bool = False) -> None:
@@ -75,7 +77,7 @@ def print_reports(reports: Sequence[StepReport], *, quiet: bool = False) -> None
     table.add_column("detail", overflow="fold")
     for report in reports:
         rows = "\n".join(f"{name}: {count:,}" for name, count in report.rows.items())
-        table.add_row(report.name, rows, f"{report.seconds:.2f}", report.detail)
+        table.add_row(report.name, escape(rows), f"{report.seconds:.2f}", escape(report.detail))
     stdout.print(table)
 
 

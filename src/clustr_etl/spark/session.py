@@ -83,6 +83,7 @@ def spark_errors(function: Callable[P, R]) -> Callable[P, R]:
     """Decorator: Spark and Py4J failures become a one-line SparkError."""
 
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        require_spark()  # one line saying what to install, before anything imports pyspark
         from py4j.protocol import Py4JError
         from pyspark.errors import PySparkException
 

@@ -66,6 +66,19 @@ def mine_rules_spark(
     return MinedRules(rules, quality, thresholds.count_threshold(baskets.n_transactions)), baskets
 
 
+BASKETS_PER_TREE = 250_000
+
+
+def fpgrowth_partitions(n_baskets: int, input_partitions: int) -> int:
+    """How many groups FPGrowth splits its conditional FP-trees into.
+
+    Spark's default is the input's partitions: a 250 MB basket file is 2, so each task builds a tree
+    of millions of baskets (10M baskets filled a 14 GB heap). One group per 250k baskets keeps each
+    task's tree small whatever the input; the rules do not depend on it.
+    """
+    return max(input_partitions, -(-n_baskets // BASKETS_PER_TREE))
+
+
 def spark_rules(baskets: SparkBaskets, thresholds: RuleThresholds) -> pd.DataFrame:
     """All rules passing ``thresholds`` on Spark baskets, as the fast engine's rules table."""
     from pyspark.ml.fpm import FPGrowth
@@ -74,7 +87,10 @@ def spark_rules(baskets: SparkBaskets, thresholds: RuleThresholds) -> pd.DataFra
     n = baskets.n_transactions
     min_count = thresholds.count_threshold(n)
     model = FPGrowth(
-        itemsCol="items", minSupport=fpgrowth_min_support(min_count, n), minConfidence=0.0
+        itemsCol="items",
+        minSupport=fpgrowth_min_support(min_count, n),
+        minConfidence=0.0,
+        numPartitions=fpgrowth_partitions(n, baskets.frame.rdd.getNumPartitions()),
     ).fit(baskets.frame)
     itemsets = (
         model.freqItemsets.where(F.col("freq") >= min_count)

@@ -7,7 +7,11 @@ in number order; each batch is identified by the sha256 of its files, which the 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -81,3 +85,22 @@ def file_sha256(path: Path) -> str:
 def batch_hashes(folder: Path, file_names: list[str]) -> dict[str, str]:
     """sha256 of each of the named files present in ``folder`` (file name -> hex digest)."""
     return {name: file_sha256(folder / name) for name in file_names if (folder / name).is_file()}
+
+
+@contextmanager
+def batch_folder(target: Path) -> Iterator[Path]:
+    """A hidden work folder beside ``target``, renamed to it when the block succeeds (else removed),
+    so a batch folder appears whole or not at all."""
+    work = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        work.mkdir(parents=True)
+    except OSError as err:
+        raise InputFileError(
+            f"cannot create {work}: {err.strerror}", "choose a writable --data-dir"
+        ) from None
+    try:
+        yield work
+        os.replace(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise

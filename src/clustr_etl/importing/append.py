@@ -10,8 +10,6 @@ after its last day, so the calendar stays continuous), the new transactions and 
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from clustr_etl.batches import BATCHES_DIR, batch_name, find_batches
+from clustr_etl.batches import BATCHES_DIR, batch_folder, batch_name, find_batches
 from clustr_etl.errors import InputFileError
 from clustr_etl.importing import presets as p
 from clustr_etl.importing.calendar import build_timeframe
@@ -35,7 +33,7 @@ from clustr_etl.importing.importer import (
     read_lines,
     resolve_preset,
 )
-from clustr_etl.importing.keys import NAME_LIMIT, Tables, build_tables
+from clustr_etl.importing.keys import Tables, build_tables, with_key
 from clustr_etl.importing.report import build_report, realism_stats
 from clustr_etl.importing.writer import REPORT_FILE, arrow_tables, write_import
 from clustr_etl.manifest import MANIFEST_FILE
@@ -186,8 +184,7 @@ def _distinct_from(names: pd.Series, skus: pd.Series, taken: set[str]) -> pd.Ser
         return names
     names = names.copy()
     names[clash] = [
-        f"{name[: NAME_LIMIT - len(sku) - 3]} [{sku}]"
-        for name, sku in zip(names[clash], skus[clash], strict=True)
+        with_key(name, sku) for name, sku in zip(names[clash], skus[clash], strict=True)
     ]
     return names
 
@@ -275,20 +272,9 @@ def _write_batch(
     target: Path, tables: Tables, timeframe: pa.Table, report: dict[str, Any]
 ) -> dict[str, int]:
     """The batch's non-empty tables and its report, written in a hidden folder renamed at the end."""
-    work = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        work.mkdir(parents=True)
-    except OSError as err:
-        raise InputFileError(
-            f"cannot create {work}: {err.strerror}", "choose a writable --data-dir"
-        ) from None
-    try:
-        arrow = {
-            name: table for name, table in arrow_tables(tables, timeframe).items() if table.num_rows
-        }
+    arrow = {
+        name: table for name, table in arrow_tables(tables, timeframe).items() if table.num_rows
+    }
+    with batch_folder(target) as work:
         files = write_import(work, arrow, dict(report), force=True)
-        os.replace(work, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return files

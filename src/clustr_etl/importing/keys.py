@@ -42,13 +42,15 @@ class Tables:
     guest_customers: int
 
 
+def with_key(name: str, sku: str) -> str:
+    """``NAME [SKU]`` within the name limit: a product name made unique by its key."""
+    return f"{name[: NAME_LIMIT - len(sku) - 3]} [{sku}]"
+
+
 def _unique_names(names: pd.Series, skus: pd.Series) -> pd.Series:
     """Names shared by several products get their key appended: ``NAME [SKU]`` (within the limit)."""
     shared = names.duplicated(keep=False)
-    suffixed = [
-        f"{name[: NAME_LIMIT - len(sku) - 3]} [{sku}]"
-        for name, sku in zip(names[shared], skus[shared], strict=True)
-    ]
+    suffixed = [with_key(name, sku) for name, sku in zip(names[shared], skus[shared], strict=True)]
     names = names.str.slice(0, NAME_LIMIT)
     names[shared] = suffixed
     return names

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
-from clustr_etl.batches import BATCHES_DIR, Batch, batch_name, find_batches
+from clustr_etl.batches import BATCHES_DIR, Batch, batch_folder, batch_name, find_batches
 from clustr_etl.errors import ConfigError, InputFileError
 from clustr_etl.manifest import MANIFEST_FILE, read_manifest
 from clustr_etl.option_specs import DAYS
@@ -169,24 +168,12 @@ def _write_batch(
     options = plan.options
     first_index = model.stream_suffix[0]
     calendar = build_calendar(options.start_date, first_index + model.day_discount.size)
-    work = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        work.mkdir(parents=True)
-    except OSError as err:
-        raise InputFileError(
-            f"cannot create {work}: {err.strerror}", "choose a writable --data-dir"
-        ) from None
     rows: dict[str, int] = {}
-    try:
-        with staged(work) as files:
-            timeframe = calendar.table().slice(first_index)
-            rows[CSV_FILES["timeframe"]] = write_table(files, "timeframe", timeframe, progress)
-            if new_customers.n_customers:
-                table = new_customers.table(options.start_date, first_customer_id)
-                rows[CSV_FILES["customers"]] = write_table(files, "customers", table, progress)
-            rows.update(write_facts(files, model, options, progress, last_sale + 1))
-        os.replace(work, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    with batch_folder(target) as work, staged(work) as files:
+        timeframe = calendar.table().slice(first_index)
+        rows[CSV_FILES["timeframe"]] = write_table(files, "timeframe", timeframe, progress)
+        if new_customers.n_customers:
+            table = new_customers.table(options.start_date, first_customer_id)
+            rows[CSV_FILES["customers"]] = write_table(files, "customers", table, progress)
+        rows.update(write_facts(files, model, options, progress, last_sale + 1))
     return rows

@@ -25,6 +25,7 @@ from clustr_etl.errors import InputFileError
 from clustr_etl.importing import presets as p
 from clustr_etl.importing.calendar import build_timeframe
 from clustr_etl.importing.cleaning import REASONS, Filters, clean
+from clustr_etl.importing.codes import relabel
 from clustr_etl.importing.importer import (
     ImportOptions,
     ImportResult,
@@ -204,12 +205,11 @@ def _missing_days(
 def _spelled_as_known(skus: pd.Series, known: KnownKeys) -> pd.Series:
     """A key that differs from a known one only in case takes the known spelling (and its id)."""
     folded = {sku.upper(): sku for sku in known.products}
-    respelled = {
-        sku: folded[sku.upper()]
-        for sku in skus.dropna().unique()
-        if sku not in known.products and sku.upper() in folded
-    }
-    return skus.replace(respelled) if respelled else skus
+
+    def respelled(sku: str) -> str:
+        return sku if sku in known.products else folded.get(sku.upper(), sku)
+
+    return relabel(skus, lambda labels: labels.map(respelled))
 
 
 def _nothing_new(lines: pd.DataFrame, known: KnownKeys) -> bool:

@@ -4,7 +4,9 @@ public holidays of the data's main country from the maintained ``holidays`` libr
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
+import threading
 
 import numpy as np
 import pandas as pd
@@ -39,6 +41,14 @@ def holiday_country_code(country: str | None) -> str | None:
         return str(COUNTRIES[snake][1])
     codes = {str(entry[1]).casefold(): str(entry[1]) for entry in COUNTRIES.values()}
     return codes.get(folded)
+
+
+def preload_holidays() -> None:
+    """Import the holidays library's country modules (about 0.1 s) in the background, so that
+    it overlaps reading the source instead of following it."""
+    threading.Thread(
+        target=importlib.import_module, args=("holidays.countries",), daemon=True
+    ).start()
 
 
 def holiday_dates(code: str | None, years: range) -> set[dt.date]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from clustr_etl.errors import InputFileError
 from clustr_etl.importing import presets as p
+from clustr_etl.importing.codes import factorize, label_mask, line_counts, relabel
 
 REASONS: dict[str, str] = {
     "outside_country": "the line's country is not one of --country",
@@ -84,21 +85,23 @@ def _reason_masks(
         if p.COUNTRY not in lines:
             raise InputFileError("--country needs a country column", "map one in --mapping")
         wanted = {name.casefold() for name in filters.countries}
-        country = lines[p.COUNTRY].str.casefold()
-        masks["outside_country"] = ~country.isin(wanted).fillna(False).to_numpy(bool)
+        masks["outside_country"] = ~label_mask(
+            lines[p.COUNTRY], lambda countries: countries.str.casefold().isin(wanted)
+        )
     if filters.since is not None:
         masks["before_since"] = (day < pd.Timestamp(filters.since)).to_numpy()
     if filters.until is not None:
         masks["after_until"] = (day > pd.Timestamp(filters.until)).to_numpy()
     if filters.known_invoices:
-        known = lines[p.INVOICE].isin(filters.known_invoices)
-        masks["invoice_already_imported"] = known.fillna(False).to_numpy(bool)
+        masks["invoice_already_imported"] = label_mask(
+            lines[p.INVOICE], lambda invoices: invoices.isin(filters.known_invoices)
+        )
     masks["duplicate_line"] = exact_duplicates(lines)
     masks["missing_invoice"] = lines[p.INVOICE].isna().to_numpy()
     masks["missing_product"] = lines[p.PRODUCT].isna().to_numpy()
     if credit_prefix:
-        masks["credit_note"] = (
-            lines[p.INVOICE].str.upper().str.startswith(credit_prefix).fillna(False).to_numpy(bool)
+        masks["credit_note"] = label_mask(
+            lines[p.INVOICE], lambda invoices: invoices.str.upper().str.startswith(credit_prefix)
         )
     masks["non_positive_quantity"] = (lines[p.QUANTITY] <= 0).to_numpy()
     price = lines[p.UNIT_PRICE].to_numpy()
@@ -108,9 +111,15 @@ def _reason_masks(
 
 
 def exact_duplicates(lines: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Lines equal in every column to an earlier line: rows sharing a 64-bit hash are compared exactly."""
-    hashed = pd.util.hash_pandas_object(lines, index=False)
-    candidates = np.flatnonzero(hashed.duplicated(keep=False).to_numpy())
+    """Lines equal in every column to an earlier line.
+
+    Only lines sharing their (invoice, product) pair with another line can be copies; those few
+    are compared on every column.
+    """
+    invoice, _ = factorize(lines[p.INVOICE])
+    product, products = factorize(lines[p.PRODUCT])
+    pair = (invoice + 1) * (len(products) + 1) + (product + 1)
+    candidates = np.flatnonzero(pd.Series(pair).duplicated(keep=False).to_numpy())
     found = np.zeros(len(lines), dtype=np.bool_)
     if candidates.size:
         found[candidates] = lines.iloc[candidates].duplicated(keep="first").to_numpy()
@@ -155,13 +164,15 @@ def _empty_hint(filters: Filters, dropped: dict[str, Totals]) -> str:
 def merge_case_variants(skus: pd.Series) -> tuple[pd.Series, int]:
     """Product keys that differ only in case become the most frequent spelling (ties: sorted first).
 
-    Returns the merged keys and how many keys were merged into another spelling.
+    Returns the merged keys (a categorical) and how many keys in use were merged into another
+    spelling.
     """
-    counts = skus.value_counts(sort=False)
-    spelling = pd.DataFrame({"sku": counts.index.astype(str), "lines": counts.to_numpy()})
+    counts, labels = line_counts(skus)
+    spelling = pd.DataFrame({"sku": np.asarray(labels, dtype=object).astype(str), "lines": counts})
     spelling["folded"] = spelling["sku"].str.upper()
     best = spelling.sort_values(["folded", "lines", "sku"], ascending=[True, False, True])
-    canonical = best.drop_duplicates("folded").set_index("folded")["sku"]
-    mapping = dict(zip(spelling["sku"], spelling["folded"].map(canonical), strict=True))
-    merged = sum(1 for key, value in mapping.items() if key != value)
-    return skus.map(mapping), merged
+    canonical = spelling["folded"].map(best.drop_duplicates("folded").set_index("folded")["sku"])
+    merged = int(((canonical != spelling["sku"]) & (spelling["lines"] > 0)).sum())
+    if not merged:
+        return skus, 0
+    return relabel(skus, lambda _: canonical), merged

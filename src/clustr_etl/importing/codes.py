@@ -1,18 +1,56 @@
-"""Fast group statistics on text keys: every column is factorized once into integer codes."""
+"""Fast group statistics on text keys: each text column is factorized once into integer codes.
+
+Text columns travel as pandas categoricals (codes plus their distinct labels), so cleaning a label
+(stripping, merging spellings) touches each distinct value once, not every line.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 Codes = npt.NDArray[np.int64]
+SortKeys = npt.NDArray[Any]  # one sort column: numbers, booleans or fixed-width text
 
 
 def factorize(values: pd.Series) -> tuple[Codes, pd.Index]:
-    """Integer codes (-1 for empty cells) and the distinct values."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64), pd.Index(uniques)
+    """Integer codes (-1 for empty cells) and the labels they index (for a categorical: all of its
+    categories, some maybe unused)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes: Codes = np.asarray(values.cat.codes, dtype=np.int64)
+        return codes, values.cat.categories
+    found, uniques = pd.factorize(values, use_na_sentinel=True)
+    return found.astype(np.int64), pd.Index(uniques)
+
+
+def from_codes(codes: Codes, labels: pd.Series, index: pd.Index | None = None) -> pd.Series:
+    """A categorical of ``labels[codes]`` (-1: missing); equal labels merge and a missing label
+    (None, NaN) makes its lines missing."""
+    merged, distinct = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=True)
+    recoded = np.append(merged, -1)[codes]  # code -1 picks the appended -1
+    categories = pd.Index(np.asarray(distinct, dtype=object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(recoded, categories), index=index)
+
+
+def relabel(values: pd.Series, label: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``values`` as a categorical whose labels went through ``label`` (called once on the distinct
+    labels, as an object Series; it may map several labels to one, or a label to None)."""
+    codes, labels = factorize(values)
+    renamed = label(pd.Series(np.asarray(labels, dtype=object), dtype=object))
+    return from_codes(codes, renamed, values.index)
+
+
+def label_mask(
+    values: pd.Series, predicate: Callable[[pd.Series], pd.Series]
+) -> npt.NDArray[np.bool_]:
+    """Each line's ``predicate`` of its label (evaluated once per distinct label); False when empty."""
+    codes, labels = factorize(values)
+    hits = predicate(pd.Series(np.asarray(labels, dtype=object), dtype=object))
+    return np.append(hits.fillna(False).to_numpy(bool), False)[codes]
 
 
 def _pairs(keys: pd.Series, values: pd.Series) -> tuple[Codes, int, pd.Index, pd.Index]:
@@ -25,11 +63,9 @@ def _pairs(keys: pd.Series, values: pd.Series) -> tuple[Codes, int, pd.Index, pd
 
 
 def unique_counts(values: Codes) -> tuple[Codes, Codes]:
-    """Sorted distinct values and their counts (a plain sort: faster here than np.unique)."""
-    ordered = np.sort(values)
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-    counts = np.diff(np.append(starts, ordered.size))
-    return ordered[starts], counts
+    """Distinct values (in order of appearance) and their counts: a hash pass, no sort."""
+    codes, distinct = pd.factorize(values)
+    return np.asarray(distinct, dtype=np.int64), np.bincount(codes, minlength=len(distinct))
 
 
 def most_frequent(keys: pd.Series, values: pd.Series) -> pd.Series:
@@ -50,9 +86,9 @@ def most_frequent(keys: pd.Series, values: pd.Series) -> pd.Series:
 
 def keys_with_several(keys: pd.Series, values: pd.Series) -> int:
     """How many keys appear with more than one distinct value."""
-    pairs, width, _, _ = _pairs(keys, values)
+    pairs, width, key_uniques, _ = _pairs(keys, values)
     key = unique_counts(pairs)[0] // width
-    return int((np.bincount(key) > 1).sum()) if key.size else 0
+    return int((np.bincount(key, minlength=len(key_uniques)) > 1).sum())
 
 
 def repeated_pairs(first: pd.Series, second: pd.Series) -> int:
@@ -61,11 +97,21 @@ def repeated_pairs(first: pd.Series, second: pd.Series) -> int:
     return int(pd.Series(pairs).duplicated().sum())
 
 
-def ordered_ids(values: pd.Series, order_key: object) -> tuple[Codes, list[str]]:
-    """1-based ids of each line's value in the sorted order of the distinct values, and that order."""
-    codes, uniques = factorize(values)
-    distinct = [str(value) for value in uniques]
-    order = sorted(range(len(distinct)), key=lambda i: order_key(distinct[i]))  # type: ignore[operator]
-    ids = np.empty(len(distinct), dtype=np.int64)
-    ids[order] = np.arange(1, len(distinct) + 1)
-    return ids[codes], [distinct[i] for i in order]
+def line_counts(values: pd.Series) -> tuple[Codes, pd.Index]:
+    """How many lines hold each label (0 for a label no line uses), and the labels."""
+    codes, labels = factorize(values)
+    return np.bincount(codes[codes >= 0], minlength=len(labels)), labels
+
+
+def ordered_ids(
+    values: pd.Series, sort_columns: Callable[[SortKeys], list[SortKeys]]
+) -> tuple[Codes, list[str]]:
+    """1-based ids of each line's value in the order of the values in use sorted by
+    ``sort_columns`` (first column first), and that order."""
+    codes, labels = factorize(values)
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(labels)))
+    distinct = np.asarray(labels, dtype=object)[used].astype(str)
+    order = np.lexsort(sort_columns(distinct)[::-1]) if distinct.size else used
+    ids = np.zeros(len(labels), dtype=np.int64)
+    ids[used[order]] = np.arange(1, len(distinct) + 1)
+    return ids[codes], distinct[order].tolist()

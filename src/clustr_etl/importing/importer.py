@@ -11,7 +11,7 @@ import pandas as pd
 
 from clustr_etl.errors import ConfigError
 from clustr_etl.importing import presets as p
-from clustr_etl.importing.calendar import build_timeframe
+from clustr_etl.importing.calendar import build_timeframe, preload_holidays
 from clustr_etl.importing.cleaning import REASONS, Cleaned, Filters, clean, merge_case_variants
 from clustr_etl.importing.codes import keys_with_several, repeated_pairs
 from clustr_etl.importing.keys import Tables, build_tables
@@ -128,6 +128,7 @@ def import_dataset(
     """Import ``options.sources`` into ``raw_dir``; return the report written to import_report.json."""
     preset, mapping = resolve_preset(options)
     check_target(raw_dir, force)
+    preload_holidays()
     with progress.task("read", total=None):
         read = read_lines(options, preset, mapping)
     with progress.task("clean and key", total=None):

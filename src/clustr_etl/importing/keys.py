@@ -14,7 +14,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.importing import presets as p
-from clustr_etl.importing.codes import most_frequent, ordered_ids
+from clustr_etl.importing.codes import (
+    SortKeys,
+    factorize,
+    from_codes,
+    most_frequent,
+    ordered_ids,
+)
 
 NAME_LIMIT = 200  # products.name
 GUEST_PREFIX = "guest:"
@@ -23,14 +29,22 @@ UNCATEGORISED = "Uncategorised"
 UNKNOWN_PLACE = "Unknown"
 
 
-def natural_key(key: str) -> tuple[int, int, str]:
-    """Sort numbers numerically before text: 9 < 10 < 85123A < C2."""
-    return (0, int(key), key) if key.isdigit() else (1, 0, key)
+def natural_order(keys: SortKeys) -> list[SortKeys]:
+    """Sort columns (first one first) putting numbers numerically before text: 9 < 10 < 85123A < C2.
+
+    A number compares as its digits without leading zeros, by length then text; ties (7, 007)
+    and text keys by the key itself.
+    """
+    points = keys.view(np.uint32).reshape(len(keys), -1)  # code points, 0 after a key's end
+    decimal = ((points >= ord("0")) & (points <= ord("9"))) | (points == 0)
+    number = decimal.all(axis=1) & (points[:, 0] != 0)
+    digits = np.where(number, np.char.lstrip(keys, "0"), "")
+    return [~number, np.char.str_len(digits), digits, keys]
 
 
-def customer_order(key: str) -> tuple[bool, tuple[int, int, str]]:
+def customer_order(keys: SortKeys) -> list[SortKeys]:
     """The retailer's customers first (natural order), then the guests."""
-    return key.startswith(GUEST_PREFIX), natural_key(key)
+    return [np.char.startswith(keys, GUEST_PREFIX), *natural_order(keys)]
 
 
 @dataclass
@@ -85,18 +99,23 @@ def build_products(
 
 def _customer_keys(lines: pd.DataFrame) -> pd.Series:
     """The customer of each line; lines without one belong to the guest of their invoice."""
-    guest = GUEST_PREFIX + lines[p.INVOICE]
-    return lines[p.CUSTOMER].where(lines[p.CUSTOMER].notna(), guest)
+    customer, customers = factorize(lines[p.CUSTOMER])
+    invoice, invoices = factorize(lines[p.INVOICE])
+    labels = np.concatenate(
+        [np.asarray(customers, dtype=object), GUEST_PREFIX + np.asarray(invoices, dtype=object)]
+    )
+    codes = np.where(customer >= 0, customer, len(customers) + invoice)
+    return from_codes(codes, pd.Series(labels, dtype=object), lines.index)
 
 
 def build_tables(lines: pd.DataFrame, is_non_merchandise: Callable[[str], bool]) -> Tables:
     """Products, customers, transactions and sales (without the calendar) from the kept lines."""
     lines = lines.assign(unit_cents=np.rint(lines[p.UNIT_PRICE].to_numpy() * 100).astype(np.int64))
-    line_pid, skus = ordered_ids(lines[p.PRODUCT], natural_key)
+    line_pid, skus = ordered_ids(lines[p.PRODUCT], natural_order)
     products = build_products(lines, skus, is_non_merchandise)
     customer_key = _customer_keys(lines)
     line_cid, customer_keys = ordered_ids(customer_key, customer_order)
-    line_tid, invoices = ordered_ids(lines[p.INVOICE], natural_key)
+    line_tid, invoices = ordered_ids(lines[p.INVOICE], natural_order)
     first = np.flatnonzero(~pd.Series(line_tid).duplicated().to_numpy())  # first line of each
     first = first[np.argsort(line_tid[first])]
     transactions = pd.DataFrame(

@@ -123,9 +123,10 @@ def _arrow_encoding(encoding: str) -> str:
 def read_csv(
     path: Path, columns: Sequence[str], preset: str, encodings: Sequence[str], delimiter: str
 ) -> tuple[str, pd.DataFrame]:
-    """The wanted columns as strings ("" for empty cells), trying each encoding in turn.
+    """The wanted columns as text categoricals ("" for empty cells), trying each encoding in turn.
 
-    Arrow's multithreaded reader checks every line's field count and the text's encoding.
+    Arrow's multithreaded reader checks every line's field count and the text's encoding, and
+    dictionary-encodes each column as it parses: later steps convert each distinct value once.
     """
     import pyarrow as pa
     from pyarrow import csv as pa_csv
@@ -133,14 +134,16 @@ def read_csv(
     failure = ""
     for encoding in encodings:
         try:
-            header = [name.strip() for name in _header(path, encoding, delimiter)]
+            raw_header = _header(path, encoding, delimiter)
+            header = [name.strip() for name in raw_header]
             _missing_columns(path.name, header, columns, preset)
             table = pa_csv.read_csv(
                 path,
                 read_options=pa_csv.ReadOptions(encoding=_arrow_encoding(encoding)),
                 parse_options=pa_csv.ParseOptions(delimiter=delimiter),
                 convert_options=pa_csv.ConvertOptions(
-                    column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+                    column_types=dict.fromkeys(raw_header, pa.dictionary(pa.int32(), pa.string())),
+                    strings_can_be_null=False,
                 ),
             )
         except UnicodeDecodeError as err:
@@ -154,8 +157,8 @@ def read_csv(
         except (gzip.BadGzipFile, EOFError, OSError) as err:
             raise InputFileError(f"cannot read {path}: {err}", "is it a CSV or gzip CSV?") from None
         # One chunk per column: filtering many small chunks costs more than combining them once.
-        table = table.rename_columns(header).select(list(columns)).combine_chunks()
-        frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        table = table.rename_columns(header).select(list(columns))
+        frame = table.unify_dictionaries().combine_chunks().to_pandas()
         return encoding, frame
     tried = ", ".join(encodings)
     raise InputFileError(

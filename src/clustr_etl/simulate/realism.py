@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.simulate.generate import CSV_FILES
@@ -24,29 +25,45 @@ def _top_share(values: np.ndarray, fraction: float) -> float:
     return float(ordered[:count].sum() / ordered.sum())
 
 
+def _ids(values: pd.Series) -> npt.NDArray[np.int64]:
+    return np.asarray(values, dtype=np.int64)
+
+
+def _per_id(
+    line_ids: npt.NDArray[np.int64],
+    ids: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Per id of ``ids`` (in that order), its lines (or the sum of their ``weights``); 0 if none."""
+    size = max(int(ids.max(initial=0)), int(line_ids.max(initial=0))) + 1
+    totals: npt.NDArray[np.float64] = np.bincount(line_ids, weights=weights, minlength=size)
+    return totals[ids]
+
+
 def dataset_stats(data: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Basket, popularity, price, customer, calendar and line statistics."""
     sales, transactions = data["sales"], data["transactions"]
     products, customers = data["products"], data["customers"]
-    size = sales.groupby("transaction_id").size()
-    lines_per_product = (
-        sales.groupby("product_id").size().reindex(products["product_id"], fill_value=0).to_numpy()
-    )
-    revenue = sales["line_total"].astype(float)
-    by_customer = (
-        sales.assign(revenue=revenue)
-        .merge(transactions, on="transaction_id")
-        .groupby("customer_id")["revenue"]
-        .sum()
-        .reindex(customers["customer_id"], fill_value=0.0)
-    )
+    # Ids are small non-negative integers: per-id counts and sums are bincounts.
+    line_tid = _ids(sales["transaction_id"])
+    tid, cid = _ids(transactions["transaction_id"]), _ids(transactions["customer_id"])
+    lines_per_tid = np.bincount(line_tid, minlength=max(tid.max(initial=0), 0) + 1)
+    size = pd.Series(lines_per_tid[lines_per_tid > 0])  # transactions with lines
+    lines_per_product = _per_id(_ids(sales["product_id"]), _ids(products["product_id"]))
+    customer_of = np.full(lines_per_tid.size, -1, dtype=np.int64)
+    customer_of[tid] = cid
+    line_cid = customer_of[line_tid]
+    known = line_cid >= 0  # a line of a transaction in the table (an inner join)
+    revenue = sales["line_total"].to_numpy(np.float64)
+    by_customer = _per_id(line_cid[known], _ids(customers["customer_id"]), revenue[known])
     dates = pd.to_datetime(transactions["date"])
     all_days = pd.to_datetime(data["timeframe"]["date"])
     holiday_season = dates.dt.month.isin([11, 12]).mean() / all_days.dt.month.isin([11, 12]).mean()
     per_weekday = dates.dt.day_of_week.value_counts() / all_days.dt.day_of_week.value_counts()
     segment_of = customers.set_index("customer_id")["segment"]
     enriched = transactions.assign(segment=transactions["customer_id"].map(segment_of))
-    enriched = enriched.assign(size=enriched["transaction_id"].map(size))
+    basket = lines_per_tid[tid].astype(np.float64)
+    enriched = enriched.assign(size=np.where(basket > 0, basket, np.nan))
     per_segment = enriched.groupby("segment").agg(
         transactions=("transaction_id", "size"), mean_size=("size", "mean")
     )
@@ -62,7 +79,7 @@ def dataset_stats(data: dict[str, pd.DataFrame]) -> dict[str, Any]:
         "top20_product_share": _top_share(lines_per_product, 0.20),
         "categories": int(products["category"].nunique()),
         "price_p99_over_median": float(prices.quantile(0.99) / prices.median()),
-        "top20_customer_revenue_share": _top_share(by_customer.to_numpy(), 0.20),
+        "top20_customer_revenue_share": _top_share(by_customer, 0.20),
         "segment_visits_ratio": float(
             per_segment["per_customer"].max() / per_segment["per_customer"].min()
         ),

@@ -36,7 +36,7 @@ def _per_id(
 ) -> npt.NDArray[np.float64]:
     """Per id of ``ids`` (in that order), its lines (or the sum of their ``weights``); 0 if none."""
     size = max(int(ids.max(initial=0)), int(line_ids.max(initial=0))) + 1
-    totals: npt.NDArray[np.float64] = np.bincount(line_ids, weights=weights, minlength=size)
+    totals = np.asarray(np.bincount(line_ids, weights=weights, minlength=size), dtype=np.float64)
     return totals[ids]
 
 

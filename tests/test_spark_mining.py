@@ -152,3 +152,41 @@ def test_cli_without_pyspark_says_what_to_install(tmp_path: Path) -> None:
         "Error: --engine spark needs pyspark, which is not installed "
         "(install it with: pip install 'clustr-etl[spark]')"
     ]
+
+
+JVM_DIES = """
+import sys
+import psutil
+from clustr_etl.errors import SparkError
+from clustr_etl.spark.session import spark_errors, spark_session
+
+@spark_errors
+def count_after_the_jvm_dies() -> int:
+    with spark_session("local[1]") as spark:
+        for child in psutil.Process().children(recursive=True):
+            if child.name() == "java":
+                child.kill()
+                child.wait(30)
+        return spark.range(3).count()
+
+try:
+    count_after_the_jvm_dies()
+except SparkError as err:
+    print(err)
+    sys.exit(3)
+"""
+
+
+@pytest.mark.usefixtures("pyspark_installed")
+def test_a_jvm_that_dies_is_one_line_saying_so() -> None:
+    """The Java process killed mid-job (as the kernel's OOM killer would): one line, not a
+    bare "Connection refused" or a Py4J traceback."""
+    done = subprocess.run(
+        [sys.executable, "-c", JVM_DIES], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stdout.startswith("Spark failed: its Java process stopped unexpectedly"), (
+        done.stdout
+    )
+    assert "spark.driver.memory" in done.stdout
+    assert "Traceback" not in done.stdout

@@ -74,7 +74,10 @@ def fpgrowth_partitions(n_baskets: int, input_partitions: int) -> int:
 
     Spark's default is the input's partitions: a 250 MB basket file is 2, so each task builds a tree
     of millions of baskets (10M baskets filled a 14 GB heap). One group per 250k baskets keeps each
-    task's tree small whatever the input; the rules do not depend on it.
+    task's tree small whatever the input; the rules do not depend on it. The baskets are spread over
+    as many partitions too: each input task first combines its baskets into a tree per group, so
+    two input partitions of 5M baskets each held trees of half the data at once (the 10M run with
+    only the groups split filled the heap again and its JVM died after 50 minutes).
     """
     return max(input_partitions, -(-n_baskets // BASKETS_PER_TREE))
 
@@ -86,12 +89,16 @@ def spark_rules(baskets: SparkBaskets, thresholds: RuleThresholds) -> pd.DataFra
 
     n = baskets.n_transactions
     min_count = thresholds.count_threshold(n)
+    frame = baskets.frame
+    parts = fpgrowth_partitions(n, frame.rdd.getNumPartitions())
+    if frame.rdd.getNumPartitions() < parts:
+        frame = frame.repartition(parts)
     model = FPGrowth(
         itemsCol="items",
         minSupport=fpgrowth_min_support(min_count, n),
         minConfidence=0.0,
-        numPartitions=fpgrowth_partitions(n, baskets.frame.rdd.getNumPartitions()),
-    ).fit(baskets.frame)
+        numPartitions=parts,
+    ).fit(frame)
     itemsets = (
         model.freqItemsets.where(F.col("freq") >= min_count)
         .select(F.array_sort("items").alias("items"), F.col("freq"))

@@ -84,11 +84,18 @@ def spark_errors(function: Callable[P, R]) -> Callable[P, R]:
 
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         require_spark()  # one line saying what to install, before anything imports pyspark
-        from py4j.protocol import Py4JError
+        from py4j.protocol import Py4JError, Py4JNetworkError
         from pyspark.errors import PySparkException
 
         try:
             return function(*args, **kwargs)
+        except (ConnectionError, Py4JNetworkError) as err:  # the JVM is gone: Py4J cannot reach it
+            reason = err.strerror if isinstance(err, OSError) else first_line(err)
+            raise SparkError(
+                f"Spark failed: its Java process stopped unexpectedly ({reason})",
+                "if it ran out of memory, give it more: "
+                'CLUSTR_SPARK_CONF="spark.driver.memory=8g" in local mode, executor memory on a cluster',
+            ) from err
         except (PySparkException, Py4JError) as err:
             raise SparkError(f"Spark failed: {first_line(err)}") from err
 

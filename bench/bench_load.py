@@ -145,31 +145,24 @@ def drop_database(server_url: str, name: str) -> None:
     admin.dispose()
 
 
-def psql_copy(url: str, raw_dir: Path, prefix: str = "") -> tuple[float, float]:
+def psql(url: str, sql: str) -> tuple[list[str], dict[str, str]]:
+    """A psql command running ``sql`` on the database of ``url``, and its environment."""
     parsed = make_url(url)
+    command = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", parsed.host or "127.0.0.1"]
+    command += ["-p", str(parsed.port or 5432), "-U", parsed.username or "postgres"]
+    command += ["-d", str(parsed.database), "-c", sql]
+    return command, dict(os.environ, PGPASSWORD=parsed.password or "")
+
+
+def psql_copy(url: str, raw_dir: Path, prefix: str = "") -> tuple[float, float]:
     total, peak = 0.0, 0.0
     for table, name in TABLE_FILES.items():
         columns = ", ".join(CSV_COLUMNS[table])
-        command = [
-            "psql",
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            parsed.host or "127.0.0.1",
-            "-p",
-            str(parsed.port or 5432),
-            "-U",
-            parsed.username or "postgres",
-            "-d",
-            str(parsed.database),
-            "-c",
+        sql = (
             f"\\copy {prefix}{table} ({columns}) FROM '{raw_dir / name}' "
-            "WITH (FORMAT csv, HEADER true)",
-        ]
-        env = dict(os.environ, PGPASSWORD=parsed.password or "")
-        seconds, rss, _ = measured(command, env)
+            "WITH (FORMAT csv, HEADER true)"
+        )
+        seconds, rss, _ = measured(*psql(url, sql))
         total += seconds
         peak = max(peak, rss)
         print(f"  psql \\copy {prefix}{table}: {seconds:.1f} s", flush=True)
@@ -209,12 +202,8 @@ def psql_copy_then_keys(url: str, raw_dir: Path) -> tuple[float, float, float]:
     rebuild += [ddl.add_foreign_key(engine, link) for link in links]
     engine.dispose()
     copy_seconds, peak = psql_copy(url, raw_dir)
-    parsed = make_url(url)
     script = "BEGIN;\n" + "".join(f"{statement};\n" for statement in [*SESSION_SETTINGS, *rebuild])
-    command = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", parsed.host or "127.0.0.1"]
-    command += ["-p", str(parsed.port or 5432), "-U", parsed.username or "postgres"]
-    command += ["-d", str(parsed.database), "-c", script + "COMMIT;"]
-    keys_seconds, rss, _ = measured(command, dict(os.environ, PGPASSWORD=parsed.password or ""))
+    keys_seconds, rss, _ = measured(*psql(url, script + "COMMIT;"))
     print(f"  keys, indexes and foreign keys built by psql: {keys_seconds:.1f} s", flush=True)
     return copy_seconds, keys_seconds, max(peak, rss)
 
@@ -374,7 +363,6 @@ def postgresql(
         results.append(
             Result("postgresql", "psql \\copy, then keys by psql", total_rows, copied + keyed, peak)
         )
-        print(f"  of which keys {keyed:.1f} s", flush=True)
         if not args.skip_psql:
             print("PostgreSQL: psql \\copy into a fresh init-db database ...", flush=True)
             psql_url = fresh_database(args.pg_url, names["psql"])

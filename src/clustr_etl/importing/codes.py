@@ -27,6 +27,16 @@ def factorize(values: pd.Series) -> tuple[Codes, pd.Index]:
     return found.astype(np.int64), pd.Index(uniques)
 
 
+def _label_series(labels: pd.Index) -> pd.Series:
+    """The labels as plain Python objects, for a function applied once per distinct label."""
+    return pd.Series(np.asarray(labels, dtype=object), dtype=object)
+
+
+def _per_label(codes: Codes, size: int) -> Codes:
+    """How many lines hold each of ``size`` labels (-1 codes, empty cells, are not counted)."""
+    return np.bincount(codes[codes >= 0], minlength=size)
+
+
 def from_codes(codes: Codes, labels: pd.Series, index: pd.Index | None = None) -> pd.Series:
     """A categorical of ``labels[codes]`` (-1: missing); equal labels merge and a missing label
     (None, NaN) makes its lines missing."""
@@ -40,7 +50,7 @@ def relabel(values: pd.Series, label: Callable[[pd.Series], pd.Series]) -> pd.Se
     """``values`` as a categorical whose labels went through ``label`` (called once on the distinct
     labels, as an object Series; it may map several labels to one, or a label to None)."""
     codes, labels = factorize(values)
-    renamed = label(pd.Series(np.asarray(labels, dtype=object), dtype=object))
+    renamed = label(_label_series(labels))
     return from_codes(codes, renamed, values.index)
 
 
@@ -49,7 +59,7 @@ def label_mask(
 ) -> npt.NDArray[np.bool_]:
     """Each line's ``predicate`` of its label (evaluated once per distinct label); False when empty."""
     codes, labels = factorize(values)
-    hits = predicate(pd.Series(np.asarray(labels, dtype=object), dtype=object))
+    hits = predicate(_label_series(labels))
     return np.append(hits.fillna(False).to_numpy(bool), False)[codes]
 
 
@@ -100,7 +110,7 @@ def repeated_pairs(first: pd.Series, second: pd.Series) -> int:
 def line_counts(values: pd.Series) -> tuple[Codes, pd.Index]:
     """How many lines hold each label (0 for a label no line uses), and the labels."""
     codes, labels = factorize(values)
-    return np.bincount(codes[codes >= 0], minlength=len(labels)), labels
+    return _per_label(codes, len(labels)), labels
 
 
 def ordered_ids(
@@ -109,7 +119,7 @@ def ordered_ids(
     """1-based ids of each line's value in the order of the values in use sorted by
     ``sort_columns`` (first column first), and that order."""
     codes, labels = factorize(values)
-    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(labels)))
+    used = np.flatnonzero(_per_label(codes, len(labels)))
     distinct = np.asarray(labels, dtype=object)[used].astype(str)
     order = np.lexsort(sort_columns(distinct)[::-1]) if distinct.size else used
     ids = np.zeros(len(labels), dtype=np.int64)

@@ -89,9 +89,9 @@ def spark_rules(baskets: SparkBaskets, thresholds: RuleThresholds) -> pd.DataFra
 
     n = baskets.n_transactions
     min_count = thresholds.count_threshold(n)
-    frame = baskets.frame
-    parts = fpgrowth_partitions(n, frame.rdd.getNumPartitions())
-    if frame.rdd.getNumPartitions() < parts:
+    frame, input_parts = baskets.frame, baskets.frame.rdd.getNumPartitions()
+    parts = fpgrowth_partitions(n, input_parts)
+    if input_parts < parts:
         frame = frame.repartition(parts)
     model = FPGrowth(
         itemsCol="items",

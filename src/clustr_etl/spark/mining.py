@@ -67,19 +67,26 @@ def mine_rules_spark(
 
 
 BASKETS_PER_TREE = 250_000
+MIN_TREES = 40
+BASKETS_PER_SMALL_TREE = 25_000
 
 
 def fpgrowth_partitions(n_baskets: int, input_partitions: int) -> int:
-    """How many groups FPGrowth splits its conditional FP-trees into.
+    """How many groups FPGrowth splits its conditional FP-trees into, and how many partitions the
+    baskets are spread over before it runs (the rules do not depend on it).
 
-    Spark's default is the input's partitions: a 250 MB basket file is 2, so each task builds a tree
-    of millions of baskets (10M baskets filled a 14 GB heap). One group per 250k baskets keeps each
-    task's tree small whatever the input; the rules do not depend on it. The baskets are spread over
-    as many partitions too: each input task first combines its baskets into a tree per group, so
-    two input partitions of 5M baskets each held trees of half the data at once (the 10M run with
-    only the groups split filled the heap again and its JVM died after 50 minutes).
+    * At most 250k baskets per group and per input task: FPGrowth first combines each input task's
+      baskets into one tree per group, then merges those trees per group, so trees of millions of
+      baskets filled a 14 GB heap (10M baskets in 2 input partitions; its JVM died after 50 min).
+    * At least 40 of each from 1M baskets up (below, one per 25k baskets: every task costs
+      milliseconds whatever its size). Spark's cost per basket grows with the count until it
+      levels off: a basket is copied once per group its items fall in, and Spark re-measures each
+      growing tree as every task's tree is merged into it. A count growing from 4 (1M) to 40 (10M)
+      made the cost per basket at 10M 1.96x that at 1M; with 40 at both it is 1.09x
+      (bench/bench_spark.py), and 40 groups cost 1M baskets 6 % more than 4.
     """
-    return max(input_partitions, -(-n_baskets // BASKETS_PER_TREE))
+    small = min(MIN_TREES, -(-n_baskets // BASKETS_PER_SMALL_TREE))
+    return max(input_partitions, small, -(-n_baskets // BASKETS_PER_TREE))
 
 
 def spark_rules(baskets: SparkBaskets, thresholds: RuleThresholds) -> pd.DataFrame:
@@ -99,12 +106,18 @@ def spark_rules(baskets: SparkBaskets, thresholds: RuleThresholds) -> pd.DataFra
         minConfidence=0.0,
         numPartitions=parts,
     ).fit(frame)
+    # freqItemsets is an uncached view of FPGrowth's mining: without persist, each of the three
+    # uses below (rules, antecedents, consequents) would mine the trees again
     itemsets = (
         model.freqItemsets.where(F.col("freq") >= min_count)
         .select(F.array_sort("items").alias("items"), F.col("freq"))
         .where(F.size("items") <= thresholds.max_len)
+        .persist()
     )
-    collected = _passing_rules(itemsets, n, thresholds).toArrow()
+    try:
+        collected = _passing_rules(itemsets, n, thresholds).toArrow()
+    finally:
+        itemsets.unpersist()
     return _rules_table(collected, n, baskets.numeric_labels)
 
 

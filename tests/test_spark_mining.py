@@ -49,6 +49,22 @@ def test_groceries_at_the_arules_settings(spark: object) -> None:
     baskets.frame.unpersist()
 
 
+def test_a_generated_workload_of_200k_baskets(spark: object, tmp_path: Path) -> None:
+    """The issue's workload: ``clustr-etl generate`` with its defaults and 200k transactions, mined
+    with the bench's thresholds; several FPGrowth groups and basket partitions (8 at 200k)."""
+    data_dir = tmp_path / "generated"
+    generate = [*CLI, "-q", "generate", "--transactions", "200000", "--data-dir", str(data_dir)]
+    subprocess.run(generate, check=True, timeout=300)
+    sales = data_dir / "raw" / "sales.csv"
+    thresholds = arules(0.0005, 0.1, 0.0, 2, 10)
+    expected = mine_rules(read_sales_csv(sales), thresholds)
+    baskets = read_spark_baskets(spark, sales, "sales")  # type: ignore[arg-type]
+    assert baskets.n_transactions == 200_000
+    assert_same_rules(spark_rules(baskets, thresholds), expected)
+    assert len(expected) > 1000
+    baskets.frame.unpersist()
+
+
 def test_small_baskets_with_duplicates_numeric_labels_and_every_option(
     spark: object, tmp_path: Path
 ) -> None:

@@ -25,16 +25,16 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench_load import drop_database, fresh_database, measured
-from clustr_etl.batches import BATCHES_DIR
-from clustr_etl.db import init_db, make_engine
-from clustr_etl.models import DATA_TABLES, Base
+from clustr_etl.dataset.batches import BATCHES_DIR
+from clustr_etl.store.models import DATA_TABLES, Base
+from clustr_etl.store.schema import init_db, make_engine
 
 HERE = Path(__file__).resolve().parent
 CHILD = """
 import json, sys, time
 from pathlib import Path
 import pandas, pyarrow.compute, pyarrow.csv  # imports are not part of the work measured
-from clustr_etl.db import make_engine
+from clustr_etl.store.schema import make_engine
 from clustr_etl.loading import load_tables
 from clustr_etl.loading.append import append_batch
 mode, url, path = sys.argv[1:]
@@ -57,7 +57,7 @@ def run_child(mode: str, url: str, path: Path) -> tuple[float, float]:
 def ensure_dataset(data_dir: Path, transactions: int) -> Path:
     raw = data_dir / "raw"
     if not (raw / BATCHES_DIR).is_dir():
-        from clustr_etl.cli import app
+        from clustr_etl.cli.app import app
 
         print(f"generating {transactions} transactions + 7 days into {data_dir} ...", flush=True)
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -27,7 +27,7 @@ import psutil
 import pyarrow as pa
 from pyarrow import csv as pa_csv
 
-from clustr_etl.simulate.arrow_csv import epoch_dates, scaled_decimal
+from clustr_etl.dataset.csv_writer import epoch_dates, scaled_decimal
 
 CHILD = """
 import json, sys, time

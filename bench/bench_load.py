@@ -33,10 +33,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from clustr_etl.backends import ddl
-from clustr_etl.db import init_db, make_engine
 from clustr_etl.loading import TABLE_FILES
-from clustr_etl.models import CSV_COLUMNS
+from clustr_etl.store.backends import ddl
+from clustr_etl.store.models import CSV_COLUMNS
+from clustr_etl.store.schema import init_db, make_engine
 
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "load_child.py"
@@ -184,7 +184,7 @@ def psql_copy_then_keys(url: str, raw_dir: Path) -> tuple[float, float, float]:
     indexes and foreign keys, \\copy into them, then one psql session builds what init-db had
     (the statements the loader runs, with its maintenance_work_mem). No validation, no client work.
     Returns (copy seconds, key-building seconds, peak MB)."""
-    from clustr_etl.backends.postgresql import SESSION_SETTINGS
+    from clustr_etl.store.backends.postgresql import SESSION_SETTINGS
 
     engine = create_engine(url)
     names = list(TABLE_FILES)

@@ -24,8 +24,8 @@ TARGET_SECONDS, TARGET_MB, TARGET_HTML_MB = 30.0, 1024.0, 10.0
 
 def child(data_dir: Path, database_url: str | None, output: Path) -> None:
     """Write the report and print seconds, peak RSS and size as JSON (runs in its own process)."""
+    from clustr_etl.config.settings import load_settings
     from clustr_etl.report import build_report
-    from clustr_etl.settings import load_settings
 
     start = time.perf_counter()
     settings = load_settings(data_dir=data_dir, database_url=database_url)

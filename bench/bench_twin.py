@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from bench_generate import _same_shape_tables, pyarrow_seconds
+from clustr_etl.dataset.statistics import dataset_stats, read_dataset
 from clustr_etl.importing import ImportOptions, import_dataset
 from clustr_etl.mining import RuleThresholds, mine_rules, read_sales_csv
 from clustr_etl.simulate import GenerateOptions, generate_dataset
-from clustr_etl.simulate.realism import dataset_stats, read_dataset
 from clustr_etl.simulate.twin_fit import fit_twin
 
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail.csv.gz"

@@ -19,8 +19,8 @@ DATE_COLUMNS = {"customers": ("signup_date",), "timeframe": ("date",), "transact
 
 
 def run_ours(url: str, raw_dir: Path, tables: list[str]) -> dict[str, int]:
-    from clustr_etl.db import make_engine
     from clustr_etl.loading import load_tables
+    from clustr_etl.store.schema import make_engine
 
     engine = make_engine(url)
     try:
@@ -33,8 +33,8 @@ def run_to_sql(url: str, raw_dir: Path, rows: int, timings: Timings) -> dict[str
     """pandas ``read_csv`` + ``DataFrame.to_sql`` (default method) of the first ``rows`` lines per table."""
     import pandas as pd
 
-    from clustr_etl.db import make_engine
     from clustr_etl.loading import TABLE_FILES
+    from clustr_etl.store.schema import make_engine
 
     engine = make_engine(url)
     loaded = {}

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from clustr_etl import pipeline
-from clustr_etl.db import init_db, make_engine
-from clustr_etl.settings import load_settings
+from clustr_etl.config.settings import load_settings
+from clustr_etl.run import steps as pipeline
+from clustr_etl.store.schema import init_db, make_engine
 from ops_support import SMALL, Sums, good_load, link_dataset, own_database
 from pg_scratch import scratch_database
 

@@ -80,7 +80,7 @@ def on_progress(event: str, description: str) -> None:
 
 
 if __name__ == "__main__":
-    from clustr_etl import cli
+    from clustr_etl.cli.app import app as cli
 
     cli.progress_for = lambda ctx: RecordingProgress(on=on_progress)  # type: ignore[assignment,return-value]
     sys.argv = ["clustr-etl", *sys.argv[1:]]

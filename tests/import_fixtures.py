@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
+from clustr_etl.cli.app import app
 
 ONLINE_RETAIL_HEADER = (
     "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"

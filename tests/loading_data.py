@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from clustr_etl.loading.schema import ColumnSpec, Kind, column_specs, table
-from clustr_etl.models import CSV_COLUMNS
+from clustr_etl.store.models import CSV_COLUMNS
 
 Rows = list[list[str]]
 START = dt.date(2024, 1, 1)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, insert, inspect, select
 
-from clustr_etl import pipeline
-from clustr_etl.ledger import utc_now
-from clustr_etl.models import Base, EtlRun
-from clustr_etl.settings import load_settings
+from clustr_etl.config.settings import load_settings
+from clustr_etl.run import steps as pipeline
+from clustr_etl.store.ledger import utc_now
+from clustr_etl.store.models import Base, EtlRun
 from pg_scratch import scratch_database
 
 SMALL = {"customers": 300, "products": 120, "days": 120, "transactions": 3000}

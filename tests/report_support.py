@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from clustr_etl.config.settings import Settings, load_settings
 from clustr_etl.report.facts import RULE_COLUMNS, DatasetFacts, ReportFacts, RuleFacts
-from clustr_etl.settings import Settings, load_settings
 
 SMALL = {"customers": 300, "products": 120, "days": 120, "transactions": 3000}
 SECTION_IDS = (

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
+from clustr_etl.cli.app import app
 from loading_data import snapshot
 
 SMALL = ["--customers", "300", "--products", "120", "--days", "150", "--transactions", "3000"]

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 
 import clustr_etl
-from clustr_etl.backends import RowCounts, backend_for, driver_error_line, mask_url, scrub
 from clustr_etl.errors import DataValidationError
 from clustr_etl.loading import append_frame, upsert_frame
-from clustr_etl.models import Product, Sale
+from clustr_etl.store.backends import RowCounts, backend_for, driver_error_line, mask_url, scrub
+from clustr_etl.store.models import Product, Sale
 
 BACKEND_TEST = re.compile(r'dialect\.name|get_backend_name|== "sqlite"|== "postgresql"')
 COLUMNS = ["product_id", "name", "category", "unit_price"]

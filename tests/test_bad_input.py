@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assertions import one_error_line
-from clustr_etl.cli import app
+from clustr_etl.cli.app import app
 from ops_support import Sums, checksum
 
 runner = CliRunner()

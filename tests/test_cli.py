@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from assertions import one_error_line
 from clustr_etl import __version__
-from clustr_etl.cli import app
-from clustr_etl.models import DATA_TABLES, Base, EtlRun
+from clustr_etl.cli.app import app
+from clustr_etl.store.models import DATA_TABLES, Base, EtlRun
 from ops_support import SMALL_ARGS
 
 runner = CliRunner()

@@ -7,9 +7,15 @@ import pytest
 from sqlalchemy import Connection, Engine, Select, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from clustr_etl.db import init_db, make_engine, mask_url, missing_tables, parse_database_url
 from clustr_etl.errors import ConfigError, DatabaseError
-from clustr_etl.models import Base, BundleRule, BundleRuleItem, Product
+from clustr_etl.store.models import Base, BundleRule, BundleRuleItem, Product
+from clustr_etl.store.schema import (
+    init_db,
+    make_engine,
+    mask_url,
+    missing_tables,
+    parse_database_url,
+)
 
 SCHEMA_TABLES = {
     "products",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from clustr_etl.cli import app
-from clustr_etl.settings import Settings, env_name
+from clustr_etl.cli.app import app
+from clustr_etl.config.settings import Settings, env_name
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from assertions import one_error_line
-from clustr_etl import pipeline
-from clustr_etl.backends import writer_lock
-from clustr_etl.models import BundleRule
-from clustr_etl.settings import load_settings
-from clustr_etl.status import collect_status
+from clustr_etl.config.settings import load_settings
+from clustr_etl.run import steps as pipeline
+from clustr_etl.run.status import collect_status
+from clustr_etl.store.backends import writer_lock
+from clustr_etl.store.models import BundleRule
 from ops_support import (
     RULE_ARGS,
     RULES,

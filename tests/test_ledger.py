@@ -8,16 +8,16 @@ import logging
 import pytest
 from sqlalchemy import Engine, inspect, select, text
 
-from clustr_etl.db import make_engine
 from clustr_etl.errors import DataValidationError
 from clustr_etl.interrupts import Terminated
-from clustr_etl.ledger import (
+from clustr_etl.store.ledger import (
     ABANDONED_ERROR,
     error_line,
     masked_parameters,
     recorded_run,
 )
-from clustr_etl.models import EtlRun
+from clustr_etl.store.models import EtlRun
+from clustr_etl.store.schema import make_engine
 from ops_support import add_running_row
 
 
@@ -135,7 +135,7 @@ def test_ledger_write_failures_after_the_start_never_hide_the_real_outcome(
                 raise own_error
             return "the block's result"
 
-    caplog.set_level(logging.WARNING, logger="clustr_etl.ledger")
+    caplog.set_level(logging.WARNING, logger="clustr_etl.store.ledger")
     try:
         if fails:
             with pytest.raises(DataValidationError) as caught:
@@ -165,7 +165,7 @@ def test_parameters_and_error_lines_never_contain_the_password() -> None:
 def test_init_db_drop_keeps_the_run_history_and_records_itself(db_url: str) -> None:
     from typer.testing import CliRunner
 
-    from clustr_etl.cli import app
+    from clustr_etl.cli.app import app
 
     runner = CliRunner()
     assert runner.invoke(app, ["init-db", "--database-url", db_url]).exit_code == 0

@@ -10,7 +10,7 @@ from sqlalchemy.schema import CreateTable
 
 from clustr_etl.errors import DataValidationError, UnknownTableError
 from clustr_etl.loading import load_products, load_tables, truncate_table
-from clustr_etl.models import Base
+from clustr_etl.store.models import Base
 from loading_data import database_rows, expected_rows, make_dataset, snapshot, write_dataset
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from clustr_etl.errors import DataValidationError
 from clustr_etl.loading import load_rules
-from clustr_etl.models import BundleRule, BundleRuleItem
+from clustr_etl.store.models import BundleRule, BundleRuleItem
 
 
 def rules_frame(count: int = 3, *, names: bool = True) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Engine
 from clustr_etl.errors import DataValidationError
 from clustr_etl.loading import load_tables
 from clustr_etl.loading.checks import ROW_RULES
-from clustr_etl.models import CSV_COLUMNS, DATA_TABLES, Base
+from clustr_etl.store.models import CSV_COLUMNS, DATA_TABLES, Base
 from loading_data import Rows, make_dataset, snapshot, write_dataset, write_table
 
 Data = dict[str, Rows]

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from clustr_etl.backends import lock_is_held, writer_lock
-from clustr_etl.backends.sqlite import SqliteBackend
-from clustr_etl.db import parse_database_url
 from clustr_etl.errors import DatabaseError, LockTimeoutError
+from clustr_etl.store.backends import lock_is_held, writer_lock
+from clustr_etl.store.backends.sqlite import SqliteBackend
+from clustr_etl.store.schema import parse_database_url
 
 
 def test_second_writer_waits_then_refuses_with_one_clear_line(db_url: str) -> None:
@@ -55,7 +55,7 @@ def test_zero_timeout_refuses_at_once(db_url: str) -> None:
 HOLDER = textwrap.dedent(
     """
     import sys, time
-    from clustr_etl.backends import writer_lock
+    from clustr_etl.store.backends import writer_lock
     with writer_lock(sys.argv[1], 5):
         print("locked", flush=True)
         time.sleep(120)

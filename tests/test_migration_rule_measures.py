@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
 
-from clustr_etl.rule_columns import RULE_COLUMN_SPECS
+from clustr_etl.dataset.rule_columns import RULE_COLUMN_SPECS
 from test_migrations import SMALL, create_release_schema, fill_release_data, invoke
 
 # Every optional rule column but the names (which 0.1.0 already had) is new in 0003.

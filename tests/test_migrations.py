@@ -10,11 +10,10 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
-from clustr_etl.db import make_engine
-from clustr_etl.models import Base
-from clustr_etl.schema_migrations import RELEASE_0_1_0, head_revision
-from clustr_etl.status import collect_status
+from clustr_etl.cli.app import app
+from clustr_etl.run.status import collect_status
+from clustr_etl.store.models import Base
+from clustr_etl.store.schema import RELEASE_0_1_0, head_revision, make_engine
 
 FIXTURES = Path(__file__).with_name("fixtures")
 SMALL = ["--customers", "200", "--products", "80", "--days", "60", "--transactions", "800"]
@@ -279,7 +278,7 @@ def test_release_revision_is_the_first(db_url: str) -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from clustr_etl.schema_migrations import MIGRATIONS_DIR
+    from clustr_etl.store.schema import MIGRATIONS_DIR
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

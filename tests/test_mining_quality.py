@@ -15,7 +15,7 @@ from scipy import sparse
 from scipy.stats import false_discovery_control, fisher_exact
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
+from clustr_etl.cli.app import app
 from clustr_etl.mining import (
     Baskets,
     RuleThresholds,

@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, insert
 
-from clustr_etl.backends import base as backends_base
-from clustr_etl.backends.postgresql_copy import PgCopyArrays
 from clustr_etl.errors import DatabaseError, InputFileError
 from clustr_etl.mining import (
     Baskets,
@@ -21,7 +19,9 @@ from clustr_etl.mining import (
     read_baskets_from_db,
     read_sales_csv,
 )
-from clustr_etl.models import CSV_COLUMNS, Customer, Product, Sale, Timeframe, Transaction
+from clustr_etl.store.backends import base as backends_base
+from clustr_etl.store.backends.postgresql_copy import PgCopyArrays
+from clustr_etl.store.models import CSV_COLUMNS, Customer, Product, Sale, Timeframe, Transaction
 from shared_data import shared_file
 
 

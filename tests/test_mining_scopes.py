@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
+from clustr_etl.cli.app import app
 
 SMALL = ["--customers", "300", "--products", "120", "--days", "120", "--transactions", "3000"]
 LOOSE = ["--min-support", "0.005", "--max-p", "0.05"]

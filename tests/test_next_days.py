@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
+from clustr_etl.cli.app import app
 
 SMALL = ["--customers", "400", "--products", "150", "--days", "200", "--transactions", "8000"]
 runner = CliRunner()

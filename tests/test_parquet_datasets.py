@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
-from clustr_etl.loading.parquet_files import parquet_parts
-from clustr_etl.models import CSV_COLUMNS, DATA_TABLES
-from clustr_etl.simulate.arrow_csv import csv_rows, header_line
+from clustr_etl.cli.app import app
+from clustr_etl.dataset.csv_writer import csv_rows, header_line
+from clustr_etl.dataset.parquet import parquet_parts
+from clustr_etl.store.models import CSV_COLUMNS, DATA_TABLES
 from ops_support import checksum
 
 SMALL = ["--customers", "300", "--products", "120", "--days", "90", "--transactions", "12000"]

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from clustr_etl.errors import InputFileError
 from clustr_etl.loading import load_rules, load_tables
 from clustr_etl.mining import RuleThresholds, baskets_from_pairs, mine_rules
-from clustr_etl.models import CSV_COLUMNS, DATA_TABLES, Base, BundleRule
+from clustr_etl.store.models import CSV_COLUMNS, DATA_TABLES, Base, BundleRule
 from mining_support import arules
 
 PER_BACKEND = settings(

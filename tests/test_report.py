@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 from typer.testing import CliRunner
 
-from clustr_etl import pipeline
-from clustr_etl.cli import app
-from clustr_etl.db import make_engine
-from clustr_etl.models import Base
+from clustr_etl.cli.app import app
 from clustr_etl.report.build import render_report
+from clustr_etl.run import steps as pipeline
+from clustr_etl.store.models import Base
+from clustr_etl.store.schema import make_engine
 from report_support import SECTION_IDS, SMALL, page_data, small_settings, synthetic_facts
 
 runner = CliRunner()

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from clustr_etl import pipeline
 from clustr_etl.report.build import render_report, write_report
 from clustr_etl.report.headless import CHROMIUM, CHROMIUM_ARGS
+from clustr_etl.run import steps as pipeline
 from report_support import SECTION_IDS, small_settings, synthetic_facts
 
 MIN_PIXEL_VARIANCE = 50.0  # a blank (one-colour) screenshot has 0

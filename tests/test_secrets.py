@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from clustr_etl.backends import writer_lock
+from clustr_etl.store.backends import writer_lock
 from ops_support import RULE_ARGS, SMALL_ARGS, clean_env, cli
 
 PASSWORD = f"Pw-{uuid.uuid4().hex[:12]}:@/%"
@@ -142,8 +142,8 @@ def test_driver_error_lines_are_scrubbed_even_without_the_url(secret_url: str) -
     whether the caller has the URL (ledger, loaders) or not (the CLI's last-resort DBAPIError branch)."""
     from sqlalchemy.exc import DBAPIError
 
-    from clustr_etl.backends import driver_error_line, parse_database_url
-    from clustr_etl.db import make_engine
+    from clustr_etl.store.backends import driver_error_line, parse_database_url
+    from clustr_etl.store.schema import make_engine
 
     url = parse_database_url(secret_url)  # every parsed URL's password is remembered
     engine = make_engine(url)

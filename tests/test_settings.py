@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from clustr_etl.config.settings import load_settings
 from clustr_etl.errors import ConfigError
-from clustr_etl.settings import load_settings
 
 
 def test_defaults_use_embedded_sqlite_in_data_dir() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clustr_etl.models import CSV_COLUMNS
 from clustr_etl.simulate import CSV_FILES, PLANTED_FILE, GenerateOptions, generate_dataset
 from clustr_etl.simulate.calendar import us_federal_holidays
+from clustr_etl.store.models import CSV_COLUMNS
 
 OPTIONS = GenerateOptions(customers=800, products=300, days=500, transactions=20_000, seed=5)
 

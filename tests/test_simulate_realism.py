@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clustr_etl.dataset.statistics import dataset_stats, read_dataset
 from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.simulate.catalog import build_catalog
-from clustr_etl.simulate.realism import dataset_stats, read_dataset
 from clustr_etl.simulate.vocabulary import CATEGORIES
 from shared_data import shared_file
 

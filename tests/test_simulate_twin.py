@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from clustr_etl.cli import app
+from clustr_etl.cli.app import app
+from clustr_etl.dataset.statistics import dataset_stats, read_dataset
 from clustr_etl.importing import ImportOptions, import_dataset
 from clustr_etl.mining import RuleThresholds, mine_rules, read_sales_csv
 from clustr_etl.simulate import CSV_FILES, GenerateOptions, generate_dataset
-from clustr_etl.simulate.realism import dataset_stats, read_dataset
 from clustr_etl.simulate.twin_fit import fit_twin
 from clustr_etl.simulate.twin_model import MODEL_FILE
 from shared_data import shared_file

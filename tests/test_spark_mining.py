@@ -158,7 +158,7 @@ def test_cli_without_pyspark_says_what_to_install(tmp_path: Path) -> None:
     script = (
         "import sys; sys.modules['pyspark'] = None; sys.modules['py4j'] = None; "
         f"sys.argv = ['clustr-etl', *{arguments!r}]; "
-        "from clustr_etl.launch import main; main()"
+        "from clustr_etl.cli.launch import main; main()"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120

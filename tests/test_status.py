@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from clustr_etl.backends import writer_lock
-from clustr_etl.cli import app
-from clustr_etl.db import make_engine
-from clustr_etl.ledger import recorded_run
-from clustr_etl.models import Base
-from clustr_etl.schema_migrations import head_revision
-from clustr_etl.status import collect_status
+from clustr_etl.cli.app import app
+from clustr_etl.run.status import collect_status
+from clustr_etl.store.backends import writer_lock
+from clustr_etl.store.ledger import recorded_run
+from clustr_etl.store.models import Base
+from clustr_etl.store.schema import head_revision, make_engine
 from ops_support import add_running_row
 
 runner = CliRunner()
@@ -196,7 +195,7 @@ def test_sqlite_locked_by_a_big_write_is_reported_not_waited_for(
         pytest.skip("only SQLite locks the whole file while a writer commits")
     import sqlite3
 
-    import clustr_etl.backends.sqlite as sqlite_backend
+    import clustr_etl.store.backends.sqlite as sqlite_backend
 
     monkeypatch.setattr(sqlite_backend, "READ_TIMEOUT_SECONDS", 0.1)
     assert engine.url.database is not None

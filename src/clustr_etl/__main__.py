@@ -1,3 +1,3 @@
-from clustr_etl.launch import main
+from clustr_etl.cli.launch import main
 
 main()

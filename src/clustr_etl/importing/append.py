@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from clustr_etl.batches import BATCHES_DIR, batch_folder, batch_name, find_batches
+from clustr_etl.dataset.batches import BATCHES_DIR, batch_folder, batch_name, find_batches
+from clustr_etl.dataset.manifest import MANIFEST_FILE
 from clustr_etl.errors import InputFileError
 from clustr_etl.importing import presets as p
 from clustr_etl.importing.calendar import build_timeframe
@@ -37,7 +38,6 @@ from clustr_etl.importing.importer import (
 from clustr_etl.importing.keys import Tables, build_tables, with_key
 from clustr_etl.importing.report import build_report, realism_stats
 from clustr_etl.importing.writer import REPORT_FILE, arrow_tables, write_import
-from clustr_etl.manifest import MANIFEST_FILE
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.simulate.generate import CSV_FILES
 

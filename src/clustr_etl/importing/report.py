@@ -108,7 +108,7 @@ def build_report(
 
 def realism_stats(tables: Tables, timeframe: pa.Table) -> dict[str, Any]:
     """The generator's realism statistics (README) measured on the imported data."""
-    from clustr_etl.simulate.realism import dataset_stats
+    from clustr_etl.dataset.statistics import dataset_stats
 
     sales = tables.sales.assign(line_total=tables.sales["total_cents"] / 100.0, discount=0.0).drop(
         columns=["unit_cents", "total_cents"]

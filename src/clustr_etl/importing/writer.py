@@ -13,12 +13,12 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pa_csv
 
+from clustr_etl.dataset.csv_writer import header_line, scaled_decimal
+from clustr_etl.dataset.manifest import IMPORT_MARKER
 from clustr_etl.errors import InputFileError
 from clustr_etl.importing.keys import Tables
-from clustr_etl.manifest import IMPORT_MARKER
-from clustr_etl.models import CSV_COLUMNS
-from clustr_etl.simulate.arrow_csv import header_line, scaled_decimal
 from clustr_etl.simulate.generate import CSV_FILES, PLANTED_FILE, make_output_dir, staged
+from clustr_etl.store.models import CSV_COLUMNS
 
 REPORT_FILE = IMPORT_MARKER
 # Files of a generated dataset that would describe the wrong data after an import.

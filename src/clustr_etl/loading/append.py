@@ -14,8 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 from sqlalchemy import Engine
 
-from clustr_etl.backends import RowCounts, backend_for
-from clustr_etl.batches import batch_hashes
+from clustr_etl.dataset.batches import batch_hashes
 from clustr_etl.errors import DataValidationError, InputFileError, KeyConflictError
 from clustr_etl.loading.csv_files import CsvFile, open_csv_file
 from clustr_etl.loading.csv_scan import (
@@ -29,8 +28,9 @@ from clustr_etl.loading.locate import fail, line_with_key
 from clustr_etl.loading.schema import TABLE_FILES, foreign_keys
 from clustr_etl.loading.sources import CsvFileSource
 from clustr_etl.loading.validate import database_key_set
-from clustr_etl.models import DATA_TABLES
 from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.store.backends import RowCounts, backend_for
+from clustr_etl.store.models import DATA_TABLES
 
 FACT_TABLES = ("transactions", "sales")
 

@@ -1,4 +1,4 @@
-"""Row rules of the data tables, mirroring the CHECK constraints of ``clustr_etl.models``.
+"""Row rules of the data tables, mirroring the CHECK constraints of ``clustr_etl.store.models``.
 
 The database enforces the constraints too; these give the user a line number before anything is changed.
 ``tests/test_loading_validation.py`` asserts that every CHECK constraint of the models has a rule here.

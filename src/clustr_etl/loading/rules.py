@@ -8,25 +8,23 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine
 
-from clustr_etl.backends import backend_for
+from clustr_etl.dataset.rule_columns import (
+    DEFAULT_SCOPE,
+    ITEM_SEPARATOR,
+    RULE_COLUMN_SPECS,
+    STORED_COLUMNS,
+    RuleColumn,
+)
 from clustr_etl.errors import DataValidationError
 from clustr_etl.loading.sources import FrameSource
 from clustr_etl.loading.tables import require_tables
-from clustr_etl.models import RULE_TABLES
 from clustr_etl.progress import NO_PROGRESS
-from clustr_etl.rule_columns import (
-    DEFAULT_SCOPE,
-    RULE_COLUMN_NAMES,
-    RULE_COLUMN_SPECS,
-    RuleColumn,
-)
+from clustr_etl.store.backends import backend_for
+from clustr_etl.store.models import RULE_TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-KEY_SEPARATOR = "|"
-# bundle_rules columns in load order, from the one list of rule columns.
-RULE_COLUMNS = ("rule_id", *RULE_COLUMN_NAMES)
 ITEM_COLUMNS = ("rule_id", "side", "item_key")
 
 
@@ -71,7 +69,7 @@ def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
             frame[column.name] = DEFAULT_SCOPE if column.name == "scope" else None
     # An empty antecedent is a legal rule ({} => {c}, mined with --min-len 1); a consequent is not.
     _refuse((frame["consequents"].str.strip() == "").to_numpy(), "consequents", "is empty")
-    return frame[list(RULE_COLUMNS)]
+    return frame[list(STORED_COLUMNS)]
 
 
 def _checked(values: pd.Series, column: RuleColumn) -> npt.NDArray[Any]:
@@ -115,7 +113,7 @@ def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
     parts = []
     for side, column in (("antecedent", "antecedents"), ("consequent", "consequents")):
-        keys = frame[column].str.split(KEY_SEPARATOR).explode()
+        keys = frame[column].str.split(ITEM_SEPARATOR).explode()
         parts.append(
             pd.DataFrame(
                 {

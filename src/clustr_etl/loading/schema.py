@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy import Integer as IntegerType
 
 from clustr_etl.errors import UnknownTableError
-from clustr_etl.models import DATA_TABLES, Base
+from clustr_etl.store.models import DATA_TABLES, Base
 
 TABLE_FILES: dict[str, str] = {name: f"{name}.csv" for name in DATA_TABLES}
 

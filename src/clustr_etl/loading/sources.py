@@ -1,4 +1,4 @@
-"""Rows offered to a backend (:class:`clustr_etl.backends.TableSource`): a validated CSV file or a frame."""
+"""Rows offered to a backend (:class:`clustr_etl.store.backends.TableSource`): a validated CSV file or a frame."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clustr_etl.backends.base import Rows
 from clustr_etl.loading.csv_files import BOM, CsvFile
 from clustr_etl.loading.csv_scan import CountingFile, open_batches
 from clustr_etl.loading.schema import Kind, column_specs
+from clustr_etl.store.backends.base import Rows
 
 if TYPE_CHECKING:
     import pandas as pd

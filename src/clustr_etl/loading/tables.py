@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from clustr_etl.backends import RowCounts, backend_for, driver_error_line
-from clustr_etl.db import check_connection, missing_tables
 from clustr_etl.errors import DatabaseError, DataValidationError, SchemaError
 from clustr_etl.loading.schema import resolve_tables, schema_table
 from clustr_etl.loading.sources import CsvFileSource, FrameSource
 from clustr_etl.loading.validate import validate_files
-from clustr_etl.models import DATA_TABLES
 from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.store.backends import RowCounts, backend_for, driver_error_line
+from clustr_etl.store.models import DATA_TABLES
+from clustr_etl.store.schema import check_connection, missing_tables
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, select
 
-from clustr_etl.batches import find_batches
+from clustr_etl.dataset.batches import find_batches
 from clustr_etl.errors import DataValidationError
 from clustr_etl.loading.csv_files import CsvFile, table_files
 from clustr_etl.loading.csv_scan import ParentKeys, scan_file

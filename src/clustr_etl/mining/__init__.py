@@ -23,7 +23,7 @@ from clustr_etl.mining.baskets import (
 from clustr_etl.mining.itemsets import mine_frequent_itemsets
 from clustr_etl.mining.output import write_rules_csv
 from clustr_etl.mining.quality import QualityReport, apply_quality_filters
-from clustr_etl.mining.rules import RULE_COLUMNS, rules_from_itemsets
+from clustr_etl.mining.rules import rules_from_itemsets
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
@@ -35,7 +35,6 @@ ENGINES: tuple[str, ...] = ("fast", "mlxtend")
 
 __all__ = [
     "ENGINES",
-    "RULE_COLUMNS",
     "Baskets",
     "MinedRules",
     "MiningEngine",
@@ -75,7 +74,7 @@ def mine_rules(
     engine: MiningEngine = "fast",
     progress: Progress = NO_PROGRESS,
 ) -> pd.DataFrame:
-    """All rules ``A => C`` passing ``thresholds``: columns RULE_COLUMNS, deterministic order."""
+    """All rules ``A => C`` passing ``thresholds``: columns MINED_COLUMNS, deterministic order."""
     return mine_rules_with_report(baskets, thresholds, engine, progress).rules
 
 

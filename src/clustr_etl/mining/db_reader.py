@@ -11,9 +11,9 @@ import numpy.typing as npt
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from clustr_etl.backends import backend_for, driver_error_line
 from clustr_etl.errors import DatabaseError, InputFileError
 from clustr_etl.mining.baskets import Baskets, baskets_from_pairs
+from clustr_etl.store.backends import backend_for, driver_error_line
 
 Int64Array = npt.NDArray[np.int64]
 

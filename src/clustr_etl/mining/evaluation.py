@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clustr_etl.mining.rules import ITEM_SEPARATOR
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 
 
 def rule_item_sets(rules: pd.DataFrame) -> list[frozenset[str]]:

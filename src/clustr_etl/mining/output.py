@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import ordered_columns
 from clustr_etl.errors import InputFileError
-from clustr_etl.rule_columns import ordered_columns
 
 
 def _float_text(value: float) -> str:

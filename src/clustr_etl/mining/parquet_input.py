@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from clustr_etl.dataset.parquet import parquet_table
 from clustr_etl.errors import InputFileError
-from clustr_etl.loading.parquet_files import parquet_table
 from clustr_etl.mining.baskets import SALES_KEY_COLUMNS, Baskets, baskets_from_pairs
 
 

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.mining.measures import adjust_p_values
 from clustr_etl.mining.thresholds import RuleThresholds
-
-ITEM_SEPARATOR = "|"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import pandas as pd
 from mlxtend.frequent_patterns import association_rules, fpgrowth
 from scipy import sparse
 
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.mining.baskets import Baskets
-from clustr_etl.mining.rules import ITEM_SEPARATOR, passes_thresholds, rules_frame
+from clustr_etl.mining.rules import passes_thresholds, rules_frame
 from clustr_etl.mining.thresholds import RuleThresholds
 
 

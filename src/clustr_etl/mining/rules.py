@@ -16,15 +16,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR, MINED_COLUMNS
 from clustr_etl.mining.itemsets import FrequentItemsets
 from clustr_etl.mining.measures import rule_measures
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction, fraction_at_least
-from clustr_etl.rule_columns import MINED_COLUMNS
 
 Int64Array = npt.NDArray[np.int64]
 
-ITEM_SEPARATOR = "|"
-RULE_COLUMNS: tuple[str, ...] = MINED_COLUMNS
 SORT_COLUMNS = ["lift", "confidence", "support", "antecedents", "consequents"]
 SORT_ASCENDING = [False, False, False, True, True]
 
@@ -57,7 +55,7 @@ def rules_frame(
     consequent_count: Int64Array,
     n_transactions: int,
 ) -> pd.DataFrame:
-    """The rules table (columns RULE_COLUMNS) in the documented deterministic order."""
+    """The rules table (columns MINED_COLUMNS) in the documented deterministic order."""
     n = n_transactions
     r = np.asarray(rule_count, dtype=np.int64)
     a = np.asarray(antecedent_count, dtype=np.int64)
@@ -72,7 +70,7 @@ def rules_frame(
             "rule_count": r,
             "n_transactions": np.full(r.shape[0], n, dtype=np.int64),
         },
-        columns=list(RULE_COLUMNS),
+        columns=list(MINED_COLUMNS),
     )
     ordered = frame.sort_values(SORT_COLUMNS, ascending=SORT_ASCENDING, kind="stable")
     return ordered.reset_index(drop=True)

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE
 from clustr_etl.mining import MinedRules, MiningEngine, mine_rules_with_report
 from clustr_etl.mining.selection import SelectedBaskets
 from clustr_etl.mining.summary import summarize
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
-from clustr_etl.rule_columns import DEFAULT_SCOPE
 
 
 @dataclass

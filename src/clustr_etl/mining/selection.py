@@ -15,11 +15,11 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Boolean, Engine, column, func, inspect, select
 
+from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE
 from clustr_etl.errors import ConfigError, InputFileError
 from clustr_etl.mining.baskets import Baskets, baskets_from_pairs
 from clustr_etl.mining.db_reader import read_sales_pairs
-from clustr_etl.models import Customer, Product, Transaction
-from clustr_etl.rule_columns import DEFAULT_SCOPE
+from clustr_etl.store.models import Customer, Product, Transaction
 
 Int64Array = npt.NDArray[np.int64]
 

@@ -16,9 +16,9 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from clustr_etl.option_specs import MAX_ITEMSET_SIZE
-from clustr_etl.settings import MiningSettings as RuleThresholds
-from clustr_etl.settings import exact_fraction
+from clustr_etl.config.settings import MiningSettings as RuleThresholds
+from clustr_etl.config.settings import exact_fraction
+from clustr_etl.config.specs import MAX_ITEMSET_SIZE
 
 _INT64_SAFE = 2**62
 

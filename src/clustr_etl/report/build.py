@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clustr_etl.config.settings import Settings
 from clustr_etl.errors import ClustrError, InputFileError
 from clustr_etl.report import alerts as alert_checks
 from clustr_etl.report import dataset_charts, rule_charts, sections
@@ -16,7 +17,6 @@ from clustr_etl.report.page import render_page
 from clustr_etl.report.planted import bundle_results, read_planted
 from clustr_etl.report.source_info import describe_source
 from clustr_etl.report.stats import realism, segments
-from clustr_etl.settings import Settings
 
 DEFAULT_TOP = 1_000
 MAX_TOP = 5_000  # rules in the table; keeps the page under 10 MB even with long product names
@@ -61,13 +61,13 @@ def gather_facts(
         rules = read_rules_file(rules_path or settings.rules_path, cap, planted)
         origin = f"the files in {input_dir}"
     else:
-        from clustr_etl.db import (
+        from clustr_etl.report.db_source import RUN_ALL_HINT, read_dataset, read_rules, require_data
+        from clustr_etl.store.schema import (
             check_connection,
             make_engine,
             mask_url,
             require_existing_database,
         )
-        from clustr_etl.report.db_source import RUN_ALL_HINT, read_dataset, read_rules, require_data
 
         try:
             require_existing_database(settings.database_url_value)

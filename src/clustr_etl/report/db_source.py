@@ -9,17 +9,17 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, Table, case, func, inspect, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from clustr_etl.dataset.rule_columns import REPORTED_COLUMNS
 from clustr_etl.errors import SchemaError
-from clustr_etl.models import DATA_TABLES, Base
 from clustr_etl.report.facts import (
     HIGH_LIFT,
-    RULE_COLUMNS,
     TINY_COUNT,
     DatasetFacts,
     PlantedBundle,
     RuleFacts,
 )
 from clustr_etl.report.planted import candidate_keys
+from clustr_etl.store.models import DATA_TABLES, Base
 
 RUN_ALL_HINT = "run `clustr-etl run-all` first (or `init-db` and `load`)"
 
@@ -173,14 +173,14 @@ def read_rules(engine: Engine, cap: int, planted: list[PlantedBundle]) -> RuleFa
                 func.max(rules.c.n_transactions),
             ).where(*scoped)
         ).one()
-        columns = [rules.c[name] for name in RULE_COLUMNS]
+        columns = [rules.c[name] for name in REPORTED_COLUMNS]
         top = _frame(
             conn,
             select(*columns)
             .where(*scoped)
             .order_by(rules.c.lift.desc(), rules.c.rule_id)
             .limit(cap),
-            list(RULE_COLUMNS),
+            list(REPORTED_COLUMNS),
         )
         antecedents, consequents = candidate_keys(planted)
         matches = _frame(
@@ -190,7 +190,7 @@ def read_rules(engine: Engine, cap: int, planted: list[PlantedBundle]) -> RuleFa
                 rules.c.antecedents.in_(sorted(antecedents)),
                 rules.c.consequents.in_(sorted(consequents)),
             ),
-            list(RULE_COLUMNS),
+            list(REPORTED_COLUMNS),
         )
     return RuleFacts(
         total=int(total),

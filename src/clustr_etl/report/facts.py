@@ -9,22 +9,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import REPORTED_COLUMNS
+
 TINY_COUNT = 10  # a rule from fewer baskets than this is fragile
 HIGH_LIFT = 10.0  # ... and suspicious when its lift is at least this
-
-# Columns of ``RuleFacts.top`` (extra measures of a newer schema are kept when present).
-RULE_COLUMNS = (
-    "antecedents",
-    "consequents",
-    "antecedent_names",
-    "consequent_names",
-    "support",
-    "confidence",
-    "lift",
-    "leverage",
-    "conviction",
-    "rule_count",
-)
 
 
 @dataclass
@@ -83,11 +71,13 @@ class RuleFacts:
     """
 
     total: int = 0
-    top: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RULE_COLUMNS)))
+    top: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REPORTED_COLUMNS)))
     tiny_count_high_lift: int = 0  # rules with lift >= 10 from fewer than 10 baskets
     min_rule_count: int | None = None
     n_transactions: int | None = None  # baskets the rules were mined from
-    matches: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RULE_COLUMNS)))
+    matches: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(REPORTED_COLUMNS))
+    )
 
 
 @dataclass

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import REPORTED_COLUMNS
 from clustr_etl.errors import InputFileError
 from clustr_etl.report.facts import (
     HIGH_LIFT,
-    RULE_COLUMNS,
     TINY_COUNT,
     DatasetFacts,
     PlantedBundle,
@@ -109,7 +109,7 @@ def read_rules_file(path: Path, cap: int, planted: list[PlantedBundle]) -> RuleF
         )
     if "scope" in rules:
         rules = rules[rules["scope"] == "all"]
-    for name in RULE_COLUMNS:
+    for name in REPORTED_COLUMNS:
         if name not in rules:
             rules[name] = (
                 rules["antecedents" if name.startswith("antecedent") else "consequents"]
@@ -122,11 +122,13 @@ def read_rules_file(path: Path, cap: int, planted: list[PlantedBundle]) -> RuleF
     tiny = (rules["lift"] >= HIGH_LIFT) & (rules["rule_count"].fillna(TINY_COUNT) < TINY_COUNT)
     return RuleFacts(
         total=len(rules),
-        top=rules.sort_values("lift", ascending=False, kind="stable").head(cap)[list(RULE_COLUMNS)],
+        top=rules.sort_values("lift", ascending=False, kind="stable").head(cap)[
+            list(REPORTED_COLUMNS)
+        ],
         tiny_count_high_lift=int(tiny.sum()),
         min_rule_count=int(counts.min()) if len(counts) else None,
         n_transactions=int(rules["n_transactions"].max())
         if "n_transactions" in rules and len(rules)
         else None,
-        matches=rules.loc[matching, list(RULE_COLUMNS)],
+        matches=rules.loc[matching, list(REPORTED_COLUMNS)],
     )

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.report.facts import PlantedBundle
 from clustr_etl.simulate.generate import PLANTED_FILE
-
-SEPARATOR = "|"
 
 
 def read_planted(raw_dir: Path) -> list[PlantedBundle]:
@@ -22,7 +21,9 @@ def read_planted(raw_dir: Path) -> list[PlantedBundle]:
     try:
         frame = pd.read_csv(path, dtype={"product_ids": str})
         return [
-            PlantedBundle(int(str(bundle)), tuple(str(ids).split(SEPARATOR)), float(str(strength)))
+            PlantedBundle(
+                int(str(bundle)), tuple(str(ids).split(ITEM_SEPARATOR)), float(str(strength))
+            )
             for bundle, ids, strength in zip(
                 frame["bundle_id"], frame["product_ids"], frame["strength"], strict=True
             )
@@ -39,13 +40,13 @@ def candidate_keys(planted: list[PlantedBundle]) -> tuple[set[str], set[str]]:
     for bundle in planted:
         for size in range(1, len(bundle.product_ids)):
             for keys in itertools.permutations(bundle.product_ids, size):
-                antecedents.add(SEPARATOR.join(keys))
-                consequents.add(SEPARATOR.join(keys))
+                antecedents.add(ITEM_SEPARATOR.join(keys))
+                consequents.add(ITEM_SEPARATOR.join(keys))
     return antecedents, consequents
 
 
 def _items(keys: str) -> frozenset[str]:
-    return frozenset(str(keys).split(SEPARATOR))
+    return frozenset(str(keys).split(ITEM_SEPARATOR))
 
 
 def bundle_results(

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from clustr_etl.manifest import MANIFEST_FILE
+from clustr_etl.dataset.manifest import MANIFEST_FILE
 
 IMPORT_REPORT_FILE = "import_report.json"
 

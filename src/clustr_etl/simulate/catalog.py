@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from clustr_etl.simulate.arrow_csv import scaled_decimal
+from clustr_etl.dataset.csv_writer import scaled_decimal
 from clustr_etl.simulate.vocabulary import CATEGORIES, CategorySpec
 
 ZIPF_EXPONENT = 1.05

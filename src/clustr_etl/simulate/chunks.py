@@ -21,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow as pa
 
-from clustr_etl.simulate.arrow_csv import csv_rows, epoch_dates, scaled_decimal
+from clustr_etl.dataset.csv_writer import csv_rows, epoch_dates, scaled_decimal
 from clustr_etl.simulate.baskets import Block, generate_block
 from clustr_etl.simulate.plan import BasketModel
 

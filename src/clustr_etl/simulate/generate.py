@@ -10,16 +10,16 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
+from clustr_etl.dataset.csv_writer import csv_rows, header_line
 from clustr_etl.errors import InputFileError
-from clustr_etl.models import CSV_COLUMNS
 from clustr_etl.progress import NO_PROGRESS, Progress
-from clustr_etl.simulate.arrow_csv import csv_rows, header_line
 from clustr_etl.simulate.baskets import block_line_counts
 from clustr_etl.simulate.chunks import append_rows, chunk_tasks, formatted_chunks
 from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import BasketModel, Plan, build_plan
 from clustr_etl.simulate.twin_model import MODEL_FILE, TwinModel, model_text
 from clustr_etl.simulate.twin_plan import build_twin_plan
+from clustr_etl.store.models import CSV_COLUMNS
 
 CSV_FILES: dict[str, str] = {
     "products": "products.csv",

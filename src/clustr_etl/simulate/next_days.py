@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from clustr_etl.batches import BATCHES_DIR, Batch, batch_folder, batch_name, find_batches
+from clustr_etl.config.specs import DAYS
+from clustr_etl.dataset.batches import BATCHES_DIR, Batch, batch_folder, batch_name, find_batches
+from clustr_etl.dataset.manifest import MANIFEST_FILE, read_manifest
 from clustr_etl.errors import ConfigError, InputFileError
-from clustr_etl.manifest import MANIFEST_FILE, read_manifest
-from clustr_etl.option_specs import DAYS
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.simulate.calendar import build_calendar
 from clustr_etl.simulate.customers import Customers, draw_customers, expected_signups

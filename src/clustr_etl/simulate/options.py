@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from clustr_etl.settings import BLOCK_SIZE
-from clustr_etl.settings import GenerationSettings as GenerateOptions
+from clustr_etl.config.settings import BLOCK_SIZE
+from clustr_etl.config.settings import GenerationSettings as GenerateOptions
 
 # Bump whenever the generator's output bytes change for the same options: `run-all` then regenerates
 # CSVs that older code wrote (the version is recorded in the raw folder's manifest).

@@ -3,7 +3,7 @@
 The rows are the CSV output's rows: the same plan, the same blocks and random streams. The small
 tables are one ``part-000000000.parquet``; transactions and sales have one part per chunk, named
 by its block range (``part-<first block>-<last block>.parquet``), drawn here or in Spark tasks
-(``engine="spark"``). Folders are written under a staging folder and moved into place only when
+(the caller passes Spark's writer as ``write_facts``). Folders are written under a staging folder and moved into place only when
 every table is complete.
 """
 
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from clustr_etl.models import CSV_COLUMNS
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.simulate.baskets import block_line_counts
 from clustr_etl.simulate.chunks import ChunkTask, chunk_tables, chunk_tasks, part_name
@@ -29,10 +28,13 @@ from clustr_etl.simulate.generate import (
     staged,
 )
 from clustr_etl.simulate.options import GenerateOptions
-from clustr_etl.simulate.plan import Plan, build_plan
+from clustr_etl.simulate.plan import BasketModel, Plan, build_plan
+from clustr_etl.store.models import CSV_COLUMNS
 
 PARQUET_TABLES = ("products", "customers", "timeframe", "transactions", "sales")
 FACT_TABLES = ("transactions", "sales")
+# Writes the fact tables' parts of the chunk tasks into the staging folder (another engine's writer).
+FactsWriter = Callable[[BasketModel, list[ChunkTask], Path], None]
 
 
 def generate_parquet_dataset(
@@ -41,12 +43,11 @@ def generate_parquet_dataset(
     *,
     force: bool = False,
     progress: Progress = NO_PROGRESS,
-    on_spark: bool = False,
-    spark_master: str | None = None,
+    write_facts: FactsWriter | None = None,
 ) -> dict[str, int]:
     """Write every table as a Parquet folder under ``raw_dir``; rows per table (and planted file).
 
-    ``on_spark``: the transaction blocks are drawn in Spark tasks (on ``spark_master``).
+    ``write_facts``: another engine draws the transaction blocks (Spark tasks); by default, this process.
     """
     raw_dir = Path(raw_dir)
     _prepare_directory(raw_dir, force, (*PARQUET_TABLES, PLANTED_FILE))
@@ -61,11 +62,9 @@ def generate_parquet_dataset(
             rows[table_name] = table.num_rows
         line_counts = block_line_counts(plan.model)
         tasks = chunk_tasks(line_counts, options.blocks_per_chunk)
-        if on_spark:
-            from clustr_etl.spark.generate import write_facts_on_spark
-
+        if write_facts is not None:
             with progress.task("transactions and sales (Spark)"):
-                write_facts_on_spark(plan.model, tasks, staging, spark_master)
+                write_facts(plan.model, tasks, staging)
         else:
             _write_facts(plan, tasks, staging, progress)
         rows["transactions"] = options.transactions

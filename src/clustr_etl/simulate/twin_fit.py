@@ -19,10 +19,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.errors import ConfigError
-from clustr_etl.models import CSV_COLUMNS
 from clustr_etl.simulate.bundles import Background
 from clustr_etl.simulate.generate import CSV_FILES
 from clustr_etl.simulate.twin_model import TwinBundle, TwinModel, TwinProduct, TwinSegment
+from clustr_etl.store.models import CSV_COLUMNS
 
 TWIN_MIN_SUPPORT = 0.01
 TWIN_MIN_CONFIDENCE = 0.1

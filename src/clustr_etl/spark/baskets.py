@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from clustr_etl.config.specs import InputFormat
 from clustr_etl.errors import InputFileError
 from clustr_etl.mining.baskets import SALES_KEY_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-SparkInputFormat = Literal["sales", "basket"]
+
 _INTEGER = r"^[+-]?[0-9]+$"
 
 
@@ -34,9 +35,7 @@ class SparkBaskets:
     )
 
 
-def read_spark_baskets(
-    spark: SparkSession, path: Path, input_format: SparkInputFormat
-) -> SparkBaskets:
+def read_spark_baskets(spark: SparkSession, path: Path, input_format: InputFormat) -> SparkBaskets:
     """Read ``path`` (a Parquet folder, a sales CSV or a basket file) into cached baskets."""
     from pyspark.sql import functions as F
 

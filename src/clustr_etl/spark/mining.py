@@ -23,12 +23,14 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from clustr_etl.config.specs import InputFormat
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.mining import MinedRules
 from clustr_etl.mining.quality import apply_quality_filters
-from clustr_etl.mining.rules import ITEM_SEPARATOR, rules_frame
+from clustr_etl.mining.rules import rules_frame
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction
 from clustr_etl.progress import NO_PROGRESS, Progress
-from clustr_etl.spark.baskets import SparkBaskets, SparkInputFormat, read_spark_baskets
+from clustr_etl.spark.baskets import SparkBaskets, read_spark_baskets
 from clustr_etl.spark.session import spark_errors, spark_session
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ def fpgrowth_min_support(min_count: int, n_transactions: int) -> float:
 @spark_errors
 def mine_rules_spark(
     input_path: Path,
-    input_format: SparkInputFormat,
+    input_format: InputFormat,
     thresholds: RuleThresholds,
     *,
     master: str | None = None,

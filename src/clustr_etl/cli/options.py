@@ -1,0 +1,126 @@
+"""What every command shares: options built from the setting specs, and the app's state (verbose, quiet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clustr_etl.config import specs as spec
+from clustr_etl.config.specs import GeneratorEngine, InputFormat, MinerEngine, OutputFormat
+
+if TYPE_CHECKING:
+    from clustr_etl.cli.console import RichProgress
+    from clustr_etl.config.settings import Settings
+    from clustr_etl.run.context import StepResult
+    from clustr_etl.store.backends import OnWait
+
+
+__all__ = [
+    "GeneratorEngine",
+    "InputFormat",
+    "MinerEngine",
+    "OutputFormat",
+]  # choices of the options
+
+
+@dataclass
+class AppState:
+    verbose: bool = False
+    quiet: bool = False
+
+
+def setting(option: spec.OptionSpec) -> Any:
+    """The CLI option of a setting: flag, help, range, env variable and default all from its spec.
+
+    The value is validated once, by the settings model (one line naming option and env variable)."""
+    flag = option.flag
+    if isinstance(option.default, bool):  # an on/off switch: --prune-redundant/--no-prune-redundant
+        flag = f"{flag}/--no-{flag.removeprefix('--')}"
+    return typer.Option(flag, help=option.help_text(), show_default=False)
+
+
+DatabaseUrl = Annotated[str | None, setting(spec.DATABASE_URL)]
+DataDir = Annotated[Path | None, setting(spec.DATA_DIR)]
+LockTimeout = Annotated[float | None, setting(spec.LOCK_TIMEOUT)]
+Seed = Annotated[int | None, setting(spec.SEED)]
+Customers = Annotated[int | None, setting(spec.CUSTOMERS)]
+Products = Annotated[int | None, setting(spec.PRODUCTS)]
+Days = Annotated[int | None, setting(spec.DAYS)]
+StartDate = Annotated[str | None, setting(spec.START_DATE)]
+Transactions = Annotated[int | None, setting(spec.TRANSACTIONS)]
+MaxItems = Annotated[int | None, setting(spec.MAX_ITEMS)]
+MeanItems = Annotated[float | None, setting(spec.MEAN_ITEMS)]
+ChunkSize = Annotated[int | None, setting(spec.CHUNK_SIZE)]
+Workers = Annotated[int | None, setting(spec.WORKERS)]
+MinSupport = Annotated[float | None, setting(spec.MIN_SUPPORT)]
+MinConfidence = Annotated[float | None, setting(spec.MIN_CONFIDENCE)]
+MinLift = Annotated[float | None, setting(spec.MIN_LIFT)]
+MinLen = Annotated[int | None, setting(spec.MIN_LEN)]
+MaxLen = Annotated[int | None, setting(spec.MAX_LEN)]
+MinCount = Annotated[int | None, setting(spec.MIN_COUNT)]
+MaxConsequentLen = Annotated[int | None, setting(spec.MAX_CONSEQUENT_LEN)]
+MaxP = Annotated[float | None, setting(spec.MAX_P)]
+PAdjust = Annotated[str | None, setting(spec.P_ADJUST)]
+PruneRedundant = Annotated[bool | None, setting(spec.PRUNE_REDUNDANT)]
+IncludeNonMerchandise = Annotated[bool | None, setting(spec.INCLUDE_NON_MERCHANDISE)]
+Day = Annotated[
+    dt.datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD, inclusive", show_default=False),
+]
+SparkMaster = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL for --engine spark: local[*] (default), spark://host:7077, yarn, k8s://...",
+    ),
+]
+
+
+def state_of(ctx: typer.Context) -> AppState:
+    state = ctx.obj
+    return state if isinstance(state, AppState) else AppState()
+
+
+def quiet(ctx: typer.Context) -> bool:
+    return state_of(ctx).quiet
+
+
+def progress_for(ctx: typer.Context) -> RichProgress:
+    from clustr_etl.cli.console import RichProgress
+
+    return RichProgress(quiet=quiet(ctx))
+
+
+def wait_notice(ctx: typer.Context) -> OnWait:
+    """Say on stderr that we wait for another writer (not with --quiet)."""
+    silent = quiet(ctx)
+
+    def notice(message: str) -> None:
+        from clustr_etl.cli.console import stderr as stderr_console
+
+        if not silent:
+            stderr_console.print(
+                f"Waiting: {message}", markup=False, highlight=False, soft_wrap=True
+            )
+
+    return notice
+
+
+def show_results(ctx: typer.Context, results: Sequence[StepResult]) -> None:
+    from clustr_etl.cli.console import print_results
+
+    print_results(results, quiet=quiet(ctx))
+
+
+def settings_from(ctx: typer.Context, *others: str) -> Settings:
+    """Settings from the command's options: every option but ``others`` must be a setting.
+
+    A misnamed option raises TypeError (in load_settings) instead of being dropped silently."""
+    from clustr_etl.config.settings import load_settings
+
+    return load_settings(**{k: v for k, v in ctx.params.items() if k not in others})

@@ -1,0 +1,235 @@
+"""The mining step: read the baskets (database, file or Spark), mine, name, write the CSV, load the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from clustr_etl.config.settings import Settings
+from clustr_etl.config.specs import InputFormat, MinerEngine
+from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE, ITEM_SEPARATOR
+from clustr_etl.errors import ConfigError
+from clustr_etl.loading import load_rules
+from clustr_etl.mining import (
+    MiningEngine,
+    RuleThresholds,
+    read_basket_file,
+    read_sales_csv,
+    write_rules_csv,
+)
+from clustr_etl.mining.scopes import ScopedRules, mine_scopes, scoped
+from clustr_etl.mining.selection import BasketSelection, Scope, SelectedBaskets, select_baskets
+from clustr_etl.progress import NO_PROGRESS, Progress
+from clustr_etl.run.context import RunContext, StepResult, no_wait_message, open_run, timed
+from clustr_etl.store.backends import OnWait
+from clustr_etl.store.models import DATA_TABLES, Product
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MineRequest:
+    """What `mine-rules` was asked beyond the mining settings: where the baskets come from, which
+    window and groups, which engine, and where the rules go."""
+
+    by: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    last_days: int | None = None
+    input_path: Path | None = None
+    input_format: InputFormat = InputFormat.sales
+    engine_name: MinerEngine = MinerEngine.fast
+    spark_master: str | None = None
+    output: Path | None = None
+    load: bool = True
+
+    def selection(self, include_non_merchandise: bool) -> BasketSelection:
+        return BasketSelection(
+            by=self.by,
+            since=self.since,
+            until=self.until,
+            last_days=self.last_days,
+            include_non_merchandise=include_non_merchandise,
+        )
+
+    def recorded_options(self) -> dict[str, object]:
+        """The request as the run ledger records it."""
+        return {
+            "by": self.by,
+            "since": str(self.since) if self.since else None,
+            "until": str(self.until) if self.until else None,
+            "last_days": self.last_days,
+            "input": str(self.input_path) if self.input_path else None,
+            "format": str(self.input_format),
+            "engine": str(self.engine_name),
+            "output": str(self.output) if self.output else None,
+            "spark_master": self.spark_master,
+        }
+
+
+def rule_thresholds(settings: Settings) -> RuleThresholds:
+    """The mining thresholds of the settings."""
+    return settings.mining
+
+
+def mine(
+    settings: Settings,
+    request: MineRequest,
+    *,
+    progress: Progress = NO_PROGRESS,
+    on_wait: OnWait = no_wait_message,
+) -> MineResult:
+    """`mine-rules` as a library call: one recorded run (unlocked and unrecorded without ``load``,
+    since only loading bundle_rules writes)."""
+    selection = request.selection(settings.mining.include_non_merchandise)
+    with open_run(
+        settings, "mine-rules", request.recorded_options(), on_wait=on_wait, recorded=request.load
+    ) as run:
+        return run.run_step(
+            mine_step,
+            input_path=request.input_path,
+            input_format=request.input_format,
+            engine_name=request.engine_name,
+            output=request.output,
+            load=request.load,
+            selection=selection,
+            spark_master=request.spark_master,
+            progress=progress,
+        )
+
+
+def read_scopes(
+    run: RunContext,
+    input_path: Path | None,
+    input_format: InputFormat,
+    selection: BasketSelection,
+) -> SelectedBaskets:
+    """The baskets to mine: from the database (window, groups, merchandise) or from a file."""
+    if input_path is None:
+        run.require_schema(DATA_TABLES)
+        return select_baskets(run.engine, selection)
+    if selection.needs_transactions:
+        raise ConfigError(
+            "--by, --since, --until and --last-days need the database's transactions",
+            "leave out --input to mine the database",
+        )
+    if input_path.is_dir():
+        from clustr_etl.mining.parquet_input import read_sales_parquet
+
+        baskets = read_sales_parquet(input_path)
+    elif input_format == "basket":
+        baskets = read_basket_file(input_path)
+    else:
+        baskets = read_sales_csv(input_path)
+    return SelectedBaskets([Scope(DEFAULT_SCOPE, baskets, None, None)], 0)
+
+
+def product_names(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Product.product_id, Product.name)).all()
+    return {str(product_id): name for product_id, name in rows}
+
+
+def with_names(rules: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Add human-readable antecedent_names/consequent_names for product-id item keys."""
+    named = rules.copy()
+    for side in ("antecedents", "consequents"):
+        named[side.removesuffix("s") + "_names"] = [
+            " | ".join(names.get(key, key) for key in keys.split(ITEM_SEPARATOR))
+            for keys in rules[side]
+        ]
+    return named
+
+
+@dataclass
+class MineResult:
+    """The mining step's result and the rules it wrote."""
+
+    report: StepResult
+    rules: pd.DataFrame
+
+    @property
+    def step_result(self) -> StepResult:
+        return self.report
+
+
+def mine_step(
+    run: RunContext,
+    *,
+    input_path: Path | None = None,
+    input_format: InputFormat = InputFormat.sales,
+    engine_name: MinerEngine = MinerEngine.fast,
+    output: Path | None = None,
+    load: bool = True,
+    selection: BasketSelection | None = None,
+    spark_master: str | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> MineResult:
+    settings = run.settings
+    thresholds = rule_thresholds(settings)
+    if selection is None:
+        selection = BasketSelection(include_non_merchandise=thresholds.include_non_merchandise)
+    if spark_master is not None and engine_name != "spark":
+        raise ConfigError("--spark-master needs --engine spark")
+    output_path = output if output is not None else settings.rules_path
+    needs_db = load or input_path is None
+    with timed(StepResult("mine-rules")) as report:
+        if engine_name == "spark":
+            if selection.needs_transactions:
+                raise ConfigError(
+                    "--by, --since, --until and --last-days need the database's transactions",
+                    "mine them with the fast engine (leave out --engine spark)",
+                )
+            mined, n_baskets = mine_on_spark(
+                input_path, input_format, thresholds, spark_master, progress
+            )
+            non_merchandise_lines = 0
+        else:
+            selected = read_scopes(run, input_path, input_format, selection)
+            in_process: MiningEngine = "mlxtend" if engine_name == MinerEngine.mlxtend else "fast"
+            mined = mine_scopes(selected, thresholds, in_process, progress)
+            n_baskets = selected.scopes[0].baskets.n_transactions
+            non_merchandise_lines = selected.non_merchandise_lines
+        rules = mined.rules
+        if needs_db and input_format == "sales":
+            rules = with_names(rules, product_names(run.engine))
+        write_rules_csv(rules, output_path)
+        report.rows = {"baskets": n_baskets, "rules": len(rules)}
+        if non_merchandise_lines:
+            report.rows["non-merchandise lines left out"] = non_merchandise_lines
+        warnings = [f"Warning: {warning}" for warning in mined.warnings]
+        report.detail = "\n".join([str(output_path), *mined.notes, *warnings])
+        if load:
+            run.require_schema()
+            report.rows["bundle_rules"] = load_rules(
+                run.engine, rules, run_id=run.run_id, schema_checked=True
+            )
+    return MineResult(report, rules)
+
+
+def mine_on_spark(
+    input_path: Path | None,
+    input_format: InputFormat,
+    thresholds: RuleThresholds,
+    master: str | None,
+    progress: Progress,
+) -> tuple[ScopedRules, int]:
+    """Mine ``input_path`` with Spark's FPGrowth (scope 'all'): the rules and the number of baskets."""
+    if input_path is None:
+        raise ConfigError(
+            "--engine spark mines files: give --input",
+            "a sales CSV, a basket file or a Parquet folder such as <data dir>/raw/sales",
+        )
+    from clustr_etl.spark.mining import mine_rules_spark
+
+    mined, baskets = mine_rules_spark(
+        input_path, input_format, thresholds, master=master, progress=progress
+    )
+    if baskets.duplicates:
+        log.warning("dropped %d duplicate items in baskets", baskets.duplicates)
+    return scoped(mined, thresholds, baskets.n_transactions), baskets.n_transactions

@@ -1,0 +1,212 @@
+"""The interface every database backend implements, and what the backends share.
+
+A :class:`Backend` is bound to one database URL. It owns everything that differs between database
+systems: engines and URL handling, the writer lock, replacing whole tables atomically, appending and
+upserting rows by primary key, reading baskets in bulk, the facts ``status`` shows, and turning driver
+errors into the project's exceptions. Nothing outside ``clustr_etl.store.backends`` branches on the backend.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from clustr_etl.errors import LockTimeoutError
+from clustr_etl.progress import Progress
+from clustr_etl.store.backends.scrub import mask_url
+
+Int64Array = npt.NDArray[np.int64]
+OnWait = Callable[[str], None]
+Rows = Iterable[Sequence[Any]]
+POLL_SECONDS = 0.2
+
+
+def ignore_wait(message: str) -> None:
+    return None
+
+
+class Step:
+    """What a write transaction is doing right now, so an error can say where it happened."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+
+class TableSource(Protocol):
+    """Rows for one table, offered in both bulk forms a backend may use."""
+
+    @property
+    def table(self) -> str: ...  # a table of the schema (``Base.metadata``)
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...  # the columns given, in row order
+
+    @property
+    def label(self) -> str: ...  # names the data in errors (a file name, a table)
+
+    @property
+    def size(self) -> int: ...  # progress total: bytes of CSV
+
+    def csv_chunks(self) -> Iterator[bytes]:
+        """UTF-8 CSV: one header line, then the rows; NULL is an empty unquoted field."""
+        ...
+
+    def row_batches(self) -> Iterator[tuple[Rows, int]]:
+        """Batches of Python row tuples, each with the CSV bytes it covers (for progress)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """What appending or upserting did: rows new in the table, rows changed, rows already there as given."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+class Backend(ABC):
+    """One database backend, bound to a parsed URL (see :func:`clustr_etl.store.backends.backend_for`)."""
+
+    name: ClassVar[str]
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+
+    @classmethod
+    def normalise_url(cls, url: URL) -> URL:
+        """The URL with this backend's driver (e.g. ``postgresql://`` means psycopg 3)."""
+        return url
+
+    # Engines and URL handling
+    @abstractmethod
+    def make_engine(self) -> Engine:
+        """An engine for the commands (connect timeouts, pragmas, folders as needed)."""
+
+    def reader_engine(self) -> Engine:
+        """An engine for read-only inspection (``status``); it gives up early when a writer blocks it."""
+        return self.make_engine()
+
+    def missing_database_file(self) -> str | None:
+        """The database file that does not exist yet (connecting would create it); None: fine."""
+        return None
+
+    @contextmanager
+    def migration_connection(self, engine: Engine) -> Iterator[Connection]:
+        """One connection in one transaction for a schema migration: committed at the end, else rolled back."""
+        with engine.begin() as conn:
+            yield conn
+
+    # The writer lock
+    @abstractmethod
+    def writer_lock(self, timeout: float, on_wait: OnWait) -> AbstractContextManager[None]:
+        """Hold the one-writer-at-a-time lock for the block; LockTimeoutError after ``timeout`` s."""
+
+    @abstractmethod
+    def lock_is_held(self) -> bool:
+        """Whether some process holds the writer lock now (read-only probe, never waits)."""
+
+    # Writing
+    @abstractmethod
+    def transaction(self, engine: Engine, step: Step) -> AbstractContextManager[Any]:
+        """A driver connection in one transaction; rollback and one clear ClustrError on failure."""
+
+    @abstractmethod
+    def replace_tables(
+        self, engine: Engine, sources: Sequence[TableSource], progress: Progress
+    ) -> None:
+        """Replace the whole contents of the sources' tables, atomically, with keys rebuilt."""
+
+    @abstractmethod
+    def empty_table(self, conn: Connection, table: Table, *, referenced: bool) -> None:
+        """Delete every row of ``table`` inside ``conn``'s transaction."""
+
+    def append_rows(self, engine: Engine, source: TableSource) -> RowCounts:
+        """Insert the rows whose primary key is new; rows with a known key are left as they are."""
+        from clustr_etl.store.backends.merge import merge_rows
+
+        return merge_rows(self, engine, source, update=False)
+
+    def upsert_rows(self, engine: Engine, source: TableSource) -> RowCounts:
+        """Insert new rows and update the rows whose primary key exists and whose values differ."""
+        from clustr_etl.store.backends.merge import merge_rows
+
+        return merge_rows(self, engine, source, update=True)
+
+    def merge_batch(
+        self,
+        engine: Engine,
+        sources: Sequence[tuple[TableSource, bool]],
+        *,
+        insert_only: Collection[str] = (),
+    ) -> dict[str, RowCounts]:
+        """Upsert (flag set) or append every source in one transaction; see ``merge_sources``."""
+        from clustr_etl.store.backends.merge import merge_sources
+
+        return merge_sources(self, engine, sources, insert_only=insert_only)
+
+    # Used by merge_rows
+    distinct_operator: ClassVar[str]  # NULL-safe "differs" between two values
+
+    @abstractmethod
+    def stage_rows(self, engine: Engine, conn: Any, stage: str, source: TableSource) -> None:
+        """Bulk-insert the source's rows into the temporary table ``stage`` (created by the caller)."""
+
+    @abstractmethod
+    def create_stage_sql(self, stage: str, columns: str, table: str) -> str:
+        """SQL creating an empty temporary table ``stage`` with ``columns`` of ``table``."""
+
+    # Reading
+    @abstractmethod
+    def read_sales_pairs(self, engine: Engine) -> tuple[Int64Array, Int64Array]:
+        """``(transaction_id, product_id)`` of every sale line, as two int64 arrays, in bulk."""
+
+    # Status facts and errors
+    def is_busy_error(self, err: DBAPIError) -> bool:
+        """Whether a read failed only because a writer holds the database (try again later)."""
+        return False
+
+    @abstractmethod
+    def translate_error(self, err: BaseException, what: str) -> Exception | None:
+        """A driver error as one clear ClustrError line, or None to re-raise ``err`` as is."""
+
+
+def poll_lock(try_lock: Callable[[], bool], url: URL, timeout: float, on_wait: OnWait) -> None:
+    """Call ``try_lock`` until it succeeds; ``on_wait`` once if it does not at once."""
+    deadline = time.monotonic() + timeout
+    if try_lock():
+        return
+    on_wait(
+        f"another clustr-etl command is writing to {mask_url(url)}; "
+        f"waiting up to {timeout:g} s for it to finish (--lock-timeout / CLUSTR_LOCK_TIMEOUT)"
+    )
+    while time.monotonic() < deadline:
+        time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
+        if try_lock():
+            return
+    raise LockTimeoutError(
+        f"another clustr-etl command still holds the writer lock on {mask_url(url)} "
+        f"after {timeout:g} s",
+        "let it finish (see `clustr-etl status`) or raise --lock-timeout / CLUSTR_LOCK_TIMEOUT",
+    )
+
+
+ROWS_PER_CHUNK = 1_000_000  # sale lines per bulk read (COPY row / rowid range)
+
+
+def concat_arrays(parts: list[Int64Array]) -> Int64Array:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

@@ -20,11 +20,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from clustr_etl.config.settings import load_settings
+from clustr_etl.dataset.layout import PLANTED_FILE
 from clustr_etl.dataset.statistics import read_planted
 from clustr_etl.mining import mine_rules_with_report, read_sales_csv
 from clustr_etl.mining.evaluation import planted_precision, planted_recall
 from clustr_etl.run.mine import rule_thresholds
-from clustr_etl.simulate import PLANTED_FILE, GenerateOptions, generate_dataset
+from clustr_etl.simulate import GenerateOptions, generate_dataset
 
 TARGET_PRECISION, TARGET_RECALL, RECALL_FROM = 0.90, 0.90, 100_000
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from clustr_etl.loading import TABLE_FILES
+from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.models import CSV_COLUMNS
 from clustr_etl.store.schema import init_db, make_engine

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
+from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.importing import ImportOptions, import_dataset
 from clustr_etl.loading import load_tables
 from clustr_etl.mining import RuleThresholds, mine_rules, read_baskets_from_db, read_sales_csv
-from clustr_etl.simulate.generate import CSV_FILES
 from shared_data import shared_file
 
 SOURCE_LINES = 541_909
@@ -105,7 +105,7 @@ def test_france_has_392_invoices(tmp_path: Path) -> None:
 
 def test_reimport_gives_the_same_ids(imported: Path, tmp_path: Path) -> None:
     run_import(tmp_path / "raw")
-    for name in CSV_FILES.values():
+    for name in TABLE_FILES.values():
         assert (tmp_path / "raw" / name).read_bytes() == (imported / name).read_bytes(), name
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from clustr_etl.dataset.layout import PLANTED_FILE
 from clustr_etl.errors import InputFileError, SchemaError, UnknownTableError
 from clustr_etl.loading import (
     TABLE_FILES,
@@ -17,7 +18,7 @@ from clustr_etl.loading import (
     load_timeframe,
     load_transactions,
 )
-from clustr_etl.simulate import PLANTED_FILE, GenerateOptions, generate_dataset
+from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.store.models import CSV_COLUMNS, DATA_TABLES
 from clustr_etl.store.schema import make_engine
 from fake_progress import RecordingProgress

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from assertions import one_error_line
 from clustr_etl.cli.app import app
 from clustr_etl.config.settings import load_settings
-from clustr_etl.dataset.manifest import MANIFEST_FILE
+from clustr_etl.dataset.layout import MANIFEST_FILE
 from clustr_etl.simulate.options import GENERATOR_VERSION
 from clustr_etl.store.models import EtlRun
 from ops_support import RULE_ARGS, SMALL_ARGS, checksum

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from clustr_etl.config.settings import load_settings
+from clustr_etl.dataset.layout import PLANTED_FILE
 from clustr_etl.dataset.statistics import (
     bundle_recovery,
     read_planted,
@@ -18,7 +19,7 @@ from clustr_etl.dataset.statistics import (
 )
 from clustr_etl.mining import RuleThresholds, baskets_from_pairs, mine_rules, read_sales_csv
 from clustr_etl.run.mine import rule_thresholds
-from clustr_etl.simulate import PLANTED_FILE, GenerateOptions, generate_dataset
+from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.simulate.bundles import STRENGTH_RANGE, TRIPLE_STRENGTH_RANGE
 from clustr_etl.simulate.themes import COMPLEMENTS, DEPARTMENTS
 

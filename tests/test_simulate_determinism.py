@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from clustr_etl.dataset.layout import PLANTED_FILE, TABLE_FILES
 from clustr_etl.errors import ConfigError, InputFileError
-from clustr_etl.simulate import CSV_FILES, PLANTED_FILE, GenerateOptions, generate_dataset
+from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.simulate import chunks as chunks_module
 from fake_progress import RecordingProgress
 
 SMALL = GenerateOptions(customers=500, products=200, days=400, transactions=30_000, seed=11)
-ALL_FILES = [*CSV_FILES.values(), PLANTED_FILE]
+ALL_FILES = [*TABLE_FILES.values(), PLANTED_FILE]
 
 
 def _digests(raw_dir: Path) -> dict[str, str]:
@@ -55,9 +56,9 @@ def test_bytes_do_not_depend_on_workers(
 def test_another_seed_gives_other_data(reference: dict[str, str], tmp_path: Path) -> None:
     generate_dataset(replace(SMALL, seed=12), tmp_path)
     digests = _digests(tmp_path)
-    assert digests[CSV_FILES["timeframe"]] == reference[CSV_FILES["timeframe"]]  # same calendar
+    assert digests[TABLE_FILES["timeframe"]] == reference[TABLE_FILES["timeframe"]]  # same calendar
     for table in ("products", "customers", "transactions", "sales"):
-        assert digests[CSV_FILES[table]] != reference[CSV_FILES[table]], table
+        assert digests[TABLE_FILES[table]] != reference[TABLE_FILES[table]], table
 
 
 def test_existing_files_need_force(tmp_path: Path) -> None:
@@ -125,13 +126,13 @@ def test_invalid_options_name_the_option(
 def test_tiny_catalog_and_single_customer_still_work(tmp_path: Path) -> None:
     options = GenerateOptions(customers=1, products=3, days=3, transactions=500, mean_items=2.5)
     rows = generate_dataset(options, tmp_path)
-    assert rows[CSV_FILES["sales"]] >= 500
+    assert rows[TABLE_FILES["sales"]] >= 500
     assert rows[PLANTED_FILE] == 0
 
 
 def test_progress_reports_rows_per_file(tmp_path: Path) -> None:
     progress = RecordingProgress()
     rows = generate_dataset(replace(SMALL, chunk_size=5_000), tmp_path, progress=progress)
-    for name in CSV_FILES.values():
+    for name in TABLE_FILES.values():
         assert progress.totals[name] == rows[name]
         assert progress.advanced[name] == rows[name]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clustr_etl.simulate import CSV_FILES, PLANTED_FILE, GenerateOptions, generate_dataset
+from clustr_etl.dataset.layout import PLANTED_FILE, TABLE_FILES
+from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.simulate.calendar import us_federal_holidays
 from clustr_etl.store.models import CSV_COLUMNS
 
@@ -20,18 +21,18 @@ OPTIONS = GenerateOptions(customers=800, products=300, days=500, transactions=20
 def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("integrity")
     rows = generate_dataset(OPTIONS, path)
-    assert rows[CSV_FILES["transactions"]] == OPTIONS.transactions
-    assert rows[CSV_FILES["customers"]] == OPTIONS.customers
+    assert rows[TABLE_FILES["transactions"]] == OPTIONS.transactions
+    assert rows[TABLE_FILES["customers"]] == OPTIONS.customers
     return path
 
 
 def _text(raw_dir: Path, table: str) -> pd.DataFrame:
     """A CSV read as text, so formatting (decimals, dates, booleans) can be checked."""
-    return pd.read_csv(raw_dir / CSV_FILES[table], dtype=str, keep_default_na=False)
+    return pd.read_csv(raw_dir / TABLE_FILES[table], dtype=str, keep_default_na=False)
 
 
 def test_files_are_utf8_with_lf_and_headers_equal_to_table_columns(raw_dir: Path) -> None:
-    for table, name in CSV_FILES.items():
+    for table, name in TABLE_FILES.items():
         data = (raw_dir / name).read_bytes()
         text = data.decode("utf-8")
         assert b"\r" not in data

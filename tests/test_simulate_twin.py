@@ -14,10 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from clustr_etl.cli.app import app
+from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.dataset.statistics import dataset_stats, read_dataset
 from clustr_etl.importing import ImportOptions, import_dataset
 from clustr_etl.mining import RuleThresholds, mine_rules, read_sales_csv
-from clustr_etl.simulate import CSV_FILES, GenerateOptions, generate_dataset
+from clustr_etl.simulate import GenerateOptions, generate_dataset
 from clustr_etl.simulate.twin_fit import fit_twin
 from clustr_etl.simulate.twin_model import MODEL_FILE
 from shared_data import shared_file
@@ -65,7 +66,7 @@ def twin(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_like_writes_a_twin_and_its_model(source: Path, twin: Path) -> None:
-    assert {*CSV_FILES.values(), MODEL_FILE} <= {path.name for path in twin.iterdir()}
+    assert {*TABLE_FILES.values(), MODEL_FILE} <= {path.name for path in twin.iterdir()}
     real, copy = read_dataset(source), read_dataset(twin)
     assert len(copy["transactions"]) == 30_000
     pd.testing.assert_frame_equal(real["products"], copy["products"])  # the catalog is reused
@@ -111,7 +112,7 @@ def test_like_a_folder_that_is_not_a_dataset(tmp_path: Path, source: Path) -> No
     assert "no such folder" in _bad(tmp_path, "--like", str(tmp_path / "absent"))
     partial = tmp_path / "partial"
     partial.mkdir()
-    for name in CSV_FILES.values():
+    for name in TABLE_FILES.values():
         (partial / name).write_bytes((source / name).read_bytes())
     (partial / "sales.csv").write_text("sale_id,product_id\n1,2\n", encoding="utf-8")
     assert "sales.csv lacks column transaction_id" in _bad(tmp_path, "--like", str(partial))

@@ -9,13 +9,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from clustr_etl.simulate.generate import CSV_FILES
+from clustr_etl.dataset.layout import TABLE_FILES
 
 
 def read_dataset(raw_dir: Path) -> dict[str, pd.DataFrame]:
     return {
         table: pd.read_csv(raw_dir / name, keep_default_na=False)
-        for table, name in CSV_FILES.items()
+        for table, name in TABLE_FILES.items()
     }
 
 

@@ -4,11 +4,9 @@ into the five CSVs that `load` reads."""
 from clustr_etl.importing.append import append_import
 from clustr_etl.importing.importer import ImportOptions, ImportResult, import_dataset, parse_day
 from clustr_etl.importing.presets import PRESETS
-from clustr_etl.importing.writer import REPORT_FILE
 
 __all__ = [
     "PRESETS",
-    "REPORT_FILE",
     "ImportOptions",
     "ImportResult",
     "append_import",

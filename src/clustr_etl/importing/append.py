@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
 from clustr_etl.dataset.batches import BATCHES_DIR, batch_folder, batch_name, find_batches
-from clustr_etl.dataset.manifest import MANIFEST_FILE
+from clustr_etl.dataset.layout import IMPORT_REPORT_FILE, MANIFEST_FILE, TABLE_FILES
 from clustr_etl.errors import InputFileError
 from clustr_etl.importing import presets as p
 from clustr_etl.importing.calendar import build_timeframe
@@ -37,9 +37,8 @@ from clustr_etl.importing.importer import (
 )
 from clustr_etl.importing.keys import Tables, build_tables, with_key
 from clustr_etl.importing.report import build_report, realism_stats
-from clustr_etl.importing.writer import REPORT_FILE, arrow_tables, write_import
+from clustr_etl.importing.writer import arrow_tables, write_import
 from clustr_etl.progress import NO_PROGRESS, Progress
-from clustr_etl.simulate.generate import CSV_FILES
 
 ALREADY_IMPORTED = "invoice_already_imported"
 
@@ -80,7 +79,7 @@ def read_known_keys(raw_dir: Path) -> KnownKeys:
     max_transaction = max_sale = 0
     text, integer = pa.string(), pa.int64()
     for folder in _folders(raw_dir):
-        if (path := folder / CSV_FILES["products"]).is_file():
+        if (path := folder / TABLE_FILES["products"]).is_file():
             table = _read(path, ["product_id", "sku", "name"], {"sku": text, "name": text})
             for sku, pid in zip(
                 table["sku"].to_pylist(), table["product_id"].to_pylist(), strict=True
@@ -88,7 +87,7 @@ def read_known_keys(raw_dir: Path) -> KnownKeys:
                 if sku is not None:
                     products[sku] = pid
             names.update(name for name in table["name"].to_pylist() if name is not None)
-        if (path := folder / CSV_FILES["customers"]).is_file():
+        if (path := folder / TABLE_FILES["customers"]).is_file():
             table = _read(path, ["customer_id", "external_id"], {"external_id": text})
             ids = table["customer_id"].to_pylist()
             customers.update(
@@ -96,14 +95,14 @@ def read_known_keys(raw_dir: Path) -> KnownKeys:
                 for key, cid in zip(table["external_id"].to_pylist(), ids, strict=True)
                 if key
             )
-        if (path := folder / CSV_FILES["transactions"]).is_file():
+        if (path := folder / TABLE_FILES["transactions"]).is_file():
             table = _read(path, ["transaction_id", "invoice_no"], {"invoice_no": text})
             invoices.update(key for key in table["invoice_no"].to_pylist() if key is not None)
             max_transaction = max(max_transaction, pc.max(table["transaction_id"]).as_py() or 0)
-        if (path := folder / CSV_FILES["sales"]).is_file():
+        if (path := folder / TABLE_FILES["sales"]).is_file():
             table = _read(path, ["sale_id"], {"sale_id": integer})
             max_sale = max(max_sale, pc.max(table["sale_id"]).as_py() or 0)
-        if (path := folder / CSV_FILES["timeframe"]).is_file():
+        if (path := folder / TABLE_FILES["timeframe"]).is_file():
             table = _read(path, ["date"], {"date": pa.date32()})
             days.append(table["date"].to_numpy().astype("datetime64[D]"))
     return KnownKeys(
@@ -118,7 +117,7 @@ def read_known_keys(raw_dir: Path) -> KnownKeys:
 
 
 def check_imported(raw_dir: Path) -> None:
-    if (raw_dir / REPORT_FILE).is_file():
+    if (raw_dir / IMPORT_REPORT_FILE).is_file():
         return
     if (raw_dir / MANIFEST_FILE).is_file():
         raise InputFileError(

@@ -14,15 +14,14 @@ import pyarrow as pa
 from pyarrow import csv as pa_csv
 
 from clustr_etl.dataset.csv_writer import header_line, scaled_decimal
-from clustr_etl.dataset.manifest import IMPORT_MARKER
+from clustr_etl.dataset.layout import IMPORT_REPORT_FILE, MANIFEST_FILE, PLANTED_FILE, TABLE_FILES
+from clustr_etl.dataset.staging import make_output_dir, staged
 from clustr_etl.errors import InputFileError
 from clustr_etl.importing.keys import Tables
-from clustr_etl.simulate.generate import CSV_FILES, PLANTED_FILE, make_output_dir, staged
 from clustr_etl.store.models import CSV_COLUMNS
 
-REPORT_FILE = IMPORT_MARKER
 # Files of a generated dataset that would describe the wrong data after an import.
-STALE_FILES = (PLANTED_FILE, "generate_options.json")
+STALE_FILES = (PLANTED_FILE, MANIFEST_FILE)
 
 
 def _dates(values: pd.Series | np.ndarray) -> pa.Array:
@@ -111,7 +110,7 @@ def check_target(raw_dir: Path, force: bool) -> None:
     """Refuse to overwrite existing CSVs (or an earlier import) unless forced."""
     if force:
         return
-    for name in [*CSV_FILES.values(), REPORT_FILE]:
+    for name in [*TABLE_FILES.values(), IMPORT_REPORT_FILE]:
         if (raw_dir / name).exists():
             raise InputFileError(f"{raw_dir / name} exists; pass --force to overwrite")
 
@@ -125,12 +124,12 @@ def write_import(
     rows: dict[str, int] = {}
     with staged(raw_dir) as files:
         for table_name, body in _csv_bodies(tables).items():
-            handle = files.open(CSV_FILES[table_name])
+            handle = files.open(TABLE_FILES[table_name])
             handle.write(header_line(CSV_COLUMNS[table_name]))
             for piece in body:
                 handle.write(piece.result())
-            rows[CSV_FILES[table_name]] = tables[table_name].num_rows
-        files.open(REPORT_FILE).write(
+            rows[TABLE_FILES[table_name]] = tables[table_name].num_rows
+        files.open(IMPORT_REPORT_FILE).write(
             (json.dumps(report, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8")
         )
     for name in STALE_FILES:

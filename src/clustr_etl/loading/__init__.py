@@ -1,7 +1,6 @@
 """Loading CSVs and mined rules into the database: validated first, atomic, fast (COPY on PostgreSQL)."""
 
 from clustr_etl.loading.rules import load_rules
-from clustr_etl.loading.schema import TABLE_FILES
 from clustr_etl.loading.tables import (
     append_frame,
     load_customers,
@@ -15,7 +14,6 @@ from clustr_etl.loading.tables import (
 )
 
 __all__ = [
-    "TABLE_FILES",
     "append_frame",
     "load_customers",
     "load_products",

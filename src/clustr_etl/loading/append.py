@@ -15,6 +15,7 @@ import pyarrow as pa
 from sqlalchemy import Engine
 
 from clustr_etl.dataset.batches import batch_hashes
+from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.errors import DataValidationError, InputFileError, KeyConflictError
 from clustr_etl.loading.csv_files import CsvFile, open_csv_file
 from clustr_etl.loading.csv_scan import (
@@ -25,7 +26,7 @@ from clustr_etl.loading.csv_scan import (
     scan_file,
 )
 from clustr_etl.loading.locate import fail, line_with_key
-from clustr_etl.loading.schema import TABLE_FILES, foreign_keys
+from clustr_etl.loading.schema import foreign_keys
 from clustr_etl.loading.sources import CsvFileSource
 from clustr_etl.loading.validate import database_key_set
 from clustr_etl.progress import NO_PROGRESS, Progress

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clustr_etl.dataset.batches import Batch
+from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.errors import DataValidationError, InputFileError
-from clustr_etl.loading.schema import TABLE_FILES
 from clustr_etl.store.models import CSV_COLUMNS
 
 BOM = b"\xef\xbb\xbf"

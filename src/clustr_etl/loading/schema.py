@@ -26,8 +26,6 @@ from sqlalchemy import Integer as IntegerType
 from clustr_etl.errors import UnknownTableError
 from clustr_etl.store.models import DATA_TABLES, Base
 
-TABLE_FILES: dict[str, str] = {name: f"{name}.csv" for name in DATA_TABLES}
-
 
 class Kind(Enum):
     """How a CSV field is parsed and checked."""

@@ -13,7 +13,7 @@ import numpy as np
 from clustr_etl.loading.csv_files import BOM, CsvFile
 from clustr_etl.loading.csv_scan import CountingFile, open_batches
 from clustr_etl.loading.schema import Kind, column_specs
-from clustr_etl.store.backends.base import Rows
+from clustr_etl.store.backends.types import Rows
 
 if TYPE_CHECKING:
     import pandas as pd

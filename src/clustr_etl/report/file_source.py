@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.dataset.rule_columns import REPORTED_COLUMNS
 from clustr_etl.errors import InputFileError
 from clustr_etl.report.facts import (
@@ -19,16 +20,15 @@ from clustr_etl.report.facts import (
     RuleFacts,
 )
 from clustr_etl.report.planted import candidate_keys
-from clustr_etl.simulate import CSV_FILES
 
 
 def _read(folder: Path, table: str, columns: list[str]) -> pd.DataFrame:
-    path = folder / CSV_FILES[table]
+    path = folder / TABLE_FILES[table]
     try:
         return pd.read_csv(path, usecols=columns, keep_default_na=False, engine="pyarrow")
     except FileNotFoundError:
         raise InputFileError(
-            f"no {CSV_FILES[table]} in {folder}",
+            f"no {TABLE_FILES[table]} in {folder}",
             "pass the raw CSV folder (e.g. data/raw) or run `clustr-etl generate`",
         ) from None
     except (OSError, ValueError) as err:
@@ -44,7 +44,7 @@ def read_dataset_files(folder: Path) -> DatasetFacts:
         folder, "sales", ["transaction_id", "product_id", "quantity", "discount", "line_total"]
     )
     if sales.empty:
-        raise InputFileError(f"{folder / CSV_FILES['sales']} has no rows", "nothing to report")
+        raise InputFileError(f"{folder / TABLE_FILES['sales']} has no rows", "nothing to report")
     per_basket = sales.groupby("transaction_id").size()
     sizes = per_basket.value_counts().sort_index().rename_axis("size").reset_index(name="baskets")
     lines = sales.groupby("product_id").size().rename("lines")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from clustr_etl.dataset.layout import PLANTED_FILE
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.report.facts import PlantedBundle
-from clustr_etl.simulate.generate import PLANTED_FILE
 
 
 def read_planted(raw_dir: Path) -> list[PlantedBundle]:

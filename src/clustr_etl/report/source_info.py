@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from clustr_etl.dataset.manifest import MANIFEST_FILE
-
-IMPORT_REPORT_FILE = "import_report.json"
+from clustr_etl.dataset.layout import IMPORT_REPORT_FILE, MANIFEST_FILE
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

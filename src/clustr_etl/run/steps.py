@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Any
 from clustr_etl.config.settings import Settings
 from clustr_etl.config.specs import OutputFormat
 from clustr_etl.dataset.batches import BATCHES_DIR, batch_hashes, find_batches
-from clustr_etl.dataset.manifest import MANIFEST_FILE, dataset_is_current, write_manifest
+from clustr_etl.dataset.layout import MANIFEST_FILE, TABLE_FILES
 from clustr_etl.errors import ConfigError
-from clustr_etl.loading import TABLE_FILES, load_tables
+from clustr_etl.loading import load_tables
 from clustr_etl.loading.append import append_batch
 from clustr_etl.loading.schema import resolve_tables
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.run.context import RunContext, StepResult, open_run, timed
 from clustr_etl.run.mine import mine_step
 from clustr_etl.simulate import generate_dataset
+from clustr_etl.simulate.manifest import dataset_is_current, write_manifest
 from clustr_etl.store.ledger import APPEND_STEP, batch_key, loaded_batches
 from clustr_etl.store.models import Base
 from clustr_etl.store.schema import init_db, quiet_alembic

@@ -6,7 +6,7 @@
 Same options and seed give byte-identical files whatever ``chunk_size`` and ``workers`` are.
 """
 
-from clustr_etl.simulate.generate import CSV_FILES, PLANTED_FILE, generate_dataset
+from clustr_etl.simulate.generate import generate_dataset
 from clustr_etl.simulate.options import GenerateOptions
 
-__all__ = ["CSV_FILES", "PLANTED_FILE", "GenerateOptions", "generate_dataset"]
+__all__ = ["GenerateOptions", "generate_dataset"]

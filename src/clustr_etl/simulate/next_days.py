@@ -18,12 +18,14 @@ import numpy as np
 
 from clustr_etl.config.specs import DAYS
 from clustr_etl.dataset.batches import BATCHES_DIR, Batch, batch_folder, batch_name, find_batches
-from clustr_etl.dataset.manifest import MANIFEST_FILE, read_manifest
+from clustr_etl.dataset.layout import MANIFEST_FILE, TABLE_FILES
+from clustr_etl.dataset.staging import staged
 from clustr_etl.errors import ConfigError, InputFileError
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.simulate.calendar import build_calendar
 from clustr_etl.simulate.customers import Customers, draw_customers, expected_signups
-from clustr_etl.simulate.generate import CSV_FILES, staged, write_facts, write_table
+from clustr_etl.simulate.generate import write_facts, write_table
+from clustr_etl.simulate.manifest import read_manifest
 from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import (
     STREAM_BATCH_CUSTOMERS,
@@ -130,7 +132,7 @@ def generate_next_days(
     if not 1 <= n_days <= (DAYS.le or 0):
         raise ConfigError(f"--next-days must be between 1 and {DAYS.le}, got {n_days}")
     options = dataclasses.replace(recorded, chunk_size=chunk_size, workers=workers)
-    for name in CSV_FILES.values():
+    for name in TABLE_FILES.values():
         if not (raw_dir / name).is_file():
             raise InputFileError(f"{raw_dir / name} not found", "run `clustr-etl generate` first")
     batches = find_batches(raw_dir)
@@ -144,8 +146,8 @@ def generate_next_days(
     first_customer_id = sum(group.n_customers for group in customers) + 1
     customers.append(_batch_customers(options, first_index, n_days, taken))
     folders = [raw_dir, *(batch.path for batch in batches)]
-    last_transaction = _last_id([folder / CSV_FILES["transactions"] for folder in folders])
-    last_sale = _last_id([folder / CSV_FILES["sales"] for folder in folders])
+    last_transaction = _last_id([folder / TABLE_FILES["transactions"] for folder in folders])
+    last_sale = _last_id([folder / TABLE_FILES["sales"] for folder in folders])
     model = _model(plan, customers, first_index, n_days, last_transaction)
     first_day = options.start_date + timedelta(days=first_index)
     last_day = first_day + timedelta(days=n_days - 1)
@@ -171,9 +173,9 @@ def _write_batch(
     rows: dict[str, int] = {}
     with batch_folder(target) as work, staged(work) as files:
         timeframe = calendar.table().slice(first_index)
-        rows[CSV_FILES["timeframe"]] = write_table(files, "timeframe", timeframe, progress)
+        rows[TABLE_FILES["timeframe"]] = write_table(files, "timeframe", timeframe, progress)
         if new_customers.n_customers:
             table = new_customers.table(options.start_date, first_customer_id)
-            rows[CSV_FILES["customers"]] = write_table(files, "customers", table, progress)
+            rows[TABLE_FILES["customers"]] = write_table(files, "customers", table, progress)
         rows.update(write_facts(files, model, options, progress, last_sale + 1))
     return rows

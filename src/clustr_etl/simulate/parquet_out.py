@@ -18,15 +18,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from clustr_etl.dataset.layout import PLANTED_FILE
+from clustr_etl.dataset.staging import prepare_output_dir, staged
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.simulate.baskets import block_line_counts
 from clustr_etl.simulate.chunks import ChunkTask, chunk_tables, chunk_tasks, part_name
-from clustr_etl.simulate.generate import (
-    PLANTED_FILE,
-    _prepare_directory,
-    _write_planted,
-    staged,
-)
+from clustr_etl.simulate.generate import write_planted
 from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import BasketModel, Plan, build_plan
 from clustr_etl.store.models import CSV_COLUMNS
@@ -50,7 +47,7 @@ def generate_parquet_dataset(
     ``write_facts``: another engine draws the transaction blocks (Spark tasks); by default, this process.
     """
     raw_dir = Path(raw_dir)
-    _prepare_directory(raw_dir, force, (*PARQUET_TABLES, PLANTED_FILE))
+    prepare_output_dir(raw_dir, force, (*PARQUET_TABLES, PLANTED_FILE))
     plan = build_plan(options)
     rows: dict[str, int] = {}
     with _staging(raw_dir) as staging:
@@ -70,7 +67,7 @@ def generate_parquet_dataset(
         rows["transactions"] = options.transactions
         rows["sales"] = int(line_counts.sum())
         with staged(raw_dir) as files:
-            rows[PLANTED_FILE] = _write_planted(files, plan)
+            rows[PLANTED_FILE] = write_planted(files, plan)
         _move_into_place(staging, raw_dir)
     return rows
 

@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.errors import ConfigError
 from clustr_etl.simulate.bundles import Background
-from clustr_etl.simulate.generate import CSV_FILES
 from clustr_etl.simulate.twin_model import TwinBundle, TwinModel, TwinProduct, TwinSegment
 from clustr_etl.store.models import CSV_COLUMNS
 
@@ -36,24 +36,26 @@ OPTIONAL_COLUMNS = {"products": {"subcategory"}}
 
 
 def _read(raw_dir: Path, table: str, columns: list[str]) -> pd.DataFrame:
-    path = raw_dir / CSV_FILES[table]
+    path = raw_dir / TABLE_FILES[table]
     hint = "--like needs a dataset's raw folder: the five CSVs written by generate or an import"
     if not path.is_file():
-        raise ConfigError(f"--like {raw_dir}: {CSV_FILES[table]} not found", hint)
+        raise ConfigError(f"--like {raw_dir}: {TABLE_FILES[table]} not found", hint)
     try:
         header = pd.read_csv(path, nrows=0).columns
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
-        raise ConfigError(f"--like {raw_dir}: {CSV_FILES[table]} is not a CSV file", hint) from None
+        raise ConfigError(
+            f"--like {raw_dir}: {TABLE_FILES[table]} is not a CSV file", hint
+        ) from None
     missing = [c for c in CSV_COLUMNS[table] if c not in header]
     missing = [c for c in missing if c not in OPTIONAL_COLUMNS.get(table, set())]
     if missing:
         raise ConfigError(
-            f"--like {raw_dir}: {CSV_FILES[table]} lacks column {', '.join(missing)}", hint
+            f"--like {raw_dir}: {TABLE_FILES[table]} lacks column {', '.join(missing)}", hint
         )
     wanted = [c for c in columns if c in header]
     frame = pd.read_csv(path, usecols=wanted, keep_default_na=False, dtype={"name": str})
     if frame.empty:
-        raise ConfigError(f"--like {raw_dir}: {CSV_FILES[table]} has no rows", hint)
+        raise ConfigError(f"--like {raw_dir}: {TABLE_FILES[table]} has no rows", hint)
     return frame
 
 

@@ -13,17 +13,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from clustr_etl.errors import ConfigError
-from clustr_etl.store.backends.base import (
-    Backend,
-    OnWait,
-    RowCounts,
-    Step,
-    TableSource,
-    ignore_wait,
-)
+from clustr_etl.store.backends.base import Backend
 from clustr_etl.store.backends.postgresql import PostgresqlBackend
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url, remember_password, scrub
 from clustr_etl.store.backends.sqlite import SqliteBackend
+from clustr_etl.store.backends.types import OnWait, RowCounts, Step, TableSource, ignore_wait
 
 BACKENDS: dict[str, type[Backend]] = {
     backend.name: backend for backend in (SqliteBackend, PostgresqlBackend)

@@ -10,73 +10,28 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from clustr_etl.errors import LockTimeoutError
 from clustr_etl.progress import Progress
+from clustr_etl.store.backends.merge import merge_rows, merge_sources
 from clustr_etl.store.backends.scrub import mask_url
+from clustr_etl.store.backends.types import (
+    Int64Array,
+    OnWait,
+    RowCounts,
+    Step,
+    TableSource,
+)
 
-Int64Array = npt.NDArray[np.int64]
-OnWait = Callable[[str], None]
-Rows = Iterable[Sequence[Any]]
 POLL_SECONDS = 0.2
-
-
-def ignore_wait(message: str) -> None:
-    return None
-
-
-class Step:
-    """What a write transaction is doing right now, so an error can say where it happened."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-
-class TableSource(Protocol):
-    """Rows for one table, offered in both bulk forms a backend may use."""
-
-    @property
-    def table(self) -> str: ...  # a table of the schema (``Base.metadata``)
-
-    @property
-    def columns(self) -> tuple[str, ...]: ...  # the columns given, in row order
-
-    @property
-    def label(self) -> str: ...  # names the data in errors (a file name, a table)
-
-    @property
-    def size(self) -> int: ...  # progress total: bytes of CSV
-
-    def csv_chunks(self) -> Iterator[bytes]:
-        """UTF-8 CSV: one header line, then the rows; NULL is an empty unquoted field."""
-        ...
-
-    def row_batches(self) -> Iterator[tuple[Rows, int]]:
-        """Batches of Python row tuples, each with the CSV bytes it covers (for progress)."""
-        ...
-
-
-@dataclass(frozen=True)
-class RowCounts:
-    """What appending or upserting did: rows new in the table, rows changed, rows already there as given."""
-
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.inserted + self.updated + self.unchanged
 
 
 class Backend(ABC):
@@ -137,14 +92,10 @@ class Backend(ABC):
 
     def append_rows(self, engine: Engine, source: TableSource) -> RowCounts:
         """Insert the rows whose primary key is new; rows with a known key are left as they are."""
-        from clustr_etl.store.backends.merge import merge_rows
-
         return merge_rows(self, engine, source, update=False)
 
     def upsert_rows(self, engine: Engine, source: TableSource) -> RowCounts:
         """Insert new rows and update the rows whose primary key exists and whose values differ."""
-        from clustr_etl.store.backends.merge import merge_rows
-
         return merge_rows(self, engine, source, update=True)
 
     def merge_batch(
@@ -155,8 +106,6 @@ class Backend(ABC):
         insert_only: Collection[str] = (),
     ) -> dict[str, RowCounts]:
         """Upsert (flag set) or append every source in one transaction; see ``merge_sources``."""
-        from clustr_etl.store.backends.merge import merge_sources
-
         return merge_sources(self, engine, sources, insert_only=insert_only)
 
     # Used by merge_rows

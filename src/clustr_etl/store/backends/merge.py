@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from clustr_etl.errors import DataValidationError, KeyConflictError
 from clustr_etl.store.backends import ddl
-from clustr_etl.store.backends.base import RowCounts, Step, TableSource
+from clustr_etl.store.backends.types import RowCounts, Step, TableSource
 
 if TYPE_CHECKING:
     from clustr_etl.store.backends.base import Backend

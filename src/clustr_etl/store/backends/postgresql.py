@@ -27,16 +27,10 @@ from sqlalchemy.pool import NullPool
 from clustr_etl.errors import DatabaseError, DataValidationError, LockTimeoutError
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import ddl
-from clustr_etl.store.backends.base import (
-    Backend,
-    Int64Array,
-    OnWait,
-    Step,
-    TableSource,
-    poll_lock,
-)
+from clustr_etl.store.backends.base import Backend, poll_lock
 from clustr_etl.store.backends.postgresql_copy import read_sales_arrays
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
+from clustr_etl.store.backends.types import Int64Array, OnWait, Step, TableSource
 
 CONNECT_TIMEOUT_SECONDS = 5
 # Fixed, positive advisory-lock key: int(sha256(b"clustr-etl writer")[:8]) >> 1.

@@ -17,7 +17,8 @@ import numpy as np
 
 from clustr_etl.errors import DatabaseError
 from clustr_etl.store.backends import base
-from clustr_etl.store.backends.base import Int64Array, concat_arrays
+from clustr_etl.store.backends.base import concat_arrays
+from clustr_etl.store.backends.types import Int64Array
 
 DEFAULT_GROUPS = 16  # when PostgreSQL has no row estimate (table never analysed)
 MAX_GROUPS = 4096

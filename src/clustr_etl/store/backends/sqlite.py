@@ -29,16 +29,9 @@ from sqlalchemy.pool import NullPool
 from clustr_etl.errors import DatabaseError, DataValidationError, LockTimeoutError, SchemaError
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import base, ddl
-from clustr_etl.store.backends.base import (
-    Backend,
-    Int64Array,
-    OnWait,
-    Step,
-    TableSource,
-    concat_arrays,
-    poll_lock,
-)
+from clustr_etl.store.backends.base import Backend, concat_arrays, poll_lock
 from clustr_etl.store.backends.scrub import driver_error_line
+from clustr_etl.store.backends.types import Int64Array, OnWait, Step, TableSource
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_TIMEOUT_SECONDS = 3  # status gives up after this while a writer commits

@@ -1,4 +1,5 @@
-"""A record of the options that generated the CSVs in a raw folder, so `run-all` knows when to regenerate."""
+"""The generator's manifest: the options that made the CSVs in a raw folder, so `run-all` knows when to
+regenerate and `generate --next-days` how to continue."""
 
 from __future__ import annotations
 
@@ -8,13 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from clustr_etl.dataset.layout import IMPORT_REPORT_FILE, MANIFEST_FILE, TABLE_FILES
 from clustr_etl.errors import InputFileError
-from clustr_etl.simulate import CSV_FILES, GenerateOptions
-from clustr_etl.simulate.options import GENERATOR_VERSION
-
-MANIFEST_FILE = "generate_options.json"
-# Written by `clustr-etl import`: the CSVs are a retailer's data, never regenerated over.
-IMPORT_MARKER = "import_report.json"
+from clustr_etl.simulate.options import GENERATOR_VERSION, GenerateOptions
 
 # Options that change the bytes of the dataset (chunk size and workers do not).
 _IGNORED = {"chunk_size", "workers"}
@@ -27,7 +24,7 @@ def _content_options(options: GenerateOptions) -> dict[str, Any]:
 
 
 def write_manifest(raw_dir: Path, options: GenerateOptions) -> None:
-    (raw_dir / IMPORT_MARKER).unlink(missing_ok=True)  # the CSVs are generated now
+    (raw_dir / IMPORT_REPORT_FILE).unlink(missing_ok=True)  # the CSVs are generated now
     (raw_dir / MANIFEST_FILE).write_text(
         json.dumps(_content_options(options), indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -40,9 +37,9 @@ def dataset_is_current(raw_dir: Path, options: GenerateOptions) -> bool:
     CSVs without a manifest (made by hand or by another tool) and imported CSVs count as current:
     they are never overwritten silently.
     """
-    if not all((raw_dir / name).exists() for name in CSV_FILES.values()):
+    if not all((raw_dir / name).exists() for name in TABLE_FILES.values()):
         return False
-    if (raw_dir / IMPORT_MARKER).exists():
+    if (raw_dir / IMPORT_REPORT_FILE).exists():
         return True
     manifest = raw_dir / MANIFEST_FILE
     if not manifest.exists():

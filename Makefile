@@ -32,10 +32,11 @@ run: $(RUNTIME_STAMP) ## install the runtime only and run the whole pipeline (ru
 test: $(STAMP) ## run the test suite (PostgreSQL tests need CLUSTR_TEST_DATABASE_URL)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff, ruff format --check and mypy
+lint: $(STAMP) ## ruff, ruff format --check, mypy and the import-linter layer contracts
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests bench

@@ -18,7 +18,6 @@ import pandas as pd
 
 from clustr_etl.errors import InputFileError
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".gz")
 XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 

@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from clustr_etl.report.dataset_charts import GREY, axis, base, short
@@ -353,8 +352,3 @@ def planted_chart(results: list[dict[str, Any]]) -> Option:
         },
     ]
     return option
-
-
-def lengths_of(view: RuleView) -> dict[int, int]:
-    counts = np.bincount([row[8] for row in view.rows]) if view.rows else np.array([])
-    return {int(i): int(n) for i, n in enumerate(counts) if n}

@@ -37,7 +37,6 @@ PLANT_MIN_SUPPORT = 0.0015
 PLANT_MIN_CONFIDENCE = 0.15
 MAX_PRESENCE = 0.12  # the very top products would need q so large that they dominate baskets
 HEAD_PRESENCE = 0.03
-BODY_PRESENCE = 0.008
 ANCHOR_BAND = (HEAD_PRESENCE, MAX_PRESENCE)  # a triple's anchor
 TRIPLE_BAND = (0.015, HEAD_PRESENCE)  # triple rules {i, j} -> k have lift ~ confidence / P(k)
 PAIR_BAND = (0.006, 0.05)  # both items of a pair

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -151,7 +151,3 @@ def unique_emails(
         taken.add(address)
         emails.append(address)
     return emails
-
-
-def signup_dates(customers: Customers, start: date) -> list[date]:
-    return [start + timedelta(days=int(offset)) for offset in customers.signup]

@@ -112,10 +112,6 @@ def model_text(model: TwinModel) -> str:
     return _json(model.to_json()) + "\n"
 
 
-def write_model(model: TwinModel, path: Path) -> None:
-    path.write_text(model_text(model), encoding="utf-8")
-
-
 class _Reader:
     """Typed access to the parsed JSON that names the key of any missing or bad value."""
 

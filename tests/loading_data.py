@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from clustr_etl.loading.schema import ColumnSpec, Kind, column_specs, table
-from clustr_etl.store.models import CSV_COLUMNS
+from clustr_etl.loading.schema import ColumnSpec, Kind, column_specs
+from clustr_etl.store.models import CSV_COLUMNS, table
 
 Rows = list[list[str]]
 START = dt.date(2024, 1, 1)

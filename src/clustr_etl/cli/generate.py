@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from clustr_etl.cli.options import (
@@ -12,15 +9,21 @@ from clustr_etl.cli.options import (
     Customers,
     DataDir,
     Days,
+    Force,
+    GenerateEngineOption,
+    GenerateFormat,
     GeneratorEngine,
+    Like,
     MaxItems,
     MeanItems,
+    NextDays,
     OutputFormat,
     Products,
     Seed,
     SparkMaster,
     StartDate,
     Transactions,
+    TwinModelFile,
     Workers,
     progress_for,
     settings_from,
@@ -40,33 +43,13 @@ def generate(
     seed: Seed = None,
     chunk_size: ChunkSize = None,
     workers: Workers = None,
-    force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
-    next_days: Annotated[
-        int | None,
-        typer.Option(
-            help="continue the generated dataset: write the next N days as a batch under "
-            "<data dir>/raw/batches/ (its options come from the dataset's manifest)"
-        ),
-    ] = None,
+    force: Force = False,
+    next_days: NextDays = None,
     data_dir: DataDir = None,
-    like: Annotated[
-        Path | None,
-        typer.Option("--like", help="generate a synthetic twin fitted to this raw/ folder"),
-    ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option("--model", help="generate a twin from a fitted model file (twin_model.json)"),
-    ] = None,
-    output_format: Annotated[
-        OutputFormat,
-        typer.Option("--format", help="csv files, or parquet: one dataset folder per table"),
-    ] = OutputFormat.csv,
-    engine: Annotated[
-        GeneratorEngine,
-        typer.Option(
-            help="spark: draw the transaction blocks in Spark tasks (with --format parquet)"
-        ),
-    ] = GeneratorEngine.local,
+    like: Like = None,
+    model: TwinModelFile = None,
+    output_format: GenerateFormat = OutputFormat.csv,
+    engine: GenerateEngineOption = GeneratorEngine.local,
     spark_master: SparkMaster = None,
 ) -> None:
     """Write a synthetic retail dataset as CSV files (or Parquet folders) to <data dir>/raw/.

@@ -2,44 +2,38 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from clustr_etl.cli.options import DataDir, progress_for, quiet, settings_from, show_results
+from clustr_etl.cli.options import (
+    Countries,
+    DataDir,
+    Encoding,
+    ImportAppend,
+    ImportSources,
+    MappingFile,
+    Preset,
+    SinceText,
+    UntilText,
+    progress_for,
+    quiet,
+    settings_from,
+    show_results,
+)
 
 
 def import_command(
     ctx: typer.Context,
-    sources: Annotated[
-        list[Path],
-        typer.Argument(help="export files (or the Instacart folder)", show_default=False),
-    ],
-    preset: Annotated[
-        str,
-        typer.Option(
-            help="online-retail, online-retail-ii, instacart or lines", show_default=False
-        ),
-    ],
-    mapping: Annotated[
-        Path | None, typer.Option(help="TOML column mapping (--preset lines)")
-    ] = None,
-    country: Annotated[
-        list[str] | None, typer.Option(help="keep only lines of this country (repeatable)")
-    ] = None,
-    since: Annotated[str | None, typer.Option(help="keep lines from this day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="keep lines up to this day, YYYY-MM-DD")] = None,
-    encoding: Annotated[
-        str | None, typer.Option(help="text encoding of CSV sources [default: UTF-8, else cp1252]")
-    ] = None,
+    sources: ImportSources,
+    preset: Preset,
+    mapping: MappingFile = None,
+    country: Countries = None,
+    since: SinceText = None,
+    until: UntilText = None,
+    encoding: Encoding = None,
     force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
-    append: Annotated[
-        bool,
-        typer.Option(
-            help="add a later export as the next batch under raw/batches/ (known keys keep their ids)"
-        ),
-    ] = False,
+    append: ImportAppend = False,
     data_dir: DataDir = None,
 ) -> None:
     """Import a retailer's export into <data dir>/raw/ (the CSVs `load` reads) and import_report.json.

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from clustr_etl.cli.options import (
+    By,
     DatabaseUrl,
     DataDir,
     Day,
     IncludeNonMerchandise,
     InputFormat,
+    LastDays,
     LockTimeout,
     MaxConsequentLen,
     MaxLen,
     MaxP,
     MinConfidence,
     MinCount,
+    MineEngineOption,
+    MineInput,
+    MineInputFormat,
     MinerEngine,
     MinLen,
     MinLift,
     MinSupport,
+    NoLoad,
     PAdjust,
     PruneRedundant,
+    RulesOutput,
     SparkMaster,
+    TopRules,
     progress_for,
     quiet,
     settings_from,
@@ -51,40 +56,17 @@ def mine_rules(
     p_adjust: PAdjust = None,
     prune_redundant: PruneRedundant = None,
     include_non_merchandise: IncludeNonMerchandise = None,
-    by: Annotated[
-        str | None,
-        typer.Option("--by", help="also mine each customer group: segment or city"),
-    ] = None,
+    by: By = None,
     since: Day = None,
     until: Day = None,
-    last_days: Annotated[
-        int | None,
-        typer.Option("--last-days", min=1, help="mine the last N days of transactions"),
-    ] = None,
-    input_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--input",
-            help="mine this file (or Parquet sales folder) instead of the database's transactions",
-        ),
-    ] = None,
-    input_format: Annotated[
-        InputFormat,
-        typer.Option(
-            "--format",
-            help="sales: CSV with transaction_id,product_id; "
-            "basket: one comma-separated basket per line",
-        ),
-    ] = InputFormat.sales,
-    engine: Annotated[
-        MinerEngine, typer.Option(help="mining engine (spark: needs clustr-etl[spark] and Java)")
-    ] = MinerEngine.fast,
+    last_days: LastDays = None,
+    input_path: MineInput = None,
+    input_format: MineInputFormat = InputFormat.sales,
+    engine: MineEngineOption = MinerEngine.fast,
     spark_master: SparkMaster = None,
-    output: Annotated[
-        Path | None, typer.Option(help="rules CSV [default <data dir>/baseline_rules.csv]")
-    ] = None,
-    no_load: Annotated[bool, typer.Option("--no-load", help="do not write bundle_rules")] = False,
-    top: Annotated[int, typer.Option(help="print the top N rules by lift", min=0)] = 0,
+    output: RulesOutput = None,
+    no_load: NoLoad = False,
+    top: TopRules = 0,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,

@@ -124,3 +124,104 @@ def settings_from(ctx: typer.Context, *others: str) -> Settings:
     from clustr_etl.config.settings import load_settings
 
     return load_settings(**{k: v for k, v in ctx.params.items() if k not in others})
+
+
+By = Annotated[
+    str | None,
+    typer.Option("--by", help="also mine each customer group: segment or city"),
+]
+
+LastDays = Annotated[
+    int | None,
+    typer.Option("--last-days", min=1, help="mine the last N days of transactions"),
+]
+
+MineInput = Annotated[
+    Path | None,
+    typer.Option(
+        "--input",
+        help="mine this file (or Parquet sales folder) instead of the database's transactions",
+    ),
+]
+
+MineInputFormat = Annotated[
+    InputFormat,
+    typer.Option(
+        "--format",
+        help="sales: CSV with transaction_id,product_id; "
+        "basket: one comma-separated basket per line",
+    ),
+]
+
+MineEngineOption = Annotated[
+    MinerEngine, typer.Option(help="mining engine (spark: needs clustr-etl[spark] and Java)")
+]
+
+RulesOutput = Annotated[
+    Path | None, typer.Option(help="rules CSV [default <data dir>/baseline_rules.csv]")
+]
+
+NoLoad = Annotated[bool, typer.Option("--no-load", help="do not write bundle_rules")]
+
+TopRules = Annotated[int, typer.Option(help="print the top N rules by lift", min=0)]
+
+Force = Annotated[bool, typer.Option(help="overwrite existing CSV files")]
+
+NextDays = Annotated[
+    int | None,
+    typer.Option(
+        help="continue the generated dataset: write the next N days as a batch under "
+        "<data dir>/raw/batches/ (its options come from the dataset's manifest)"
+    ),
+]
+
+Like = Annotated[
+    Path | None,
+    typer.Option("--like", help="generate a synthetic twin fitted to this raw/ folder"),
+]
+
+TwinModelFile = Annotated[
+    Path | None,
+    typer.Option("--model", help="generate a twin from a fitted model file (twin_model.json)"),
+]
+
+GenerateFormat = Annotated[
+    OutputFormat,
+    typer.Option("--format", help="csv files, or parquet: one dataset folder per table"),
+]
+
+GenerateEngineOption = Annotated[
+    GeneratorEngine,
+    typer.Option(help="spark: draw the transaction blocks in Spark tasks (with --format parquet)"),
+]
+
+ImportSources = Annotated[
+    list[Path],
+    typer.Argument(help="export files (or the Instacart folder)", show_default=False),
+]
+
+Preset = Annotated[
+    str,
+    typer.Option(help="online-retail, online-retail-ii, instacart or lines", show_default=False),
+]
+
+MappingFile = Annotated[Path | None, typer.Option(help="TOML column mapping (--preset lines)")]
+
+Countries = Annotated[
+    list[str] | None, typer.Option(help="keep only lines of this country (repeatable)")
+]
+
+SinceText = Annotated[str | None, typer.Option(help="keep lines from this day, YYYY-MM-DD")]
+
+UntilText = Annotated[str | None, typer.Option(help="keep lines up to this day, YYYY-MM-DD")]
+
+Encoding = Annotated[
+    str | None, typer.Option(help="text encoding of CSV sources [default: UTF-8, else cp1252]")
+]
+
+ImportAppend = Annotated[
+    bool,
+    typer.Option(
+        help="add a later export as the next batch under raw/batches/ (known keys keep their ids)"
+    ),
+]

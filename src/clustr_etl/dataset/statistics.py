@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.dataset.layout import TABLE_FILES
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 
 
 def read_dataset(raw_dir: Path) -> dict[str, pd.DataFrame]:
@@ -96,13 +97,13 @@ def dataset_stats(data: dict[str, pd.DataFrame]) -> dict[str, Any]:
 def read_planted(path: Path) -> list[frozenset[str]]:
     """The planted bundles of ``planted_bundles.csv`` as sets of product-id strings."""
     planted = pd.read_csv(path, dtype={"product_ids": str})
-    return [frozenset(ids.split("|")) for ids in planted["product_ids"]]
+    return [frozenset(ids.split(ITEM_SEPARATOR)) for ids in planted["product_ids"]]
 
 
 def rule_itemsets(rules: pd.DataFrame) -> list[frozenset[str]]:
     """A+C of each mined rule (``antecedents``/``consequents`` are "|"-joined ids)."""
     return [
-        frozenset(a.split("|")) | frozenset(c.split("|"))
+        frozenset(a.split(ITEM_SEPARATOR)) | frozenset(c.split(ITEM_SEPARATOR))
         for a, c in zip(rules["antecedents"], rules["consequents"], strict=True)
     ]
 

@@ -31,9 +31,7 @@ from clustr_etl.loading.sources import CsvFileSource
 from clustr_etl.loading.validate import database_key_set
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import RowCounts, backend_for
-from clustr_etl.store.models import DATA_TABLES
-
-FACT_TABLES = ("transactions", "sales")
+from clustr_etl.store.models import DATA_TABLES, FACT_TABLES
 
 
 @dataclass

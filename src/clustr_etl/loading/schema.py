@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy import Integer as IntegerType
 
 from clustr_etl.errors import UnknownTableError
-from clustr_etl.store.models import DATA_TABLES, Base
+from clustr_etl.store.models import DATA_TABLES, Base, table
 
 
 class Kind(Enum):
@@ -58,10 +58,6 @@ class ForeignKey:
     column: str
     parent: str
     parent_column: str
-
-
-def table(name: str) -> Table:
-    return Base.metadata.tables[name]
 
 
 def column_spec(column: Column[object]) -> ColumnSpec:

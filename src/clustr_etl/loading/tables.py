@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from clustr_etl.errors import DatabaseError, DataValidationError, SchemaError
+from clustr_etl.errors import DatabaseError, DataValidationError
 from clustr_etl.loading.schema import resolve_tables, schema_table
 from clustr_etl.loading.sources import CsvFileSource, FrameSource
 from clustr_etl.loading.validate import validate_files
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import RowCounts, backend_for, driver_error_line
 from clustr_etl.store.models import DATA_TABLES
-from clustr_etl.store.schema import check_connection, missing_tables
+from clustr_etl.store.schema import check_connection
+from clustr_etl.store.schema import require_tables as require_table_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,11 +25,7 @@ if TYPE_CHECKING:
 
 def require_tables(engine: Engine, names: Sequence[str]) -> None:
     check_connection(engine)
-    missing = missing_tables(engine, tuple(names))
-    if missing:
-        raise SchemaError(
-            f"the database has no table {', '.join(missing)}", "run `clustr-etl init-db` first"
-        )
+    require_table_names(engine, tuple(names))
 
 
 def load_tables(

@@ -15,8 +15,9 @@ from clustr_etl.loading.csv_files import CsvFile, table_files
 from clustr_etl.loading.csv_scan import ParentKeys, scan_file
 from clustr_etl.loading.keys import Keys, KeySet
 from clustr_etl.loading.locate import key_clash_problem
-from clustr_etl.loading.schema import ForeignKey, foreign_keys, primary_key, table
+from clustr_etl.loading.schema import ForeignKey, foreign_keys, primary_key
 from clustr_etl.progress import Progress
+from clustr_etl.store.models import table
 
 FETCH_ROWS = 200_000
 EXAMPLES = 5

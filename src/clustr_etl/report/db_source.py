@@ -20,6 +20,7 @@ from clustr_etl.report.facts import (
 )
 from clustr_etl.report.planted import candidate_keys
 from clustr_etl.store.models import DATA_TABLES, Base
+from clustr_etl.store.schema import require_tables
 
 RUN_ALL_HINT = "run `clustr-etl run-all` first (or `init-db` and `load`)"
 
@@ -37,10 +38,7 @@ def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
 
 def require_data(engine: Engine) -> None:
     """Raise SchemaError when the database has no tables or no transactions yet."""
-    present = set(inspect(engine).get_table_names())
-    missing = [name for name in DATA_TABLES if name not in present]
-    if missing:
-        raise SchemaError(f"the database has no table {', '.join(missing)}", RUN_ALL_HINT)
+    require_tables(engine, DATA_TABLES, RUN_ALL_HINT)
     with engine.connect() as conn:
         sales = conn.execute(select(func.count()).select_from(_T["sales"])).scalar_one()
     if not sales:

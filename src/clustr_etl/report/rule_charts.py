@@ -9,8 +9,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.report.dataset_charts import GREY, axis, base, short
 
 Option = dict[str, Any]
@@ -52,7 +55,7 @@ def _split(text: object) -> list[str]:
     return (
         []
         if text is None or (isinstance(text, float) and math.isnan(text))
-        else str(text).split("|")
+        else str(text).split(ITEM_SEPARATOR)
     )
 
 
@@ -152,9 +155,19 @@ def _group_key(antecedents: list[str], frequency: Counter[str]) -> str:
     return max(antecedents, key=lambda key: (frequency[key], key)) if antecedents else "{}"
 
 
-def matrix(view: RuleView) -> tuple[Option, int]:
-    """Grouped matrix: antecedent groups (by their most common item) x consequents, balloon size =
-    support, colour = mean lift. Returns the option and how many rules it covers."""
+@dataclass(frozen=True)
+class MatrixCells:
+    """The grouped matrix's cells: one per (antecedent group, consequent), with display labels."""
+
+    cells: pd.DataFrame  # group, consequent, rules, lift (mean), support (sum)
+    groups: list[str]
+    consequents: list[str]
+    label: dict[str, str]  # group key -> name; "c:" + consequent -> names
+    rules: int
+
+
+def matrix_cells(view: RuleView) -> MatrixCells:
+    """Rules grouped by their antecedent's most common item, keeping the strongest groups and consequents."""
     frequency: Counter[str] = Counter(key for a, _ in view.keys for key in a)
     label: dict[str, str] = {}
     records = []
@@ -163,7 +176,7 @@ def matrix(view: RuleView) -> tuple[Option, int]:
     ):
         group = _group_key(a_keys, frequency)
         label.setdefault(group, a_names[a_keys.index(group)] if group in a_keys else "{}")
-        consequent = "|".join(c_keys)
+        consequent = ITEM_SEPARATOR.join(c_keys)
         label.setdefault("c:" + consequent, " + ".join(c_names))
         records.append((group, consequent, row[2] or 0.0, row[4] or 0.0))
     frame = pd.DataFrame(records, columns=["group", "consequent", "support", "lift"])
@@ -174,14 +187,21 @@ def matrix(view: RuleView) -> tuple[Option, int]:
     cells = frame.groupby(["group", "consequent"]).agg(
         rules=("lift", "size"), lift=("lift", "mean"), support=("support", "sum")
     )
-    group_list, consequent_list = (
-        list(groups),
-        [c for c in consequents if c in set(frame["consequent"])],
+    kept = set(frame["consequent"])
+    return MatrixCells(
+        cells.reset_index(), list(groups), [c for c in consequents if c in kept], label, len(frame)
     )
+
+
+def matrix(view: RuleView) -> tuple[Option, int]:
+    """Grouped matrix: antecedent groups (by their most common item) x consequents, balloon size =
+    support, colour = mean lift. Returns the option and how many rules it covers."""
+    grouped = matrix_cells(view)
+    cells, label = grouped.cells, grouped.label
     top_support = float(cells["support"].max()) if len(cells) else 1.0
     option = base(
         "Grouped matrix",
-        f"{len(frame):,} rules: antecedent groups (named by their most common item) x consequents; "
+        f"{grouped.rules:,} rules: antecedent groups (named by their most common item) x consequents; "
         "size = support, colour = mean lift",
     )
     option["tooltip"] = {"trigger": "item"}
@@ -191,7 +211,7 @@ def matrix(view: RuleView) -> tuple[Option, int]:
         "name": "antecedent group (LHS)",
         "nameLocation": "middle",
         "nameGap": 155,
-        "data": [label[g] + " + …" for g in group_list],
+        "data": [label[g] + " + …" for g in grouped.groups],
         "axisLabel": {
             "rotate": 40,
             "width": 140,
@@ -203,20 +223,10 @@ def matrix(view: RuleView) -> tuple[Option, int]:
     option["yAxis"] = {
         "type": "category",
         "name": "consequent (RHS)",
-        "data": [label["c:" + c] for c in consequent_list],
+        "data": [label["c:" + c] for c in grouped.consequents],
         "axisLabel": {"width": 210, "overflow": "truncate", "fontSize": 10, "interval": 0},
     }
-    lifts = cells["lift"].to_numpy(dtype=float)
-    option["visualMap"] = {
-        "type": "continuous",
-        "dimension": 2,
-        "min": round(float(lifts.min()), 2) if len(lifts) else 1,
-        "max": round(float(lifts.max()), 2) if len(lifts) else 1,
-        "text": ["high lift", "low lift"],
-        "right": 5,
-        "top": "middle",
-        "inRange": {"color": LIFT_COLOURS},
-    }
+    option["visualMap"] = lift_scale(cells["lift"].to_numpy(dtype=float))
     option["series"] = [
         {
             "name": "rule groups",
@@ -225,8 +235,8 @@ def matrix(view: RuleView) -> tuple[Option, int]:
             "data": [
                 {
                     "value": [
-                        group_list.index(cell["group"]),
-                        consequent_list.index(cell["consequent"]),
+                        grouped.groups.index(cell["group"]),
+                        grouped.consequents.index(cell["consequent"]),
                         round(float(cell["lift"]), 3),
                         round(float(cell["support"]), 6),
                         int(cell["rules"]),
@@ -237,11 +247,25 @@ def matrix(view: RuleView) -> tuple[Option, int]:
                     "lhs": label[cell["group"]],
                     "rhs": label["c:" + cell["consequent"]],
                 }
-                for cell in cells.reset_index().to_dict("records")
+                for cell in cells.to_dict("records")
             ],
         }
     ]
-    return option, len(frame)
+    return option, grouped.rules
+
+
+def lift_scale(lifts: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """The continuous colour scale of the matrix's third value (mean lift)."""
+    return {
+        "type": "continuous",
+        "dimension": 2,
+        "min": round(float(lifts.min()), 2) if len(lifts) else 1,
+        "max": round(float(lifts.max()), 2) if len(lifts) else 1,
+        "text": ["high lift", "low lift"],
+        "right": 5,
+        "top": "middle",
+        "inRange": {"color": LIFT_COLOURS},
+    }
 
 
 def _colour(value: float, low: float, high: float) -> str:
@@ -250,9 +274,8 @@ def _colour(value: float, low: float, high: float) -> str:
     return LIFT_COLOURS[max(index, 1)]
 
 
-def graph(view: RuleView) -> tuple[Option, int]:
-    """Items and rules as nodes (rule nodes sized by support, coloured by lift), top rules only."""
-    shown = min(view.count, GRAPH_CAP)
+def graph_nodes(view: RuleView, shown: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Nodes (products, then each rule) and links (antecedent -> rule -> consequent) of the top rules."""
     lifts = [row[4] or 0.0 for row in view.rows[:shown]]
     low, high = min(lifts, default=1.0), max(lifts, default=1.0)
     supports = [row[2] or 0.0 for row in view.rows[:shown]]
@@ -291,6 +314,13 @@ def graph(view: RuleView) -> tuple[Option, int]:
             links.append({"source": item(key, name), "target": rule_node})
         for key, name in zip(c_keys, c_names, strict=False):
             links.append({"source": rule_node, "target": item(key, name)})
+    return nodes, links
+
+
+def graph(view: RuleView) -> tuple[Option, int]:
+    """Items and rules as nodes (rule nodes sized by support, coloured by lift), top rules only."""
+    shown = min(view.count, GRAPH_CAP)
+    nodes, links = graph_nodes(view, shown)
     option = base(
         "Rule graph",
         f"top {shown:,} rules by lift (cap {GRAPH_CAP}); circles = rules (size = support, darker = higher lift), "

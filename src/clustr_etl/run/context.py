@@ -18,12 +18,15 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from sqlalchemy import Engine
 
 from clustr_etl.config.settings import Settings
-from clustr_etl.errors import SchemaError
 from clustr_etl.interrupts import raise_if_interrupted
 from clustr_etl.store.backends import Backend, OnWait, backend_for, writer_lock
 from clustr_etl.store.ledger import RunLedger, recorded_run
 from clustr_etl.store.models import Base
-from clustr_etl.store.schema import check_connection, missing_tables, require_existing_database
+from clustr_etl.store.schema import (
+    check_connection,
+    require_existing_database,
+    require_tables,
+)
 
 COMMANDS_THAT_CREATE_THE_DATABASE = ("init-db", "run-all")
 
@@ -98,11 +101,7 @@ class RunContext:
         wanted = tuple(tables) if tables is not None else tuple(Base.metadata.tables)
         if set(wanted) <= self._schema_checked:
             return
-        missing = missing_tables(self.engine, wanted)
-        if missing:
-            raise SchemaError(
-                f"the database has no table {', '.join(missing)}", "run `clustr-etl init-db` first"
-            )
+        require_tables(self.engine, wanted)
         if not self._schema_checked:
             from clustr_etl.store.schema import require_current
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.simulate.candidates import Candidate, complement_candidates, family_candidates
 from clustr_etl.simulate.catalog import Catalog
 
@@ -55,7 +56,7 @@ class Bundle:
     months: tuple[int, ...] = ()  # planted only in these months (1-12); empty: all year
 
     def product_ids(self) -> str:
-        return "|".join(str(item + 1) for item in self.items)
+        return ITEM_SEPARATOR.join(str(item + 1) for item in self.items)
 
 
 class Background:

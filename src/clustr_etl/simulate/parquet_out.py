@@ -26,10 +26,9 @@ from clustr_etl.simulate.chunks import ChunkTask, chunk_tables, chunk_tasks, par
 from clustr_etl.simulate.generate import write_planted
 from clustr_etl.simulate.options import GenerateOptions
 from clustr_etl.simulate.plan import BasketModel, Plan, build_plan
-from clustr_etl.store.models import CSV_COLUMNS
+from clustr_etl.store.models import CSV_COLUMNS, FACT_TABLES
 
 PARQUET_TABLES = ("products", "customers", "timeframe", "transactions", "sales")
-FACT_TABLES = ("transactions", "sales")
 # Writes the fact tables' parts of the chunk tasks into the staging folder (another engine's writer).
 FactsWriter = Callable[[BasketModel, list[ChunkTask], Path], None]
 

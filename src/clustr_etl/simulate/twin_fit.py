@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.dataset.layout import TABLE_FILES
+from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.errors import ConfigError
 from clustr_etl.simulate.bundles import Background
 from clustr_etl.simulate.twin_model import TwinBundle, TwinModel, TwinProduct, TwinSegment
@@ -147,7 +148,11 @@ def _co_purchase(
     for antecedents, consequents, lift in zip(
         best["antecedents"], best["consequents"], best["lift"], strict=True
     ):
-        items = tuple(sorted(int(i) for i in f"{antecedents}|{consequents}".split("|")))
+        items = tuple(
+            sorted(
+                int(i) for i in f"{antecedents}{ITEM_SEPARATOR}{consequents}".split(ITEM_SEPARATOR)
+            )
+        )
         lifts[items] = max(lifts.get(items, 0.0), float(lift))
     wanted = {item for items in lifts for item in items}
     lines = sales[sales["product_id"].isin(wanted)]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Table,
     Text,
     func,
     true,
@@ -213,8 +214,15 @@ class EtlRun(Base):
 # Tables loaded from CSV files, parents before children.
 DATA_TABLES: tuple[str, ...] = ("products", "customers", "timeframe", "transactions", "sales")
 RULE_TABLES: tuple[str, ...] = ("bundle_rules", "bundle_rule_items")
+# The insert-only tables: an appended batch never changes their rows.
+FACT_TABLES: tuple[str, ...] = ("transactions", "sales")
 
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     name: tuple(column.name for column in Base.metadata.tables[name].columns)
     for name in DATA_TABLES
 }
+
+
+def table(name: str) -> Table:
+    """The schema's table ``name`` (a name from this module, never from user input)."""
+    return Base.metadata.tables[name]

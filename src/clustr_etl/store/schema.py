@@ -49,6 +49,7 @@ __all__ = [
     "quiet_alembic",
     "require_current",
     "require_existing_database",
+    "require_tables",
     "schema_version",
     "scrub",
     "upgrade",
@@ -239,6 +240,15 @@ def missing_tables(engine: Engine, names: tuple[str, ...] | None = None) -> list
     wanted = names if names is not None else tuple(Base.metadata.tables)
     present = set(inspect(engine).get_table_names())
     return [name for name in wanted if name not in present]
+
+
+def require_tables(
+    engine: Engine, names: tuple[str, ...], hint: str = "run `clustr-etl init-db` first"
+) -> None:
+    """SchemaError naming the tables of ``names`` that the database does not have."""
+    missing = missing_tables(engine, names)
+    if missing:
+        raise SchemaError(f"the database has no table {', '.join(missing)}", hint)
 
 
 def require_existing_database(raw_url: str | URL) -> None:

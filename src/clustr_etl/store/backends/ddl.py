@@ -24,11 +24,7 @@ from sqlalchemy.schema import (
     ExecutableDDLElement,
 )
 
-from clustr_etl.store.models import Base
-
-
-def table(name: str) -> Table:
-    return Base.metadata.tables[name]
+from clustr_etl.store.models import Base, table
 
 
 def links_touching(names: Iterable[str]) -> list[ForeignKeyConstraint]:

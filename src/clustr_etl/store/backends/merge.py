@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from clustr_etl.errors import DataValidationError, KeyConflictError
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.backends.types import RowCounts, Step, TableSource
+from clustr_etl.store.models import table as schema_table
 
 if TYPE_CHECKING:
     from clustr_etl.store.backends.base import Backend
@@ -62,7 +63,7 @@ def _merge(
     update: bool,
     insert_only: bool,
 ) -> RowCounts:
-    table = ddl.table(source.table)
+    table = schema_table(source.table)
     keys = [str(column.name) for column in table.primary_key.columns]
     missing = [key for key in keys if key not in source.columns]
     if missing:

@@ -31,6 +31,7 @@ from clustr_etl.store.backends.base import Backend, poll_lock
 from clustr_etl.store.backends.postgresql_copy import read_sales_arrays
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
 from clustr_etl.store.backends.types import Int64Array, OnWait, Step, TableSource
+from clustr_etl.store.models import table as schema_table
 
 CONNECT_TIMEOUT_SECONDS = 5
 # Fixed, positive advisory-lock key: int(sha256(b"clustr-etl writer")[:8]) >> 1.
@@ -175,7 +176,7 @@ class PostgresqlBackend(Backend):
                     cur.execute(statement.encode())
                     advance(1)
             for name in names:
-                _reset_sequence(engine, cur, ddl.table(name))
+                _reset_sequence(engine, cur, schema_table(name))
 
     def empty_table(self, conn: Connection, table: Table, *, referenced: bool) -> None:
         if referenced:  # PostgreSQL refuses TRUNCATE on a referenced table; DELETE checks the keys
@@ -240,7 +241,7 @@ def _copy(
     freeze: bool,
 ) -> None:
     """Stream the source's CSV into ``target``; NOT NULL text columns keep empty strings as such."""
-    table = ddl.table(source.table)
+    table = schema_table(source.table)
     not_null = [
         name
         for name in source.columns

@@ -22,7 +22,7 @@ from clustr_etl.mining.baskets import (
 )
 from clustr_etl.mining.itemsets import mine_frequent_itemsets
 from clustr_etl.mining.output import write_rules_csv
-from clustr_etl.mining.quality import QualityReport, apply_quality_filters
+from clustr_etl.mining.quality import FilterCounts, apply_quality_filters
 from clustr_etl.mining.rules import rules_from_itemsets
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
@@ -36,9 +36,9 @@ ENGINES: tuple[str, ...] = ("fast", "mlxtend")
 __all__ = [
     "ENGINES",
     "Baskets",
+    "FilterCounts",
     "MinedRules",
     "MiningEngine",
-    "QualityReport",
     "RuleThresholds",
     "baskets_from_pairs",
     "mine_rules",
@@ -64,7 +64,7 @@ class MinedRules:
     """The rules and what the quality filters did."""
 
     rules: pd.DataFrame
-    quality: QualityReport
+    quality: FilterCounts
     count_threshold: int
 
 

@@ -22,7 +22,7 @@ from clustr_etl.mining.thresholds import RuleThresholds
 
 
 @dataclass(frozen=True)
-class QualityReport:
+class FilterCounts:
     """How many rules passed the thresholds, failed the test, and were redundant."""
 
     tested: int = 0
@@ -32,7 +32,7 @@ class QualityReport:
 
 def apply_quality_filters(
     rules: pd.DataFrame, thresholds: RuleThresholds
-) -> tuple[pd.DataFrame, QualityReport]:
+) -> tuple[pd.DataFrame, FilterCounts]:
     """The rules that are significant (and not redundant with --prune-redundant), order kept."""
     tested = len(rules)
     kept = rules
@@ -45,7 +45,7 @@ def apply_quality_filters(
         mask = redundant_rules(kept)
         redundant = int(mask.sum())
         kept = kept[~mask]
-    return kept.reset_index(drop=True), QualityReport(tested, not_significant, redundant)
+    return kept.reset_index(drop=True), FilterCounts(tested, not_significant, redundant)
 
 
 def redundant_rules(rules: pd.DataFrame) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clustr_etl.mining.quality import QualityReport
+from clustr_etl.mining.quality import FilterCounts
 from clustr_etl.mining.thresholds import RuleThresholds
 
 # Below this many baskets per count threshold the data are too small for the thresholds: a rule
@@ -33,7 +33,7 @@ def summarize(
     scope: str,
     thresholds: RuleThresholds,
     n_transactions: int,
-    quality: QualityReport,
+    quality: FilterCounts,
     n_rules: int,
 ) -> MiningSummary:
     summary = MiningSummary()

@@ -22,7 +22,7 @@ from clustr_etl.config.specs import MAX_ITEMSET_SIZE
 
 _INT64_SAFE = 2**62
 
-# The rule thresholds are the ``mining`` group of the settings model (validated there, limits in option_specs).
+# The rule thresholds are the ``mining`` group of the settings model (validated there, limits in config/specs.py).
 __all__ = ["MAX_ITEMSET_SIZE", "RuleThresholds", "exact_fraction", "fraction_at_least"]
 
 

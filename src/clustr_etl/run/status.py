@@ -67,7 +67,7 @@ class DatabaseStatus:
     row_counts: dict[str, int] = field(default_factory=dict)
     writer_active: bool = False
     runs: list[RunInfo] = field(default_factory=list)
-    batches: list[str] = field(default_factory=list)  # batches the tables hold (see batch_ledger)
+    batches: list[str] = field(default_factory=list)  # batches the tables hold (see store/ledger.py)
 
     @property
     def exit_code(self) -> int:

@@ -80,8 +80,11 @@ def on_progress(event: str, description: str) -> None:
 
 
 if __name__ == "__main__":
-    from clustr_etl.cli.app import app as cli
+    from clustr_etl.cli import launch, options
 
-    cli.progress_for = lambda ctx: RecordingProgress(on=on_progress)  # type: ignore[assignment,return-value]
+    real = options.progress_for
+    for module in list(sys.modules.values()):  # each command bound the name when it was imported
+        if getattr(module, "progress_for", None) is real:
+            module.progress_for = lambda ctx: RecordingProgress(on=on_progress)  # type: ignore[attr-defined]
     sys.argv = ["clustr-etl", *sys.argv[1:]]
-    cli.main()
+    launch.main()

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 from clustr_etl.config.settings import Settings, load_settings
-from clustr_etl.report.facts import RULE_COLUMNS, DatasetFacts, ReportFacts, RuleFacts
+from clustr_etl.dataset.rule_columns import REPORTED_COLUMNS as RULE_COLUMNS
+from clustr_etl.report.facts import DatasetFacts, ReportFacts, RuleFacts
 
 SMALL = {"customers": 300, "products": 120, "days": 120, "transactions": 3000}
 SECTION_IDS = (

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from clustr_etl.dataset.layout import PLANTED_FILE
+from clustr_etl.dataset.layout import PLANTED_FILE, TABLE_FILES
 from clustr_etl.errors import InputFileError, SchemaError, UnknownTableError
 from clustr_etl.loading import (
-    TABLE_FILES,
     load_customers,
     load_products,
     load_sales,

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clustr_etl.dataset.rule_columns import MINED_COLUMNS as RULE_COLUMNS
 from clustr_etl.errors import ConfigError, InputFileError
 from clustr_etl.mining import (
-    RULE_COLUMNS,
     Baskets,
     MiningEngine,
     RuleThresholds,

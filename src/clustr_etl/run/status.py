@@ -67,7 +67,8 @@ class DatabaseStatus:
     row_counts: dict[str, int] = field(default_factory=dict)
     writer_active: bool = False
     runs: list[RunInfo] = field(default_factory=list)
-    batches: list[str] = field(default_factory=list)  # batches the tables hold (see store/ledger.py)
+    # batches the tables hold (see store/ledger.py)
+    batches: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

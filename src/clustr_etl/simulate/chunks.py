@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import shutil
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +21,17 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow as pa
 
-from clustr_etl.simulate.arrow_csv import csv_rows, epoch_dates, scaled_decimal
-from clustr_etl.simulate.baskets import Block, generate_block
+from clustr_etl.simulate.arrow_csv import (
+    csv_buffer,
+    csv_money,
+    epoch_dates,
+    numbers,
+    scaled_decimal,
+)
+from clustr_etl.simulate.baskets import Block, IntArray, generate_block
 from clustr_etl.simulate.plan import BasketModel
+
+MoneyArray = Callable[[IntArray, int, int], pa.Array]  # (unscaled, precision, scale) -> decimals
 
 
 @dataclass(frozen=True)
@@ -35,10 +43,10 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkBytes:
-    """A chunk's CSV rows (no header), as bytes or as the path of a part file holding them."""
+    """A chunk's CSV rows (no header), in memory or as the path of a part file holding them."""
 
-    transactions: bytes | Path
-    sales: bytes | Path
+    transactions: pa.Buffer | Path
+    sales: pa.Buffer | Path
     n_transactions: int
     n_sales: int
 
@@ -48,9 +56,9 @@ def part_name(task: ChunkTask) -> str:
     return f"part-{task.first_block:09d}-{task.first_block + task.n_blocks - 1:09d}.parquet"
 
 
-def append_rows(handle: BinaryIO, rows: bytes | Path) -> None:
+def append_rows(handle: BinaryIO, rows: pa.Buffer | Path) -> None:
     """Append a chunk's rows to ``handle``; a part file is copied in the kernel, then removed."""
-    if isinstance(rows, bytes):
+    if not isinstance(rows, Path):
         handle.write(rows)
         return
     handle.flush()
@@ -85,22 +93,28 @@ def _concat(blocks: list[Block], field: str) -> np.ndarray:
 
 
 def format_chunk(model: BasketModel, task: ChunkTask) -> ChunkBytes:
-    transactions, sales = chunk_tables(model, task)
+    transactions, sales = chunk_tables(model, task, money=csv_money)
     return ChunkBytes(
-        csv_rows(transactions), csv_rows(sales), transactions.num_rows, sales.num_rows
+        csv_buffer(transactions), csv_buffer(sales), transactions.num_rows, sales.num_rows
     )
 
 
-def chunk_tables(model: BasketModel, task: ChunkTask) -> tuple[pa.Table, pa.Table]:
-    """The chunk's transactions and sales rows as Arrow tables (the CSV columns and types)."""
+def chunk_tables(
+    model: BasketModel, task: ChunkTask, money: MoneyArray = scaled_decimal
+) -> tuple[pa.Table, pa.Table]:
+    """The chunk's transactions and sales rows as Arrow tables (the CSV columns and types).
+
+    ``money`` builds the decimal columns: decimal128 by default (Parquet), or :func:`csv_money`
+    when the tables are only written as CSV.
+    """
     blocks = [
         generate_block(model, b) for b in range(task.first_block, task.first_block + task.n_blocks)
     ]
     transaction_id = _concat(blocks, "transaction_id")
     transactions = pa.table(
         {
-            "transaction_id": pa.array(transaction_id, pa.int64()),
-            "customer_id": pa.array(_concat(blocks, "customer_id"), pa.int64()),
+            "transaction_id": numbers(transaction_id, np.int64, pa.int64()),
+            "customer_id": numbers(_concat(blocks, "customer_id"), np.int64, pa.int64()),
             "date": epoch_dates(_concat(blocks, "epoch_day")),
             "invoice_no": pa.nulls(transaction_id.size, pa.string()),  # import fills it
         }
@@ -109,13 +123,13 @@ def chunk_tables(model: BasketModel, task: ChunkTask) -> tuple[pa.Table, pa.Tabl
     sale_id = np.arange(task.first_sale_id, task.first_sale_id + n_sales, dtype=np.int64)
     sales = pa.table(
         {
-            "sale_id": pa.array(sale_id, pa.int64()),
-            "transaction_id": pa.array(_concat(blocks, "sale_transaction_id"), pa.int64()),
-            "product_id": pa.array(_concat(blocks, "product_id"), pa.int64()),
-            "quantity": pa.array(_concat(blocks, "quantity"), pa.int64()),
-            "unit_price": scaled_decimal(_concat(blocks, "price_cents"), 10, 2),
-            "discount": scaled_decimal(_concat(blocks, "discount_milli"), 4, 3),
-            "line_total": scaled_decimal(_concat(blocks, "total_cents"), 12, 2),
+            "sale_id": numbers(sale_id, np.int64, pa.int64()),
+            "transaction_id": numbers(_concat(blocks, "sale_transaction_id"), np.int64, pa.int64()),
+            "product_id": numbers(_concat(blocks, "product_id"), np.int64, pa.int64()),
+            "quantity": numbers(_concat(blocks, "quantity"), np.int64, pa.int64()),
+            "unit_price": money(_concat(blocks, "price_cents"), 10, 2),
+            "discount": money(_concat(blocks, "discount_milli"), 4, 3),
+            "line_total": money(_concat(blocks, "total_cents"), 12, 2),
         }
     )
     return transactions, sales
@@ -140,7 +154,7 @@ def _format_in_worker(task: ChunkTask, part_prefix: Path) -> ChunkBytes:
     parts = []
     for kind, rows in (("transactions", chunk.transactions), ("sales", chunk.sales)):
         path = part_prefix.with_name(f"{part_prefix.name}.{task.first_block:09d}.{kind}.part")
-        path.write_bytes(rows if isinstance(rows, bytes) else rows.read_bytes())
+        path.write_bytes(rows.read_bytes() if isinstance(rows, Path) else rows)
         parts.append(path)
     return ChunkBytes(parts[0], parts[1], chunk.n_transactions, chunk.n_sales)
 

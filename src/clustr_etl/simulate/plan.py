@@ -7,6 +7,7 @@ grouped into chunks or spread over workers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -16,6 +17,7 @@ from clustr_etl.simulate.bundles import Background, Bundle, plan_bundles
 from clustr_etl.simulate.calendar import Calendar, build_calendar
 from clustr_etl.simulate.catalog import Catalog, build_catalog
 from clustr_etl.simulate.customers import SEGMENTS, Customers, build_customers
+from clustr_etl.simulate.guides import GuideTable, RowGuideTable
 from clustr_etl.simulate.options import BLOCK_SIZE, GenerateOptions
 from clustr_etl.simulate.sizes import segment_size_laws
 
@@ -66,6 +68,16 @@ class BasketModel:
     @property
     def n_products(self) -> int:
         return int(self.price_cents.size)
+
+    @functools.cached_property
+    def customer_guide(self) -> GuideTable:
+        """Draws customers by visit weight (as ``searchsorted(visit_cumsum, ...)``)."""
+        return GuideTable.build(self.visit_cumsum)
+
+    @functools.cached_property
+    def size_guide(self) -> RowGuideTable:
+        """Draws basket sizes by segment (as ``searchsorted(size_cdf[segment], ...)``)."""
+        return RowGuideTable.build(self.size_cdf)
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,19 @@ def strings(values: Sequence[str]) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(encoded), [None, bounds, data])
 
 
+def money_texts(unscaled: npt.NDArray[np.int64], precision: int, scale: int) -> pa.Array:
+    """Each amount as the CSV writer formats it (350 -> ``"3.50"``), as a string array."""
+    table = pa.table({"amount": scaled_decimal(unscaled, precision, scale)})
+    return strings(csv_rows(table).decode("ascii").splitlines())
+
+
+def labels(index: npt.NDArray[np.int64], texts: pa.Array) -> pa.Array:
+    """``texts[index]`` as a dictionary array: the CSV writer copies each text, formats nothing."""
+    values = np.ascontiguousarray(index, dtype=np.int64)
+    kind = pa.dictionary(pa.int64(), texts.type)
+    return pa.DictionaryArray.from_buffers(kind, values.size, [None, pa.py_buffer(values)], texts)
+
+
 def epoch_dates(epoch_day: npt.NDArray[np.int64]) -> pa.Array:
     """Days since 1970-01-01 as an Arrow date32 array (written as ISO YYYY-MM-DD)."""
     days = np.ascontiguousarray(epoch_day, dtype=np.int32)

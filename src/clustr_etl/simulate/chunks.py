@@ -1,8 +1,10 @@
 """Chunks: runs of whole blocks drawn and formatted as CSV rows, in this process or in workers.
 
-Workers write each chunk's rows to part files next to the output (sending them through a pipe
-costs more than drawing them); the parent appends the parts in chunk order with an in-kernel copy,
-so the files are identical whatever ``workers`` and ``chunk_size`` are. At most ``2 * workers``
+Worker processes write each chunk's rows to part files next to the output (sending them through a
+pipe costs more than drawing them); the parent appends the parts in chunk order with an in-kernel
+copy, so the files are identical whatever ``workers`` and ``chunk_size`` are. Below
+``MIN_LINES_FOR_WORKERS`` the ``workers`` are threads of this process instead: Arrow formats the
+CSV and numpy draws without holding the GIL, and threads start at once. At most ``2 * workers``
 chunks are in flight, which bounds memory and disk however many transactions are generated.
 """
 
@@ -13,10 +15,10 @@ import os
 import shutil
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -25,13 +27,18 @@ from clustr_etl.simulate.arrow_csv import (
     csv_buffer,
     csv_money,
     epoch_dates,
+    labels,
+    money_texts,
     numbers,
     scaled_decimal,
 )
-from clustr_etl.simulate.baskets import Block, IntArray, generate_block
+from clustr_etl.simulate.baskets import DISCOUNT_MILLI, Block, generate_block
 from clustr_etl.simulate.plan import BasketModel
 
-MoneyArray = Callable[[IntArray, int, int], pa.Array]  # (unscaled, precision, scale) -> decimals
+_DISCOUNT_LEVELS = np.concatenate([[0], DISCOUNT_MILLI])
+DISCOUNT_TEXTS = money_texts(_DISCOUNT_LEVELS, 4, 3)  # "0.000", "0.050", ...
+DISCOUNT_INDEX = np.zeros(int(_DISCOUNT_LEVELS.max()) + 1, dtype=np.int64)  # thousandths -> text
+DISCOUNT_INDEX[_DISCOUNT_LEVELS] = np.arange(_DISCOUNT_LEVELS.size)
 
 
 @dataclass(frozen=True)
@@ -89,33 +96,31 @@ def chunk_tasks(
 
 
 def format_chunk(model: BasketModel, task: ChunkTask) -> ChunkBytes:
-    transactions, sales = block_tables(model, task, money=csv_money)
+    transactions, sales = block_tables(model, task, csv=True)
     return ChunkBytes(
         csv_buffer(transactions), csv_buffer(sales), transactions.num_rows, sales.num_rows
     )
 
 
-def chunk_tables(
-    model: BasketModel, task: ChunkTask, money: MoneyArray = scaled_decimal
-) -> tuple[pa.Table, pa.Table]:
-    """The chunk's transactions and sales rows as Arrow tables (the CSV columns and types).
-
-    ``money`` builds the decimal columns: decimal128 by default (Parquet), or :func:`csv_money`
-    when the tables are only written as CSV.
-    """
-    transactions, sales = block_tables(model, task, money)
+def chunk_tables(model: BasketModel, task: ChunkTask) -> tuple[pa.Table, pa.Table]:
+    """The chunk's transactions and sales rows as Arrow tables (the CSV columns and types)."""
+    transactions, sales = block_tables(model, task)
     return transactions.combine_chunks(), sales.combine_chunks()
 
 
 def block_tables(
-    model: BasketModel, task: ChunkTask, money: MoneyArray = scaled_decimal
+    model: BasketModel, task: ChunkTask, *, csv: bool = False
 ) -> tuple[pa.Table, pa.Table]:
-    """:func:`chunk_tables` with one Arrow chunk per block (no copy into one array per column)."""
+    """:func:`chunk_tables` with one Arrow chunk per block (no copy into one array per column).
+
+    ``csv``: tables only written as CSV, whose money columns may be texts (the same characters).
+    """
     transactions, sales = [], []
     first_sale_id = task.first_sale_id
     for index in range(task.first_block, task.first_block + task.n_blocks):
         block = generate_block(model, index)
         transactions.append(_transaction_rows(block))
+        money = _csv_money_columns(model, block) if csv else _money_columns(block)
         sales.append(_sale_rows(block, first_sale_id, money))
         first_sale_id += block.n_lines
     return pa.Table.from_batches(transactions), pa.Table.from_batches(sales)
@@ -133,7 +138,26 @@ def _transaction_rows(block: Block) -> pa.RecordBatch:
     )
 
 
-def _sale_rows(block: Block, first_sale_id: int, money: MoneyArray) -> pa.RecordBatch:
+def _money_columns(block: Block) -> list[pa.Array]:
+    """unit_price, discount and line_total as decimal128 (the types the schema declares)."""
+    return [
+        scaled_decimal(block.price_cents, 10, 2),
+        scaled_decimal(block.discount_milli, 4, 3),
+        scaled_decimal(block.total_cents, 12, 2),
+    ]
+
+
+def _csv_money_columns(model: BasketModel, block: Block) -> list[pa.Array]:
+    """The money columns for a CSV: a price is the product's, a discount one of a few levels, so
+    each is formatted once and picked by index; totals vary and are formatted per line."""
+    return [
+        labels(block.product_id - 1, model.price_texts),
+        labels(DISCOUNT_INDEX[block.discount_milli], DISCOUNT_TEXTS),
+        csv_money(block.total_cents, 12, 2),
+    ]
+
+
+def _sale_rows(block: Block, first_sale_id: int, money: list[pa.Array]) -> pa.RecordBatch:
     sale_id = np.arange(first_sale_id, first_sale_id + block.n_lines, dtype=np.int64)
     return pa.RecordBatch.from_arrays(
         [
@@ -141,9 +165,7 @@ def _sale_rows(block: Block, first_sale_id: int, money: MoneyArray) -> pa.Record
             numbers(block.sale_transaction_id, np.int64, pa.int64()),
             numbers(block.product_id, np.int64, pa.int64()),
             numbers(block.quantity, np.int64, pa.int64()),
-            money(block.price_cents, 10, 2),
-            money(block.discount_milli, 4, 3),
-            money(block.total_cents, 12, 2),
+            *money,
         ],
         names=[
             "sale_id",
@@ -157,9 +179,9 @@ def _sale_rows(block: Block, first_sale_id: int, money: MoneyArray) -> pa.Record
     )
 
 
-# Starting workers costs 1-2 s; below this many sale lines (about 1M transactions of the default
-# generator, 170k of a twin of Online Retail's 26-line baskets) one process is faster. The
-# output is the same either way.
+# Starting worker processes costs 1-2 s; below this many sale lines (about 1M transactions of the
+# default generator, 170k of a twin of Online Retail's 26-line baskets) threads of this process
+# are faster. The output is the same either way.
 MIN_LINES_FOR_WORKERS = 4_000_000
 _worker_model: BasketModel | None = None
 
@@ -184,14 +206,18 @@ def _format_in_worker(task: ChunkTask, part_prefix: Path) -> ChunkBytes:
 def formatted_chunks(
     model: BasketModel, tasks: list[ChunkTask], workers: int, part_prefix: Path, n_lines: int
 ) -> Iterator[ChunkBytes]:
-    """The chunks' rows in order, drawn here (workers = 1) or in worker processes.
+    """The chunks' rows in order, drawn here (workers = 1), in threads or in worker processes.
 
     Workers leave part files named ``<part_prefix>.<block>.<kind>.part``; the caller appends them
     with :func:`append_rows` (which removes them); any left after a failure are removed here.
     """
-    if workers <= 1 or len(tasks) < 2 or n_lines < MIN_LINES_FOR_WORKERS:
+    if workers <= 1 or len(tasks) < 2:
         for task in tasks:
             yield format_chunk(model, task)
+        return
+    if n_lines < MIN_LINES_FOR_WORKERS:
+        with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as threads:
+            yield from _in_order(threads, workers, [(format_chunk, model, task) for task in tasks])
         return
     # forkserver: workers never inherit the caller's threads or locks (unlike fork).
     context = multiprocessing.get_context("forkserver")
@@ -202,15 +228,26 @@ def formatted_chunks(
         initializer=_init_worker,
         initargs=(model,),
     )
+    try:
+        yield from _in_order(pool, workers, [(_format_in_worker, t, part_prefix) for t in tasks])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for leftover in part_prefix.parent.glob(f"{part_prefix.name}.*.part"):
+            leftover.unlink(missing_ok=True)
+
+
+def _in_order(
+    pool: Executor, workers: int, calls: list[tuple[Callable[..., ChunkBytes], Any, Any]]
+) -> Iterator[ChunkBytes]:
+    """Run ``calls`` (function, arguments) in ``pool``, ``2 * workers`` at most in flight."""
     pending: deque[Future[ChunkBytes]] = deque()
     try:
-        for task in tasks:
-            pending.append(pool.submit(_format_in_worker, task, part_prefix))
+        for function, *arguments in calls:
+            pending.append(pool.submit(function, *arguments))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for leftover in part_prefix.parent.glob(f"{part_prefix.name}.*.part"):
-            leftover.unlink(missing_ok=True)
+        for future in pending:
+            future.cancel()

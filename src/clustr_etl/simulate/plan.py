@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
+from clustr_etl.simulate.arrow_csv import money_texts
 from clustr_etl.simulate.bundles import Background, Bundle, plan_bundles
 from clustr_etl.simulate.calendar import Calendar, build_calendar
 from clustr_etl.simulate.catalog import Catalog, build_catalog
@@ -68,6 +70,11 @@ class BasketModel:
     @property
     def n_products(self) -> int:
         return int(self.price_cents.size)
+
+    @functools.cached_property
+    def price_texts(self) -> pa.Array:
+        """Each product's unit price as the CSV writes it (``"3.49"``)."""
+        return money_texts(self.price_cents, 10, 2)
 
     @functools.cached_property
     def customer_guide(self) -> GuideTable:

@@ -1,10 +1,8 @@
 """Chunks: runs of whole blocks drawn and formatted as CSV rows, in this process or in workers.
 
-Worker processes write each chunk's rows to part files next to the output (sending them through a
-pipe costs more than drawing them); the parent appends the parts in chunk order with an in-kernel
-copy, so the files are identical whatever ``workers`` and ``chunk_size`` are. Below
-``MIN_LINES_FOR_WORKERS`` the ``workers`` are threads of this process instead: Arrow formats the
-CSV and numpy draws without holding the GIL, and threads start at once. At most ``2 * workers``
+Workers write each chunk's rows to part files next to the output (sending them through a pipe
+costs more than drawing them); the parent appends the parts in chunk order with an in-kernel copy,
+so the files are identical whatever ``workers`` and ``chunk_size`` are. At most ``2 * workers``
 chunks are in flight, which bounds memory and disk however many transactions are generated.
 """
 
@@ -14,11 +12,11 @@ import multiprocessing
 import os
 import shutil
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -179,9 +177,9 @@ def _sale_rows(block: Block, first_sale_id: int, money: list[pa.Array]) -> pa.Re
     )
 
 
-# Starting worker processes costs 1-2 s; below this many sale lines (about 1M transactions of the
-# default generator, 170k of a twin of Online Retail's 26-line baskets) threads of this process
-# are faster. The output is the same either way.
+# Starting workers costs 1-2 s; below this many sale lines (about 1M transactions of the default
+# generator, 170k of a twin of Online Retail's 26-line baskets) one process is faster. The
+# output is the same either way.
 MIN_LINES_FOR_WORKERS = 4_000_000
 _worker_model: BasketModel | None = None
 
@@ -206,18 +204,14 @@ def _format_in_worker(task: ChunkTask, part_prefix: Path) -> ChunkBytes:
 def formatted_chunks(
     model: BasketModel, tasks: list[ChunkTask], workers: int, part_prefix: Path, n_lines: int
 ) -> Iterator[ChunkBytes]:
-    """The chunks' rows in order, drawn here (workers = 1), in threads or in worker processes.
+    """The chunks' rows in order, drawn here (workers = 1) or in worker processes.
 
     Workers leave part files named ``<part_prefix>.<block>.<kind>.part``; the caller appends them
     with :func:`append_rows` (which removes them); any left after a failure are removed here.
     """
-    if workers <= 1 or len(tasks) < 2:
+    if workers <= 1 or len(tasks) < 2 or n_lines < MIN_LINES_FOR_WORKERS:
         for task in tasks:
             yield format_chunk(model, task)
-        return
-    if n_lines < MIN_LINES_FOR_WORKERS:
-        with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as threads:
-            yield from _in_order(threads, workers, [(format_chunk, model, task) for task in tasks])
         return
     # forkserver: workers never inherit the caller's threads or locks (unlike fork).
     context = multiprocessing.get_context("forkserver")
@@ -228,26 +222,15 @@ def formatted_chunks(
         initializer=_init_worker,
         initargs=(model,),
     )
-    try:
-        yield from _in_order(pool, workers, [(_format_in_worker, t, part_prefix) for t in tasks])
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for leftover in part_prefix.parent.glob(f"{part_prefix.name}.*.part"):
-            leftover.unlink(missing_ok=True)
-
-
-def _in_order(
-    pool: Executor, workers: int, calls: list[tuple[Callable[..., ChunkBytes], Any, Any]]
-) -> Iterator[ChunkBytes]:
-    """Run ``calls`` (function, arguments) in ``pool``, ``2 * workers`` at most in flight."""
     pending: deque[Future[ChunkBytes]] = deque()
     try:
-        for function, *arguments in calls:
-            pending.append(pool.submit(function, *arguments))
+        for task in tasks:
+            pending.append(pool.submit(_format_in_worker, task, part_prefix))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
     finally:
-        for future in pending:
-            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for leftover in part_prefix.parent.glob(f"{part_prefix.name}.*.part"):
+            leftover.unlink(missing_ok=True)

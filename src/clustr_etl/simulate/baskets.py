@@ -142,7 +142,8 @@ def _fill_products(
     n = size.size
     start = np.cumsum(size) - size
     owner = np.repeat(np.arange(n), size)
-    position = np.arange(owner.size) - np.repeat(start, size)
+    line_start, line_size = np.repeat(start, size), np.repeat(size, size)
+    position = np.arange(owner.size) - line_start
     product = _draw_products(model, rng, owner.size)
     pick = _pick_bundles(model, rng.random(n), model.day_month[header.day])
     n_bundles = model.bundle_size.size
@@ -151,11 +152,8 @@ def _fill_products(
         active = (pick < n_bundles) & (size >= model.bundle_size[chosen])
         planted = active[owner] & (position < model.bundle_size[chosen][owner])
         product[planted] = model.bundle_items[chosen[owner[planted]], position[planted]]
-    lines = np.arange(owner.size)
+    redraw = _repeated_lines(owner, position, product, start, model.n_products)
     for _ in range(MAX_REDRAW_ROUNDS):
-        redraw = _repeated_lines(
-            owner[lines], position[lines], product[lines], start, model.n_products
-        )
         if redraw.size == 0:
             break
         product[redraw] = _draw_products(model, rng, redraw.size)
@@ -163,13 +161,16 @@ def _fill_products(
         touched = np.zeros(n, dtype=np.bool_)
         touched[owner[redraw]] = True
         lines = np.flatnonzero(touched[owner])
+        redraw = _repeated_lines(
+            owner[lines], position[lines], product[lines], start, model.n_products
+        )
     else:
         _draw_without_replacement(model, rng, owner, product, lines)
     # Rotate each basket's lines by a random offset, so planted items are not always first.
     offset = (rng.random(n) * size).astype(np.int64)
     rotated = position + np.repeat(offset, size)
-    rotated -= np.repeat(size, size) * (rotated >= np.repeat(size, size))
-    return owner, product[np.repeat(start, size) + rotated]
+    rotated -= line_size * (rotated >= line_size)
+    return owner, product[line_start + rotated]
 
 
 def _draw_without_replacement(

@@ -11,6 +11,7 @@ computed exactly as ``(quantity * cents * (1000 - discount_milli) + 500) // 1000
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,18 +60,23 @@ def block_header(model: BasketModel, block: int) -> BlockHeader:
     first = block * BLOCK_SIZE
     stop = min(first + BLOCK_SIZE, model.n_transactions)
     rng = stream_rng(model.seed, STREAM_HEADER, block, *model.stream_suffix)
-    day = np.searchsorted(model.day_start, np.arange(first, stop), side="right") - 1
+    day = _days(model.day_start, first, stop)
     eligible = model.eligible[day]
     draw = rng.random(stop - first) * model.visit_cumsum[eligible - 1]
-    customer = np.minimum(np.searchsorted(model.visit_cumsum, draw, side="right"), eligible - 1)
+    customer = np.minimum(model.customer_guide.search(draw), eligible - 1)
     segment = model.customer_segment[customer]
-    u = rng.random(stop - first)
-    size = np.empty(stop - first, dtype=np.int64)
-    for index in range(model.size_cdf.shape[0]):
-        mask = segment == index
-        size[mask] = np.searchsorted(model.size_cdf[index], u[mask], side="right") + 1
+    size = model.size_guide.search(segment, rng.random(stop - first)) + 1
     np.minimum(size, model.size_cdf.shape[1], out=size)
-    return BlockHeader(first, day.astype(np.int64), customer.astype(np.int64), size)
+    return BlockHeader(first, day, customer, size)
+
+
+def _days(day_start: IntArray, first: int, stop: int) -> IntArray:
+    """The day of transactions ``first .. stop - 1`` (``day_start``: each day's first one)."""
+    first_day = int(np.searchsorted(day_start, first, side="right")) - 1
+    end_day = int(np.searchsorted(day_start, stop - 1, side="right"))
+    bounds = day_start[first_day : end_day + 1].copy()  # the days' first transactions
+    bounds[0], bounds[-1] = first, stop
+    return np.repeat(np.arange(first_day, end_day, dtype=np.int64), np.diff(bounds))
 
 
 def block_line_counts(model: BasketModel) -> IntArray:
@@ -96,22 +102,35 @@ def _draw_products(model: BasketModel, rng: np.random.Generator, count: int) -> 
     return drawn
 
 
-def _duplicates(owner: IntArray, product: IntArray, n_products: int) -> IntArray:
-    """Positions of lines repeating a product already earlier in the same basket."""
-    key = owner * n_products + product
-    order = np.argsort(key, kind="stable")
-    repeated = np.zeros(key.size, dtype=np.bool_)
-    sorted_key = key[order]
-    repeated[1:] = sorted_key[1:] == sorted_key[:-1]
-    return np.sort(order[repeated])
+def _repeated_lines(
+    owner: IntArray, position: IntArray, product: IntArray, start: IntArray, n_products: int
+) -> IntArray:
+    """Lines (block-wide, ascending) repeating a product already earlier in the same basket.
+
+    One sort of (basket, product, position) keys, packed in 32 bits when they fit: lines of a
+    basket with the same product sit together, the first one (lowest position) first.
+    """
+    position_bits = max(1, int(position.max(initial=0)).bit_length())
+    key = (owner * n_products + product) << position_bits | position
+    if (int(owner.max(initial=0)) + 1) * n_products << position_bits <= np.iinfo(np.int32).max:
+        key = key.astype(np.int32)
+    key.sort()
+    item = key >> position_bits
+    repeat = key[1:][item[1:] == item[:-1]].astype(np.int64)
+    repeat_owner = (repeat >> position_bits) // n_products
+    return np.sort(start[repeat_owner] + (repeat & ((1 << position_bits) - 1)))
 
 
 def _pick_bundles(model: BasketModel, u: npt.NDArray[np.float64], month: IntArray) -> IntArray:
-    """The bundle each basket gets (``n_bundles``: none), by the activation law of its month."""
+    """The bundle each basket gets (``n_bundles``: none), by the activation law of its month.
+
+    Baskets come in day order, so each month is one run of them.
+    """
     pick = np.empty(u.size, dtype=np.int64)
-    for index in np.unique(month).tolist():
-        mask = month == index
-        pick[mask] = np.searchsorted(model.bundle_cumprob[index], u[mask], side="right")
+    bounds = [0, *(np.flatnonzero(month[1:] != month[:-1]) + 1).tolist(), u.size]
+    for begin, end in itertools.pairwise(bounds):
+        cumprob = model.bundle_cumprob[int(month[begin])]
+        pick[begin:end] = np.searchsorted(cumprob, u[begin:end], side="right")
     return pick
 
 
@@ -121,8 +140,10 @@ def _fill_products(
     """Products per line: planted bundles first, popularity draws after, no repeats in a basket."""
     size = header.size
     n = size.size
+    start = np.cumsum(size) - size
     owner = np.repeat(np.arange(n), size)
-    position = np.arange(owner.size) - np.repeat(np.cumsum(size) - size, size)
+    line_start, line_size = np.repeat(start, size), np.repeat(size, size)
+    position = np.arange(owner.size) - line_start
     product = _draw_products(model, rng, owner.size)
     pick = _pick_bundles(model, rng.random(n), model.day_month[header.day])
     n_bundles = model.bundle_size.size
@@ -131,24 +152,25 @@ def _fill_products(
         active = (pick < n_bundles) & (size >= model.bundle_size[chosen])
         planted = active[owner] & (position < model.bundle_size[chosen][owner])
         product[planted] = model.bundle_items[chosen[owner[planted]], position[planted]]
-    lines = np.arange(owner.size)
+    redraw = _repeated_lines(owner, position, product, start, model.n_products)
     for _ in range(MAX_REDRAW_ROUNDS):
-        repeated = _duplicates(owner[lines], product[lines], model.n_products)
-        if repeated.size == 0:
+        if redraw.size == 0:
             break
-        redraw = lines[repeated]
         product[redraw] = _draw_products(model, rng, redraw.size)
         # Only the baskets that had a repeat need checking again.
         touched = np.zeros(n, dtype=np.bool_)
         touched[owner[redraw]] = True
         lines = np.flatnonzero(touched[owner])
+        redraw = _repeated_lines(
+            owner[lines], position[lines], product[lines], start, model.n_products
+        )
     else:
         _draw_without_replacement(model, rng, owner, product, lines)
     # Rotate each basket's lines by a random offset, so planted items are not always first.
-    start = np.cumsum(size) - size
     offset = (rng.random(n) * size).astype(np.int64)
-    scan_order = start[owner] + (position + offset[owner]) % size[owner]
-    return owner, product[scan_order]
+    rotated = position + np.repeat(offset, size)
+    rotated -= line_size * (rotated >= line_size)
+    return owner, product[line_start + rotated]
 
 
 def _draw_without_replacement(

@@ -24,11 +24,14 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from clustr_etl.dataset.csv_writer import epoch_dates, flags, numbers
+
 # January .. December; Nov-Dec carry the holiday season.
 MONTH_FACTOR = (0.84, 0.86, 0.95, 0.96, 1.0, 0.97, 0.98, 1.0, 0.95, 1.0, 1.28, 1.42)
 # Monday .. Sunday (ISO 1..7).
 WEEKDAY_FACTOR = (0.86, 0.82, 0.9, 0.96, 1.1, 1.32, 1.12)
 YEARLY_GROWTH = 0.06
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # Extra discount probability multiplier in the sale season (Black Friday to year end).
 SALE_SEASON_DISCOUNT = 1.6
 
@@ -87,15 +90,17 @@ class Calendar:
         """The timeframe table: one row per day, ISO weekday (1 = Monday) and ISO week."""
         iso = [day.isocalendar() for day in self.dates]
         columns = {
-            "date": pa.array(self.dates, pa.date32()),
-            "year": pa.array([day.year for day in self.dates], pa.int16()),
-            "quarter": pa.array([(day.month - 1) // 3 + 1 for day in self.dates], pa.int8()),
-            "month": pa.array(self.month, pa.int8()),
-            "day": pa.array([day.day for day in self.dates], pa.int8()),
-            "day_of_week": pa.array(self.iso_weekday, pa.int8()),
-            "week_of_year": pa.array([week.week for week in iso], pa.int8()),
-            "is_weekend": pa.array(self.iso_weekday >= 6, pa.bool_()),
-            "is_holiday": pa.array(self.holiday, pa.bool_()),
+            "date": epoch_dates(np.array([day.toordinal() - EPOCH_ORDINAL for day in self.dates])),
+            "year": numbers([day.year for day in self.dates], np.int16, pa.int16()),
+            "quarter": numbers(
+                [(day.month - 1) // 3 + 1 for day in self.dates], np.int8, pa.int8()
+            ),
+            "month": numbers(self.month, np.int8, pa.int8()),
+            "day": numbers([day.day for day in self.dates], np.int8, pa.int8()),
+            "day_of_week": numbers(self.iso_weekday, np.int8, pa.int8()),
+            "week_of_year": numbers([week.week for week in iso], np.int8, pa.int8()),
+            "is_weekend": flags(self.iso_weekday >= 6),
+            "is_holiday": flags(self.holiday),
         }
         return pa.table(columns)
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from clustr_etl.dataset.csv_writer import scaled_decimal
+from clustr_etl.dataset.csv_writer import flags, numbers, scaled_decimal, strings
 from clustr_etl.simulate.vocabulary import CATEGORIES, CategorySpec
 
 ZIPF_EXPONENT = 1.05
@@ -60,18 +60,14 @@ class Catalog:
     def table(self) -> pa.Table:
         return pa.table(
             {
-                "product_id": pa.array(np.arange(1, self.n_products + 1, dtype=np.int32)),
-                "name": pa.array(self.names, pa.string()),
-                "category": pa.array(
-                    [self.category_name(i) for i in range(self.n_products)], pa.string()
-                ),
+                "product_id": numbers(np.arange(1, self.n_products + 1), np.int32, pa.int32()),
+                "name": strings(self.names),
+                "category": strings([self.category_name(i) for i in range(self.n_products)]),
                 "unit_price": scaled_decimal(self.price_cents, 10, 2),
                 # Generated products have no retailer key (import fills it); all are merchandise.
                 "sku": pa.nulls(self.n_products, pa.string()),
-                "is_merchandise": pa.array(np.ones(self.n_products, dtype=np.bool_)),
-                "subcategory": pa.array(
-                    [self.subcategory(i) for i in range(self.n_products)], pa.string()
-                ),
+                "is_merchandise": flags(np.ones(self.n_products, dtype=np.bool_)),
+                "subcategory": strings([self.subcategory(i) for i in range(self.n_products)]),
             }
         )
 

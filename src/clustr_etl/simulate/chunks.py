@@ -21,9 +21,22 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow as pa
 
-from clustr_etl.dataset.csv_writer import csv_rows, epoch_dates, scaled_decimal
-from clustr_etl.simulate.baskets import Block, generate_block
+from clustr_etl.dataset.csv_writer import (
+    csv_buffer,
+    csv_money,
+    epoch_dates,
+    labels,
+    money_texts,
+    numbers,
+    scaled_decimal,
+)
+from clustr_etl.simulate.baskets import DISCOUNT_MILLI, Block, generate_block
 from clustr_etl.simulate.plan import BasketModel
+
+_DISCOUNT_LEVELS = np.concatenate([[0], DISCOUNT_MILLI])
+DISCOUNT_TEXTS = money_texts(_DISCOUNT_LEVELS, 4, 3)  # "0.000", "0.050", ...
+DISCOUNT_INDEX = np.zeros(int(_DISCOUNT_LEVELS.max()) + 1, dtype=np.int64)  # thousandths -> text
+DISCOUNT_INDEX[_DISCOUNT_LEVELS] = np.arange(_DISCOUNT_LEVELS.size)
 
 
 @dataclass(frozen=True)
@@ -35,10 +48,10 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkBytes:
-    """A chunk's CSV rows (no header), as bytes or as the path of a part file holding them."""
+    """A chunk's CSV rows (no header), in memory or as the path of a part file holding them."""
 
-    transactions: bytes | Path
-    sales: bytes | Path
+    transactions: pa.Buffer | Path
+    sales: pa.Buffer | Path
     n_transactions: int
     n_sales: int
 
@@ -48,9 +61,9 @@ def part_name(task: ChunkTask) -> str:
     return f"part-{task.first_block:09d}-{task.first_block + task.n_blocks - 1:09d}.parquet"
 
 
-def append_rows(handle: BinaryIO, rows: bytes | Path) -> None:
+def append_rows(handle: BinaryIO, rows: pa.Buffer | Path) -> None:
     """Append a chunk's rows to ``handle``; a part file is copied in the kernel, then removed."""
-    if isinstance(rows, bytes):
+    if not isinstance(rows, Path):
         handle.write(rows)
         return
     handle.flush()
@@ -80,45 +93,88 @@ def chunk_tasks(
     ]
 
 
-def _concat(blocks: list[Block], field: str) -> np.ndarray:
-    return np.concatenate([getattr(block, field) for block in blocks])
-
-
 def format_chunk(model: BasketModel, task: ChunkTask) -> ChunkBytes:
-    transactions, sales = chunk_tables(model, task)
+    transactions, sales = block_tables(model, task, csv=True)
     return ChunkBytes(
-        csv_rows(transactions), csv_rows(sales), transactions.num_rows, sales.num_rows
+        csv_buffer(transactions), csv_buffer(sales), transactions.num_rows, sales.num_rows
     )
 
 
 def chunk_tables(model: BasketModel, task: ChunkTask) -> tuple[pa.Table, pa.Table]:
     """The chunk's transactions and sales rows as Arrow tables (the CSV columns and types)."""
-    blocks = [
-        generate_block(model, b) for b in range(task.first_block, task.first_block + task.n_blocks)
+    transactions, sales = block_tables(model, task)
+    return transactions.combine_chunks(), sales.combine_chunks()
+
+
+def block_tables(
+    model: BasketModel, task: ChunkTask, *, csv: bool = False
+) -> tuple[pa.Table, pa.Table]:
+    """:func:`chunk_tables` with one Arrow chunk per block (no copy into one array per column).
+
+    ``csv``: tables only written as CSV, whose money columns may be texts (the same characters).
+    """
+    transactions, sales = [], []
+    first_sale_id = task.first_sale_id
+    for index in range(task.first_block, task.first_block + task.n_blocks):
+        block = generate_block(model, index)
+        transactions.append(_transaction_rows(block))
+        money = _csv_money_columns(model, block) if csv else _money_columns(block)
+        sales.append(_sale_rows(block, first_sale_id, money))
+        first_sale_id += block.n_lines
+    return pa.Table.from_batches(transactions), pa.Table.from_batches(sales)
+
+
+def _transaction_rows(block: Block) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [
+            numbers(block.transaction_id, np.int64, pa.int64()),
+            numbers(block.customer_id, np.int64, pa.int64()),
+            epoch_dates(block.epoch_day),
+            pa.nulls(block.transaction_id.size, pa.string()),  # invoice_no: import fills it
+        ],
+        names=["transaction_id", "customer_id", "date", "invoice_no"],
+    )
+
+
+def _money_columns(block: Block) -> list[pa.Array]:
+    """unit_price, discount and line_total as decimal128 (the types the schema declares)."""
+    return [
+        scaled_decimal(block.price_cents, 10, 2),
+        scaled_decimal(block.discount_milli, 4, 3),
+        scaled_decimal(block.total_cents, 12, 2),
     ]
-    transaction_id = _concat(blocks, "transaction_id")
-    transactions = pa.table(
-        {
-            "transaction_id": pa.array(transaction_id, pa.int64()),
-            "customer_id": pa.array(_concat(blocks, "customer_id"), pa.int64()),
-            "date": epoch_dates(_concat(blocks, "epoch_day")),
-            "invoice_no": pa.nulls(transaction_id.size, pa.string()),  # import fills it
-        }
+
+
+def _csv_money_columns(model: BasketModel, block: Block) -> list[pa.Array]:
+    """The money columns for a CSV: a price is the product's, a discount one of a few levels, so
+    each is formatted once and picked by index; totals vary and are formatted per line."""
+    return [
+        labels(block.product_id - 1, model.price_texts),
+        labels(DISCOUNT_INDEX[block.discount_milli], DISCOUNT_TEXTS),
+        csv_money(block.total_cents, 12, 2),
+    ]
+
+
+def _sale_rows(block: Block, first_sale_id: int, money: list[pa.Array]) -> pa.RecordBatch:
+    sale_id = np.arange(first_sale_id, first_sale_id + block.n_lines, dtype=np.int64)
+    return pa.RecordBatch.from_arrays(
+        [
+            numbers(sale_id, np.int64, pa.int64()),
+            numbers(block.sale_transaction_id, np.int64, pa.int64()),
+            numbers(block.product_id, np.int64, pa.int64()),
+            numbers(block.quantity, np.int64, pa.int64()),
+            *money,
+        ],
+        names=[
+            "sale_id",
+            "transaction_id",
+            "product_id",
+            "quantity",
+            "unit_price",
+            "discount",
+            "line_total",
+        ],
     )
-    n_sales = sum(block.n_lines for block in blocks)
-    sale_id = np.arange(task.first_sale_id, task.first_sale_id + n_sales, dtype=np.int64)
-    sales = pa.table(
-        {
-            "sale_id": pa.array(sale_id, pa.int64()),
-            "transaction_id": pa.array(_concat(blocks, "sale_transaction_id"), pa.int64()),
-            "product_id": pa.array(_concat(blocks, "product_id"), pa.int64()),
-            "quantity": pa.array(_concat(blocks, "quantity"), pa.int64()),
-            "unit_price": scaled_decimal(_concat(blocks, "price_cents"), 10, 2),
-            "discount": scaled_decimal(_concat(blocks, "discount_milli"), 4, 3),
-            "line_total": scaled_decimal(_concat(blocks, "total_cents"), 12, 2),
-        }
-    )
-    return transactions, sales
 
 
 # Starting workers costs 1-2 s; below this many sale lines (about 1M transactions of the default
@@ -140,7 +196,7 @@ def _format_in_worker(task: ChunkTask, part_prefix: Path) -> ChunkBytes:
     parts = []
     for kind, rows in (("transactions", chunk.transactions), ("sales", chunk.sales)):
         path = part_prefix.with_name(f"{part_prefix.name}.{task.first_block:09d}.{kind}.part")
-        path.write_bytes(rows if isinstance(rows, bytes) else rows.read_bytes())
+        path.write_bytes(rows.read_bytes() if isinstance(rows, Path) else rows)
         parts.append(path)
     return ChunkBytes(parts[0], parts[1], chunk.n_transactions, chunk.n_sales)
 

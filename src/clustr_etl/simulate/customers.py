@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from clustr_etl.dataset.csv_writer import epoch_dates, numbers, strings
 from clustr_etl.simulate.vocabulary import CITIES, EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES
 
 
@@ -62,13 +63,13 @@ class Customers:
         ids = np.arange(first_id, first_id + self.n_customers, dtype=np.int32)
         return pa.table(
             {
-                "customer_id": pa.array(ids),
-                "first_name": pa.array(self.first_names, pa.string()),
-                "last_name": pa.array(self.last_names, pa.string()),
-                "email": pa.array(self.emails, pa.string()),
-                "city": pa.array(self.cities, pa.string()),
-                "signup_date": pa.array(self.signup + epoch, pa.int32()).cast(pa.date32()),
-                "segment": pa.array([self.segment_names[s] for s in self.segment], pa.string()),
+                "customer_id": numbers(ids, np.int32, pa.int32()),
+                "first_name": strings(self.first_names),
+                "last_name": strings(self.last_names),
+                "email": strings(self.emails),
+                "city": strings(self.cities),
+                "signup_date": epoch_dates(self.signup + epoch),
+                "segment": strings([self.segment_names[s] for s in self.segment]),
                 "external_id": pa.nulls(self.n_customers, pa.string()),  # import fills it
             }
         )

@@ -7,15 +7,19 @@ grouped into chunks or spread over workers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
+from clustr_etl.dataset.csv_writer import money_texts
 from clustr_etl.simulate.bundles import Background, Bundle, plan_bundles
 from clustr_etl.simulate.calendar import Calendar, build_calendar
 from clustr_etl.simulate.catalog import Catalog, build_catalog
 from clustr_etl.simulate.customers import SEGMENTS, Customers, build_customers
+from clustr_etl.simulate.guides import GuideTable, RowGuideTable
 from clustr_etl.simulate.options import BLOCK_SIZE, GenerateOptions
 from clustr_etl.simulate.sizes import segment_size_laws
 
@@ -66,6 +70,21 @@ class BasketModel:
     @property
     def n_products(self) -> int:
         return int(self.price_cents.size)
+
+    @functools.cached_property
+    def price_texts(self) -> pa.Array:
+        """Each product's unit price as the CSV writes it (``"3.49"``)."""
+        return money_texts(self.price_cents, 10, 2)
+
+    @functools.cached_property
+    def customer_guide(self) -> GuideTable:
+        """Draws customers by visit weight (as ``searchsorted(visit_cumsum, ...)``)."""
+        return GuideTable.build(self.visit_cumsum)
+
+    @functools.cached_property
+    def size_guide(self) -> RowGuideTable:
+        """Draws basket sizes by segment (as ``searchsorted(size_cdf[segment], ...)``)."""
+        return RowGuideTable.build(self.size_cdf)
 
 
 @dataclass(frozen=True)

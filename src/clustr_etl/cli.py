@@ -368,11 +368,13 @@ def import_command(
         typer.Argument(help="export files (or the Instacart folder)", show_default=False),
     ],
     preset: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="online-retail, online-retail-ii, instacart or lines", show_default=False
+            help="online-retail, online-retail-ii, instacart or lines "
+            "[default: recognised by the file's headers]",
+            show_default=False,
         ),
-    ],
+    ] = None,
     mapping: Annotated[
         Path | None, typer.Option(help="TOML column mapping (--preset lines)")
     ] = None,
@@ -382,7 +384,30 @@ def import_command(
     since: Annotated[str | None, typer.Option(help="keep lines from this day, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="keep lines up to this day, YYYY-MM-DD")] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="text encoding of CSV sources [default: UTF-8, else cp1252]")
+        str | None, typer.Option(help="text encoding of CSV sources [default: found in the file]")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter: , ; tab | [default: found in the file]")
+    ] = None,
+    decimal: Annotated[
+        str | None, typer.Option(help="decimal mark of numbers, . or , [default: found]")
+    ] = None,
+    thousands: Annotated[
+        str | None, typer.Option(help="thousands separator of numbers [default: found]")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="currency of the prices, e.g. EUR (others are refused)")
+    ] = None,
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="order of day and month in dates [default: found in the whole column]",
+            show_default=False,
+        ),
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option(help="strptime layout of the dates, e.g. %d.%m.%Y %H:%M")
     ] = None,
     force: Annotated[bool, typer.Option(help="overwrite existing CSV files")] = False,
     append: Annotated[
@@ -397,6 +422,7 @@ def import_command(
     from clustr_etl import pipeline
     from clustr_etl.console import stdout
     from clustr_etl.importing import ImportOptions, parse_day
+    from clustr_etl.importing.formats import Formats, checked
     from clustr_etl.importing.summary import render_import_summary
 
     settings = settings_from(
@@ -408,6 +434,12 @@ def import_command(
         "since",
         "until",
         "encoding",
+        "delimiter",
+        "decimal",
+        "thousands",
+        "currency",
+        "dayfirst",
+        "date_format",
         "force",
         "append",
     )
@@ -421,6 +453,9 @@ def import_command(
         since=parse_day(since, "--since"),
         until=parse_day(until, "--until"),
         encoding=encoding,
+        formats=checked(
+            Formats(delimiter, decimal, thousands, currency, dayfirst, date_format), "options"
+        ),
     )
     report, details = pipeline.import_step(
         settings, options, force=force, append=append, progress=progress_for(ctx)

@@ -550,8 +550,8 @@ def load(
                 run.run_step(pipeline.append_step, pending, progress=progress)
                 for pending in pipeline.pending_batches(run, folder)
             ]
-    if append and not reports:
-        reports = [pipeline.StepReport("append", detail="no batch to append: all are loaded")]
+    if append:
+        reports = pipeline.append_reports(reports, settings.raw_dir)
     show_reports(ctx, reports)
 
 
@@ -749,7 +749,7 @@ def status(
     from clustr_etl.status import collect_status, render_status
 
     settings = settings_from(ctx, "as_json", "runs")
-    report = collect_status(settings.database_url_value, last_runs=runs)
+    report = collect_status(settings.database_url_value, last_runs=runs, raw_dir=settings.raw_dir)
     if as_json:
         import json
 

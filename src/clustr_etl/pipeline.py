@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from clustr_etl.batch_ledger import APPEND_STEP, batch_key, loaded_batches
-from clustr_etl.batches import BATCHES_DIR, batch_hashes, find_batches
+from clustr_etl.batches import BATCHES_DIR, batch_hashes, find_batches, stray_folders
 from clustr_etl.db import init_db
 from clustr_etl.errors import ConfigError
 from clustr_etl.loading import TABLE_FILES, load_rules, load_tables
@@ -248,6 +248,9 @@ def load_step(
             )
         if report.batches:
             report.detail = f"base + batches {', '.join(report.batches)}"
+        report.detail = "\n".join(
+            [report.detail, *(f"Warning: {text}" for text in stray_folders(raw_dir))]
+        ).strip()
     return report
 
 
@@ -263,6 +266,18 @@ def pending_batches(run: RunContext, path: Path | None) -> list[Path]:
         for batch in find_batches(run.settings.raw_dir)
         if batch_key(batch_hashes(batch.path, file_names)) not in loaded
     ]
+
+
+def append_reports(reports: list[StepReport], raw_dir: Path) -> list[StepReport]:
+    """The reports of ``load --append``, saying when nothing was appended and naming every folder
+    under raw/batches/ that was not, with why and how to name it."""
+    warnings = [f"Warning: {text}" for text in stray_folders(raw_dir)]
+    if not reports:
+        done = "every batch folder is loaded" if not warnings else "every named batch is loaded"
+        return [StepReport("append", detail="\n".join([f"no batch to append: {done}", *warnings]))]
+    if warnings:
+        return [*reports, StepReport("batches", detail="\n".join(warnings))]
+    return reports
 
 
 def append_step(run: RunContext, folder: Path, *, progress: Progress = NO_PROGRESS) -> StepReport:

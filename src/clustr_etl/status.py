@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -22,6 +23,7 @@ from clustr_etl.backends import Backend, backend_for, driver_error_line, mask_ur
 from clustr_etl.batch_ledger import loaded_batches
 from clustr_etl.errors import DatabaseError
 from clustr_etl.ledger import ABANDONED, RUNNING, utc_now
+from clustr_etl.loading.waiting import batches_not_loaded
 from clustr_etl.models import Base, EtlRun
 from clustr_etl.schema_migrations import schema_version
 
@@ -72,6 +74,7 @@ class StatusReport:
     writer_active: bool = False
     runs: list[RunInfo] = field(default_factory=list)
     batches: list[str] = field(default_factory=list)  # batches the tables hold (see batch_ledger)
+    waiting: list[str] = field(default_factory=list)  # batch folders under raw/ not loaded, and why
 
     @property
     def exit_code(self) -> int:
@@ -97,10 +100,13 @@ class StatusReport:
             "writer_active": self.writer_active,
             "runs": [run.to_json() for run in self.runs],
             "batches": self.batches,
+            "batches_not_loaded": self.waiting,
         }
 
 
-def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> StatusReport:
+def collect_status(
+    raw_url: str | URL, *, last_runs: int = 10, raw_dir: Path | None = None
+) -> StatusReport:
     backend = backend_for(raw_url)
     url = backend.url
     report = StatusReport(database=mask_url(url), backend=backend.name)
@@ -111,6 +117,9 @@ def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> StatusReport:
     engine = backend.reader_engine()
     try:
         _fill(report, backend, engine, last_runs)
+        if raw_dir is not None and report.reachable:
+            loaded = loaded_batches(engine) if "etl_runs" in report.row_counts else {}
+            report.waiting = batches_not_loaded(raw_dir, loaded)
     except DBAPIError as err:
         if backend.is_busy_error(err):
             report.schema = SCHEMA_UNKNOWN
@@ -266,6 +275,8 @@ def render_status(report: StatusReport, console: Console) -> None:
     if report.batches:
         shown = ", ".join(report.batches)
         console.print(f"batches   {len(report.batches)} loaded ({shown})", highlight=False)
+    for waiting in report.waiting:
+        console.print(f"waiting   {waiting}", highlight=False, soft_wrap=True)
     if not report.runs:
         console.print("runs      none recorded yet")
         return

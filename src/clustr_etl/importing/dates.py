@@ -63,9 +63,11 @@ def _order(
         )
     if says_day.any() or says_month.any():
         return bool(says_day.any()), None
+    first = int(np.flatnonzero(a.notna())[0])
     return None, Ambiguity(
-        int(np.flatnonzero(a.notna())[0]),
-        "every date of the column could be day-first or month-first (day and month both 12 or less)",
+        first,
+        f"{labels.iloc[first]!r} and every other date of the column could be day-first or "
+        "month-first (day and month both 12 or less)",
         "set dayfirst = true or false (or date_format) in the mapping's [options], "
         "or pass --dayfirst / --monthfirst",
     )

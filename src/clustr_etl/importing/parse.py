@@ -114,7 +114,7 @@ def _number(
 ) -> tuple[pd.Series, NumberStyle | None]:
     """The column's numbers, and the style found when it is not plain ``1234.5``."""
     raw = source.frame[column]
-    if formats.plain_numbers:
+    if formats.plain_numbers and fallback != ",":
         numbers = _by_label(raw, _parse_numbers)
         if not numbers.isna().any():
             return numbers, None

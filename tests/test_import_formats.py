@@ -393,3 +393,28 @@ def test_a_mapping_naming_a_missing_column(tmp_path: Path) -> None:
         [str(source), "--mapping", str(mapping)],
         ["export.csv has no column 'Client'", "found: Order ID"],
     )
+
+
+def test_a_batch_folder_of_another_name_is_never_skipped_in_silence(
+    tmp_path: Path, db_url: str
+) -> None:
+    data = tmp_path / "data"
+    where = ["--data-dir", str(data), "--database-url", db_url]
+    imported(write_export(tmp_path / "base.csv", STYLES["canonical"]), data)
+    stray = data / "raw" / "batches" / "2024-03-price-update"
+    stray.mkdir(parents=True)
+    (stray / "products.csv").write_bytes((data / "raw" / "products.csv").read_bytes())
+    (data / "raw" / "batches" / ".0001-2024-03-01_2024-03-31.123.tmp").mkdir()  # a work folder
+    assert invoke("--quiet", "init-db", *where)[0] == 0
+    for command in (["load"], ["load", "--append"]):
+        code, output = invoke(*command, *where)
+        assert code == 0, output
+        flat = " ".join(output.replace("│", " ").split())
+        assert "2024-03-price-update is not loaded" in flat, output
+        assert "rename it, e.g. 0001-YYYY-MM-DD_YYYY-MM-DD" in flat, output
+        assert ".tmp" not in flat
+        assert "every batch folder is loaded" not in flat
+    code, output = invoke("status", "--json", *where)
+    waiting = json.loads(output)["batches_not_loaded"]
+    assert len(waiting) == 1
+    assert "2024-03-price-update is not loaded" in waiting[0]

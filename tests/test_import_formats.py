@@ -71,6 +71,7 @@ class Style:
     quantity: Callable[[int], str]
     when: str  # strftime layout
     above: str = ""  # lines above the header (a title, a blank line)
+    trailing: bool = False  # a delimiter after the last field of every line
 
 
 STYLES = {
@@ -115,7 +116,7 @@ STYLES = {
         "%d.%m.%y %H:%M",
     ),
     "spanish-pipe-eur-code": Style(
-        SPANISH, "|", "utf-8", lambda v: f"EUR {v:.2f}", str, "%d/%m/%Y %H:%M"
+        SPANISH, "|", "utf-8", lambda v: f"EUR {v:.2f}", str, "%d/%m/%Y %H:%M", trailing=True
     ),
     "pound-sign": Style(ENGLISH, ",", "utf-8", lambda v: f"£{v:,.2f}", str, "%Y-%m-%dT%H:%M"),
     "title-above-header": Style(
@@ -139,7 +140,10 @@ def write_export(path: Path, style: Style) -> Path:
         cells = [invoice, sku, name, style.quantity(quantity), when.strftime(style.when)]
         rows.append([*cells, style.price(price), customer, country])
     text = style.above + "".join(
-        style.delimiter.join(quoted(cell) for cell in row) + "\r\n" for row in rows
+        style.delimiter.join(quoted(cell) for cell in row)
+        + (style.delimiter if style.trailing else "")
+        + "\r\n"
+        for row in rows
     )
     path.write_bytes(text.encode(style.encoding))
     return path
@@ -418,3 +422,31 @@ def test_a_batch_folder_of_another_name_is_never_skipped_in_silence(
     waiting = json.loads(output)["batches_not_loaded"]
     assert len(waiting) == 1
     assert "2024-03-price-update is not loaded" in waiting[0]
+
+
+def test_online_retail_ii_workbook_and_instacart_folder_are_recognised(tmp_path: Path) -> None:
+    from test_import_presets import II_HEADER, write_instacart
+
+    row = [
+        "489434",
+        "85048",
+        "GLASS BALL",
+        12,
+        dt.datetime(2009, 12, 1, 7, 45),
+        6.95,
+        13085.0,
+        "UK",
+    ]
+    later = [*row[:4], dt.datetime(2010, 12, 1, 7, 45), *row[5:]]
+    book = write_workbook(
+        tmp_path / "online_retail_II.xlsx",
+        {"Year 2009-2010": [II_HEADER, row], "Year 2010-2011": [II_HEADER, later]},
+    )
+    code, output = invoke("import", str(book), "--data-dir", "ii")
+    assert code == 0, output
+    assert report_of(Path("ii"))["layout"]["preset"] == "online-retail-ii"  # type: ignore[index]
+    assert report_of(Path("ii"))["source_rows"] == 2  # both sheets
+    folder = write_instacart(tmp_path / "instacart")
+    code, output = invoke("import", str(folder), "--data-dir", "ic")
+    assert code == 0, output
+    assert "layout: instacart (recognised by its headers)" in output

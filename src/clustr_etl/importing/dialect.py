@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from clustr_etl.errors import InputFileError
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 1 << 16
 SAMPLE_LINES = 60
+_VALUE = re.compile(r"[-+]?[\d.,:/ ]+")  # a cell that is a number or a date is no column name
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -108,11 +110,14 @@ def _score(rows: list[tuple[int, list[str]]]) -> tuple[int, int]:
 
 
 def _header(name: str, rows: list[tuple[int, list[str]]], width: int) -> tuple[int, list[str]]:
-    """The last physical line of the first row as wide as the data with a name in every cell
-    (title and blank lines above are skipped), and its names."""
+    """The last physical line of the first row as wide as the data with a name (not a number or
+    a date) in every cell (title and blank lines above are skipped), and its names."""
     for line, fields in rows:
-        if len(fields) == width and all(field.strip() for field in fields):
-            return line, [field.strip() for field in fields]
+        names = [field.strip() for field in fields]
+        if len(names) > 2 and names[-1] == "":  # a delimiter after the last name (some tills)
+            names = names[:-1]
+        if len(fields) == width and all(names) and not any(map(_VALUE.fullmatch, names)):
+            return line, names + [""] * (width - len(names))
     raise InputFileError(
         f"{name}: no header row found in its first {SAMPLE_LINES} lines "
         f"(a row of {width} named columns)",

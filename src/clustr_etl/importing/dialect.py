@@ -59,6 +59,13 @@ def _head(path: Path) -> tuple[bytes, bool]:
 
 def _encodings(name: str, head: bytes, given: str | None) -> tuple[tuple[str, ...], str | None]:
     """Encodings to try, and the one detected (None when given)."""
+    if given:
+        try:
+            codecs.lookup(given)
+        except LookupError:
+            raise InputFileError(
+                f"unknown encoding {given!r}", "e.g. --encoding utf-8, cp1252 or latin-1"
+            ) from None
     for bom, codec in _BOMS:
         if head.startswith(bom):
             if given and codecs.lookup(given).name.startswith("utf-16") != (codec == "utf-16"):
@@ -146,6 +153,11 @@ def sniff(path: Path, *, encoding: str | None, delimiter: str | None) -> Dialect
         found["delimiter"] = delimiter
     rows = _rows(lines, delimiter)
     width = _score(rows)[1]
+    if width < 2:
+        raise InputFileError(
+            f"{path.name}: the delimiter {shown_delimiter(delimiter)} does not split its lines",
+            "check --delimiter or the mapping's delimiter (or leave it out: it is found)",
+        )
     header_line, header = _header(path.name, rows, width)
     if header_line > 1:
         found["header_line"] = str(header_line)

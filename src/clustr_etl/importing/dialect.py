@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ def _encodings(name: str, head: bytes, given: str | None) -> tuple[tuple[str, ..
 
 def _sample_lines(head: bytes, whole: bool, encoding: str) -> list[str]:
     text = head.decode(encoding, errors="replace")
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text, newline="").readlines()  # \r, \n, \r\n only, like the CSV reader
     if not whole and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut off
     return lines[:SAMPLE_LINES]

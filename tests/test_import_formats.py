@@ -450,3 +450,40 @@ def test_online_retail_ii_workbook_and_instacart_folder_are_recognised(tmp_path:
     code, output = invoke("import", str(folder), "--data-dir", "ic")
     assert code == 0, output
     assert "layout: instacart (recognised by its headers)" in output
+
+
+def test_command_line_options_fix_what_is_found(
+    tmp_path: Path, canonical: dict[str, bytes]
+) -> None:
+    source = write_export(tmp_path / "gbp.csv", STYLES["pound-sign"])
+    assert_refused([str(source), "--currency", "EUR"], ["'£2.55' is in GBP", "EUR"])
+    assert imported(source, tmp_path / "g", "--currency", "£", "--delimiter", ",") == canonical
+    # "1.200" is a thousand and two hundred only when the decimal mark is the comma
+    german = write_export(tmp_path / "de.csv", STYLES["german-excel"])
+    assert imported(german, tmp_path / "de", "--decimal", ",", "--thousands", ".") == canonical
+    assert_refused(
+        [str(german), "--decimal", "."], ["column Einzelpreis", "'2,55' is not a number"]
+    )
+    code, output = invoke("import", str(german), "--decimal", ";", "--data-dir", "x")
+    assert code == 2
+    assert "decimal ';' is not '.' or ','" in output
+
+
+def test_a_later_export_appends_without_a_preset(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    base = write_export(tmp_path / "base.csv", STYLES["german-excel"])
+    imported(base, data)
+    later = tmp_path / "later.csv"
+    text = (
+        base.read_bytes()
+        .decode("cp1252")
+        .replace("1003;", "1004;")
+        .replace("02.12.2023", "04.12.2023")
+    )
+    later.write_bytes(text.encode("cp1252"))
+    code, output = invoke("import", str(later), "--append", "--data-dir", str(data))
+    assert code == 0, output
+    (batch,) = (data / "raw" / "batches").iterdir()
+    assert batch.name == "0001-2023-12-04_2023-12-04"
+    report = json.loads((batch / "import_report.json").read_bytes())
+    assert report["detected"]["decimal"] == ","

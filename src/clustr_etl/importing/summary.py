@@ -20,10 +20,9 @@ def _how_read(report: dict[str, Any], console: Console) -> None:
         if layout["how"] == "proposed from its headers":
             for canonical, header in layout["columns"].items():
                 console.print(f"  {canonical} = {header!r}", highlight=False)
-            console.print(
-                f"  written to {layout['mapping_file']}: pin it with --preset lines --mapping FILE",
-                highlight=False,
-            )
+            if "mapping_file" in layout:
+                pin = "pin it with --preset lines --mapping FILE"
+                console.print(f"  written to {layout['mapping_file']}: {pin}", highlight=False)
     if "detected" in report:
         console.print(f"detected: {report['detected']['summary']}", highlight=False)
 

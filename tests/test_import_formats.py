@@ -487,3 +487,13 @@ def test_a_later_export_appends_without_a_preset(tmp_path: Path) -> None:
     assert batch.name == "0001-2023-12-04_2023-12-04"
     report = json.loads((batch / "import_report.json").read_bytes())
     assert report["detected"]["decimal"] == ","
+
+
+def test_a_workbook_with_a_title_above_the_header(
+    tmp_path: Path, canonical: dict[str, bytes]
+) -> None:
+    rows: list[list[object]] = [["Kassa-export filiaal 12"], [], DUTCH]
+    for invoice, sku, name, quantity, when, price, customer, country in LINES:
+        rows.append([invoice, sku, name, quantity, when, price, customer or None, country])
+    source = write_workbook(tmp_path / "kassa.xlsx", {"Blad1": rows})
+    assert imported(source, tmp_path / "d") == canonical

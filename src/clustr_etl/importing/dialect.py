@@ -133,6 +133,21 @@ def _header(name: str, rows: list[tuple[int, list[str]]], width: int) -> tuple[i
     )
 
 
+def header_row(name: str, rows: list[list[str]]) -> int:
+    """The 0-based index of the header among the first ``rows`` of a sheet (cells as text, ""
+    when empty): the first row naming every column the rows below use."""
+    used = [(index + 1, _used(row)) for index, row in enumerate(rows)]
+    used = [(line, row) for line, row in used if row]
+    width = max((len(row) for _, row in used), default=0)
+    return _header(name, used, width)[0] - 1
+
+
+def _used(row: list[str]) -> list[str]:
+    """The row up to its last non-empty cell."""
+    filled = [index for index, cell in enumerate(row) if cell.strip()]
+    return row[: filled[-1] + 1] if filled else []
+
+
 def sniff(path: Path, *, encoding: str | None, delimiter: str | None) -> Dialect:
     """The dialect of the CSV at ``path``; ``encoding``/``delimiter`` when given are used as is."""
     head, whole = _head(path)

@@ -12,7 +12,7 @@ from clustr_etl.importing import presets as p
 from clustr_etl.importing.dialect import sniff
 from clustr_etl.importing.formats import Formats
 from clustr_etl.importing.mapping import Mapping
-from clustr_etl.importing.sources import kind_of
+from clustr_etl.importing.sources import kind_of, sheet_header_row
 
 # Column names seen in till and shop exports, by canonical column, the more specific first.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -230,7 +230,10 @@ def source_headers(path: Path, *, encoding: str | None, formats: Formats) -> lis
         import pandas as pd
 
         try:
-            frame = pd.read_excel(path, nrows=0, engine="calamine")
+            header = sheet_header_row(path, 0, path.name)
+            frame = pd.read_excel(path, nrows=0, engine="calamine", header=header)
+        except InputFileError:
+            raise
         except Exception as err:  # calamine raises its own error types for broken files
             raise InputFileError(f"cannot read {path} as a workbook: {err}") from None
         return [str(name).strip() for name in frame.columns]

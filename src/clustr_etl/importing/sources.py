@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from clustr_etl.errors import InputFileError
-from clustr_etl.importing.dialect import Dialect, sniff
+from clustr_etl.importing.dialect import SAMPLE_LINES, Dialect, header_row, sniff
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".gz")
 XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -186,6 +186,20 @@ def read_parquet(path: Path, columns: Sequence[str], preset: str) -> pd.DataFram
     return frame
 
 
+def sheet_header_row(path: Path, sheet: str | int, label: str) -> int:
+    """The 0-based row of a sheet's header: the first, unless a title or blank rows are above it."""
+    top = pd.read_excel(
+        path, sheet_name=sheet, engine="calamine", header=None, nrows=SAMPLE_LINES, dtype=object
+    )
+    cells = top.fillna("").astype(str).map(str.strip).values.tolist()
+    if not cells or all(cells[0]):
+        return 0
+    try:
+        return header_row(label, cells)
+    except InputFileError:
+        return 0  # no better row: the first, whose missing columns are then named
+
+
 def read_workbook(
     path: Path, columns: Sequence[str], *, preset: str, sheets: Sequence[str]
 ) -> list[tuple[str, int, pd.DataFrame]]:
@@ -207,8 +221,11 @@ def read_workbook(
     pieces = []
     for sheet in wanted:
         label = f"{path.name}, sheet {sheet}"
-        frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object)
+        header = sheet_header_row(path, sheet, label)
+        frame = pd.read_excel(
+            path, sheet_name=sheet, engine="calamine", dtype=object, header=header
+        )
         frame.columns = [str(name).strip() for name in frame.columns]
         _missing_columns(label, list(frame.columns), columns, preset)
-        pieces.append((label, 2, frame[list(columns)]))
+        pieces.append((label, header + 2, frame[list(columns)]))
     return pieces

@@ -28,6 +28,7 @@ TOP_KEYS = {
     "writer_active",
     "runs",
     "batches",
+    "batches_not_loaded",
 }
 SCHEMA_KEYS = {
     "state",

@@ -201,8 +201,12 @@ ImportSources = Annotated[
 ]
 
 Preset = Annotated[
-    str,
-    typer.Option(help="online-retail, online-retail-ii, instacart or lines", show_default=False),
+    str | None,
+    typer.Option(
+        help="online-retail, online-retail-ii, instacart or lines "
+        "[default: recognised by the file's headers]",
+        show_default=False,
+    ),
 ]
 
 MappingFile = Annotated[Path | None, typer.Option(help="TOML column mapping (--preset lines)")]
@@ -216,7 +220,30 @@ SinceText = Annotated[str | None, typer.Option(help="keep lines from this day, Y
 UntilText = Annotated[str | None, typer.Option(help="keep lines up to this day, YYYY-MM-DD")]
 
 Encoding = Annotated[
-    str | None, typer.Option(help="text encoding of CSV sources [default: UTF-8, else cp1252]")
+    str | None, typer.Option(help="text encoding of CSV sources [default: found in the file]")
+]
+Delimiter = Annotated[
+    str | None, typer.Option(help="CSV delimiter: , ; tab | [default: found in the file]")
+]
+DecimalMark = Annotated[
+    str | None, typer.Option(help="decimal mark of numbers, . or , [default: found]")
+]
+Thousands = Annotated[
+    str | None, typer.Option(help="thousands separator of numbers [default: found]")
+]
+Currency = Annotated[
+    str | None, typer.Option(help="currency of the prices, e.g. EUR (others are refused)")
+]
+DayFirst = Annotated[
+    bool | None,
+    typer.Option(
+        "--dayfirst/--monthfirst",
+        help="order of day and month in dates [default: found in the whole column]",
+        show_default=False,
+    ),
+]
+DateFormat = Annotated[
+    str | None, typer.Option(help="strptime layout of the dates, e.g. %d.%m.%Y %H:%M")
 ]
 
 ImportAppend = Annotated[

@@ -29,7 +29,7 @@ def status(
     from clustr_etl.run.status import collect_status
 
     settings = settings_from(ctx, "as_json", "runs")
-    found = collect_status(settings.database_url_value, last_runs=runs)
+    found = collect_status(settings.database_url_value, last_runs=runs, raw_dir=settings.raw_dir)
     if as_json:
         import json
 

@@ -49,6 +49,8 @@ def render_status(report: DatabaseStatus, console: Console) -> None:
     if report.batches:
         shown = ", ".join(report.batches)
         console.print(f"batches   {len(report.batches)} loaded ({shown})", highlight=False)
+    for waiting in report.waiting:
+        console.print(f"waiting   {waiting}", highlight=False, soft_wrap=True)
     if not report.runs:
         console.print("runs      none recorded yet")
         return

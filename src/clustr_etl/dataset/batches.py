@@ -2,6 +2,8 @@
 
 A batch holds any subset of the five table CSVs. A full load reads the base files, then every batch
 in number order; each batch is identified by the sha256 of its files, which the ledger records.
+A folder under ``batches/`` with another name is not loaded and is named in a warning by every load
+and by ``status`` (hidden work folders ``.*.tmp`` excepted).
 """
 
 from __future__ import annotations
@@ -72,6 +74,32 @@ def find_batches(raw_dir: Path) -> list[Batch]:
             f"{folder} holds two batches with the same number", "renumber or remove one"
         )
     return batches
+
+
+def is_work_folder(name: str) -> bool:
+    """A hidden work folder of a batch being written (see ``batch_folder``)."""
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def stray_folders(raw_dir: Path) -> list[str]:
+    """A warning for each folder under ``raw_dir/batches`` that no load reads: its name is not a
+    batch name (hidden work folders ``.*.tmp`` excepted). Loads never skip a folder in silence."""
+    folder = Path(raw_dir) / BATCHES_DIR
+    if not folder.is_dir():
+        return []
+    batches = find_batches(raw_dir)
+    following = (batches[-1].number + 1) if batches else 1
+    warnings = []
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_dir() or _NAME.fullmatch(entry.name) or is_work_folder(entry.name):
+            continue
+        warnings.append(
+            f"{entry} is not loaded: a batch folder is named NNNN-<first day>_<last day> and "
+            f"loads in number order; rename it, e.g. {following:04d}-YYYY-MM-DD_YYYY-MM-DD "
+            "with the first and last day of its rows"
+        )
+        following += 1
+    return warnings
 
 
 def file_sha256(path: Path) -> str:

@@ -31,6 +31,8 @@ from clustr_etl.importing.importer import (
     ImportOptions,
     ImportResult,
     _canonical_products,
+    detected_report,
+    layout_report,
     main_country,
     read_lines,
     resolve_preset,
@@ -255,6 +257,8 @@ def append_import(
         },
         reasons={reason: REASONS[reason] for reason in cleaned.dropped},
     )
+    report["detected"] = detected_report(read.found)
+    report["layout"] = layout_report(options, preset, mapping)
     dates = tables.transactions["date"]
     report["realism"] = realism_stats(tables, build_timeframe(dates, country)[0])
     first, last = pd.Timestamp(dates.min()).date(), pd.Timestamp(dates.max()).date()

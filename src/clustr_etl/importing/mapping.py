@@ -10,10 +10,14 @@ unit_price = "price"
 customer = "client"
 category = "department"       # optional: category, country, city
 
-[options]                     # all optional
+[options]                     # all optional: found in the data when not given
 encoding = "cp1252"
 delimiter = ";"
-date_format = "%d/%m/%Y"
+decimal = ","                 # the decimal mark of prices and quantities ("." or ",")
+thousands = "."               # the thousands separator (".", ",", " ", "'", no-break spaces)
+currency = "EUR"              # prices in another currency are refused
+dayfirst = true               # 01.02.2023 is 1 February (false: 2 January)
+date_format = "%d/%m/%Y"      # strptime layout (instead of dayfirst)
 sheet = "Sales"               # xlsx: the sheet to read (default: the first)
 credit_note_prefix = "C"      # invoices starting with it are credit notes
 non_merchandise = ["POST", "FEE"]
@@ -24,14 +28,20 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clustr_etl.errors import ConfigError
 from clustr_etl.importing import presets as p
+from clustr_etl.importing.formats import Formats, checked
 
 _ALIASES = {"date": p.TIMESTAMP}
 _OPTIONS = (
     "encoding",
     "delimiter",
+    "decimal",
+    "thousands",
+    "currency",
+    "dayfirst",
     "date_format",
     "sheet",
     "credit_note_prefix",
@@ -43,8 +53,7 @@ _OPTIONS = (
 class Mapping:
     columns: dict[str, str]
     encoding: str | None = None
-    delimiter: str = ","
-    date_format: str | None = None
+    formats: Formats = field(default_factory=Formats)
     sheet: str | None = None
     credit_note_prefix: str | None = None
     non_merchandise: frozenset[str] = field(default_factory=frozenset)
@@ -81,12 +90,22 @@ def read_mapping(path: Path) -> Mapping:
     return Mapping(
         columns=columns,
         encoding=options.get("encoding"),
-        delimiter=str(options.get("delimiter", ",")),
-        date_format=options.get("date_format"),
+        formats=_formats(path, options),
         sheet=options.get("sheet"),
         credit_note_prefix=options.get("credit_note_prefix"),
         non_merchandise=frozenset(str(code).upper() for code in options.get("non_merchandise", [])),
     )
+
+
+def _formats(path: Path, options: dict[str, Any]) -> Formats:
+    dayfirst = options.get("dayfirst")
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise ConfigError(f"mapping file {path}: dayfirst must be true or false")
+    text = {
+        name: None if options.get(name) is None else str(options[name])
+        for name in ("delimiter", "decimal", "thousands", "currency", "date_format")
+    }
+    return checked(Formats(dayfirst=dayfirst, **text), f"mapping file {path}")
 
 
 def _hint() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -11,10 +12,12 @@ import pyarrow as pa
 from clustr_etl.errors import DataValidationError
 from clustr_etl.importing import presets as p
 from clustr_etl.importing.codes import relabel
+from clustr_etl.importing.dates import DateStyle
+from clustr_etl.importing.dates import parse_labels as parse_dates
+from clustr_etl.importing.formats import Formats, found_formats
+from clustr_etl.importing.numbers import NumberStyle
+from clustr_etl.importing.numbers import parse_labels as parse_numbers
 from clustr_etl.importing.sources import SourceFrame
-
-# Date layouts tried in order when the mapping does not give one (ISO first: it is the fastest).
-DATE_FORMATS = ("ISO8601", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y", "%d/%m/%Y")
 
 
 def _text(values: pd.Series, clean: Callable[[pd.Series], pd.Series] | None = None) -> pd.Series:
@@ -86,62 +89,127 @@ def _parse_numbers(raw: pd.Series) -> pd.Series:
     return pd.Series(numbers.to_numpy(dtype=np.float64, na_value=np.nan), index=raw.index)
 
 
-def _number(source: SourceFrame, column: str) -> pd.Series:
+def _labels(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The distinct cells of a column as text (object Series) and each line's code (-1: empty)."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        categories = np.asarray(raw.cat.categories, dtype=object).astype(str)
+        return pd.Series(categories, dtype=object), raw.cat.codes.to_numpy()
+    codes, uniques = pd.factorize(raw.map(_cell_text, na_action="ignore"), use_na_sentinel=True)
+    return pd.Series(np.asarray(uniques, dtype=object), dtype=object), codes
+
+
+def _take(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.api.extensions.take(values.to_numpy(), codes, allow_fill=True), index=index)
+
+
+def _refuse(
+    source: SourceFrame, column: str, codes: np.ndarray, label: int, why: tuple[str, str | None]
+) -> None:
+    row = int(np.argmax(codes == label))
+    raise DataValidationError(f"{source.where(row)}, column {column}: {why[0]}", why[1])
+
+
+def _number(
+    source: SourceFrame, column: str, formats: Formats, fallback: str | None
+) -> tuple[pd.Series, NumberStyle | None]:
+    """The column's numbers, and the style found when it is not plain ``1234.5``."""
     raw = source.frame[column]
-    numbers = _by_label(raw, _parse_numbers)
+    if formats.plain_numbers and fallback != ",":
+        numbers = _by_label(raw, _parse_numbers)
+        if not numbers.isna().any():
+            return numbers, None
+    labels, codes = _labels(raw)
+    values, style, conflict = parse_numbers(
+        labels,
+        decimal=formats.decimal or fallback,
+        thousands=formats.thousands,
+        currency=formats.currency,
+    )
+    if conflict:
+        hint = "one style per column: fix the cells, or set decimal or currency"
+        _refuse(source, column, codes, conflict.label, (conflict.message, hint))
+    numbers = _take(values, codes, raw.index).astype(np.float64)
     _fail(source, numbers.isna().to_numpy(), column, raw, "a number")
-    return numbers
+    plain = style is not None and style.decimal == "." and not style.thousands
+    return numbers, None if plain and not (style and style.currency) else style
 
 
-def _integer(source: SourceFrame, column: str) -> pd.Series:
-    numbers = _number(source, column)
+def _integer(
+    source: SourceFrame, column: str, formats: Formats, fallback: str | None
+) -> tuple[pd.Series, NumberStyle | None]:
+    numbers, style = _number(source, column, formats, fallback)
     values = numbers.to_numpy()
     _fail(source, values != np.round(values), column, source.frame[column], "a whole number")
-    return numbers.astype(np.int64)
+    return numbers.astype(np.int64), style
 
 
-def _parse_timestamps(raw: pd.Series, date_format: str | None) -> pd.Series:
-    """Timestamps (ns), NaT where a cell is not a date in the layout found for the column."""
+def _typed_timestamps(raw: pd.Series) -> pd.Series | None:
+    """Workbook cells already typed as dates (calamine), else None."""
     if pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = raw
-    elif raw.dtype == object and raw.map(lambda v: isinstance(v, pd.Timestamp)).all():
-        parsed = pd.to_datetime(raw)
-    elif not date_format and (fast := _arrow_cast(raw, pa.timestamp("s"))) is not None:
-        parsed = fast
-    else:
-        parsed = None
-        for layout in (date_format,) if date_format else DATE_FORMATS:
-            attempt = pd.to_datetime(raw, format=layout, errors="coerce")
-            if attempt.notna().all():
-                parsed = attempt
-                break
-            if parsed is None or attempt.notna().sum() > parsed.notna().sum():
-                parsed = attempt
-    assert parsed is not None
-    return pd.Series(parsed.to_numpy(dtype="datetime64[ns]"), index=raw.index)
+        return raw
+    if raw.dtype == object and raw.map(lambda v: isinstance(v, pd.Timestamp | dt.datetime)).all():
+        return pd.to_datetime(raw)
+    return None
 
 
-def _timestamps(source: SourceFrame, column: str, date_format: str | None) -> pd.Series:
+def _iso_timestamps(raw: pd.Series) -> pd.Series:
+    """Arrow's fast ISO parse of the labels (NaT everywhere when one is not ISO)."""
+    fast = _arrow_cast(raw, pa.timestamp("s"))
+    if fast is None:
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    return pd.Series(fast.to_numpy(dtype="datetime64[ns]"), index=raw.index)
+
+
+def _found_timestamps(
+    source: SourceFrame, column: str, formats: Formats
+) -> tuple[pd.Series, DateStyle | None]:
+    """Timestamps in the layout given, ISO, or the order and layout found in the column."""
     raw = source.frame[column]
-    parsed = _by_label(raw, lambda cells: _parse_timestamps(cells, date_format))
-    expected = f"a date ({date_format})" if date_format else "a date (e.g. 2011-12-09 12:50)"
-    _fail(source, parsed.isna().to_numpy(), column, raw, expected)
-    return parsed
+    if formats.date_format:
+        layout = formats.date_format
+        return _by_label(raw, lambda c: pd.to_datetime(c, format=layout, errors="coerce")), None
+    if formats.dayfirst is None:
+        fast = _by_label(raw, _iso_timestamps)
+        if not fast.isna().any():
+            return fast, None
+    labels, codes = _labels(raw)
+    values, style, problem = parse_dates(labels, dayfirst=formats.dayfirst)
+    if problem:
+        _refuse(source, column, codes, problem.label, (problem.message, problem.hint))
+    return _take(values, codes, raw.index), style
+
+
+def _timestamps(
+    source: SourceFrame, column: str, formats: Formats
+) -> tuple[pd.Series, DateStyle | None]:
+    raw = source.frame[column]
+    typed = _typed_timestamps(raw)
+    style = None
+    if typed is None:
+        typed, style = _found_timestamps(source, column, formats)
+    parsed = pd.Series(np.asarray(typed, dtype="datetime64[ns]"), index=raw.index)
+    layout = formats.date_format or "e.g. 2011-12-09 12:50"
+    _fail(source, parsed.isna().to_numpy(), column, raw, f"a date ({layout})")
+    return parsed, style
 
 
 def canonical_lines(
-    source: SourceFrame, columns: Mapping[str, str], *, date_format: str | None = None
-) -> pd.DataFrame:
-    """One row per source line with the canonical columns present in ``columns`` (canonical -> source)."""
+    source: SourceFrame, columns: Mapping[str, str], formats: Formats | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One row per source line with the canonical columns present in ``columns`` (canonical ->
+    source), and the number and date formats found (for the report)."""
+    formats = formats or Formats()
     lines = pd.DataFrame(index=source.frame.index)
     lines[p.INVOICE] = _text(source.frame[columns[p.INVOICE]])
     lines[p.PRODUCT] = _text(source.frame[columns[p.PRODUCT]])
     lines[p.PRODUCT_NAME] = _text(source.frame[columns[p.PRODUCT_NAME]])
-    lines[p.QUANTITY] = _integer(source, columns[p.QUANTITY])
-    lines[p.TIMESTAMP] = _timestamps(source, columns[p.TIMESTAMP], date_format)
-    lines[p.UNIT_PRICE] = _number(source, columns[p.UNIT_PRICE])
+    price_values, price = _number(source, columns[p.UNIT_PRICE], formats, None)
+    decimal = price.decimal if price else None
+    lines[p.QUANTITY], quantity = _integer(source, columns[p.QUANTITY], formats, decimal)
+    lines[p.TIMESTAMP], dates = _timestamps(source, columns[p.TIMESTAMP], formats)
+    lines[p.UNIT_PRICE] = price_values
     lines[p.CUSTOMER] = _text(source.frame[columns[p.CUSTOMER]], _whole_number_key)
     for optional in p.OPTIONAL:
         if optional in columns:
             lines[optional] = _text(source.frame[columns[optional]])
-    return lines
+    return lines, found_formats(price or quantity, dates)

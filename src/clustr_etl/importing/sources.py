@@ -7,16 +7,15 @@ Every value is read as it is written (CSV text as strings, xlsx cells as typed b
 from __future__ import annotations
 
 import codecs
-import csv
 import gzip
-import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from clustr_etl.errors import InputFileError
+from clustr_etl.importing.dialect import SAMPLE_LINES, Dialect, header_row, sniff
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -38,6 +37,7 @@ class SourceFrame:
     frame: pd.DataFrame
     parts: list[Part]
     encoding: str | None
+    found: dict[str, str] = field(default_factory=dict)  # the CSV dialect detected, for the report
 
     def where(self, row: int) -> str:
         """``file, line N`` of a row of the combined frame."""
@@ -70,14 +70,17 @@ def read_sources(
     columns: Sequence[str],
     *,
     preset: str,
-    encodings: Sequence[str],
+    encoding: str | None = None,
     sheets: Sequence[str] = (),
-    delimiter: str = ",",
+    delimiter: str | None = None,
 ) -> SourceFrame:
-    """Read ``columns`` of every file (all sheets named in ``sheets`` for workbooks) into one frame."""
+    """Read ``columns`` of every file (all sheets named in ``sheets`` for workbooks) into one frame.
+
+    A CSV's encoding, delimiter and header line are found by looking at it unless given."""
     frames: list[pd.DataFrame] = []
     parts: list[Part] = []
     used_encoding: str | None = None
+    found: dict[str, str] = {}
     rows = 0
     for path in paths:
         if not path.is_file():
@@ -88,39 +91,39 @@ def read_sources(
         elif kind == "parquet":
             pieces = [(path.name, 2, read_parquet(path, columns, preset))]
         else:
-            used_encoding, frame = read_csv(path, columns, preset, encodings, delimiter)
-            pieces = [(path.name, 2, frame)]
+            dialect = sniff(path, encoding=encoding, delimiter=delimiter)
+            used_encoding, frame = read_csv(path, columns, preset, dialect)
+            if not found:
+                found = dict(dialect.found)
+                if "encoding" in found:
+                    found["encoding"] = used_encoding
+            pieces = [(path.name, dialect.header_line + 1, frame)]
         for label, first_line, frame in pieces:
+            if frame.empty:
+                raise InputFileError(
+                    f"{label} has a header but no lines", "export the file again with its lines"
+                )
             parts.append(Part(label, rows, first_line))
             frames.append(frame)
             rows += len(frame)
     combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return SourceFrame(combined, parts, used_encoding)
-
-
-def _open_text(path: Path, encoding: str) -> io.TextIOBase:
-    if path.name.lower().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")
-
-
-def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
-    with _open_text(path, encoding) as handle:
-        return next(csv.reader(handle, delimiter=delimiter), [])
+    return SourceFrame(combined, parts, used_encoding, found)
 
 
 def _arrow_encoding(encoding: str) -> str:
-    """Arrow decodes UTF-8 natively only when it is spelled "utf8" (else through Python codecs)."""
+    """Arrow decodes UTF-8 natively only when it is spelled "utf8" (else through Python codecs);
+    it skips a UTF-8 byte-order mark itself."""
     try:
-        return "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
+        name = codecs.lookup(encoding).name
     except LookupError:
         raise InputFileError(
             f"unknown encoding {encoding!r}", "e.g. --encoding utf-8, cp1252 or latin-1"
         ) from None
+    return "utf8" if name in ("utf-8", "utf-8-sig") else encoding
 
 
 def read_csv(
-    path: Path, columns: Sequence[str], preset: str, encodings: Sequence[str], delimiter: str
+    path: Path, columns: Sequence[str], preset: str, dialect: Dialect
 ) -> tuple[str, pd.DataFrame]:
     """The wanted columns as text categoricals ("" for empty cells), trying each encoding in turn.
 
@@ -130,19 +133,24 @@ def read_csv(
     import pyarrow as pa
     from pyarrow import csv as pa_csv
 
+    _missing_columns(path.name, dialect.header, columns, preset)
     failure = ""
-    for encoding in encodings:
+    for encoding in dialect.encodings:
         try:
-            raw_header = _header(path, encoding, delimiter)
-            header = [name.strip() for name in raw_header]
-            _missing_columns(path.name, header, columns, preset)
             table = pa_csv.read_csv(
                 path,
-                read_options=pa_csv.ReadOptions(encoding=_arrow_encoding(encoding)),
-                parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+                read_options=pa_csv.ReadOptions(
+                    encoding=_arrow_encoding(encoding),
+                    skip_rows=dialect.header_line,
+                    column_names=dialect.header,
+                ),
+                parse_options=pa_csv.ParseOptions(delimiter=dialect.delimiter),
                 convert_options=pa_csv.ConvertOptions(
-                    column_types=dict.fromkeys(raw_header, pa.dictionary(pa.int32(), pa.string())),
+                    column_types=dict.fromkeys(
+                        dialect.header, pa.dictionary(pa.int32(), pa.string())
+                    ),
                     strings_can_be_null=False,
+                    include_columns=list(columns),
                 ),
             )
         except UnicodeDecodeError as err:
@@ -156,10 +164,9 @@ def read_csv(
         except (gzip.BadGzipFile, EOFError, OSError) as err:
             raise InputFileError(f"cannot read {path}: {err}", "is it a CSV or gzip CSV?") from None
         # One chunk per column: filtering many small chunks costs more than combining them once.
-        table = table.rename_columns(header).select(list(columns))
         frame = table.unify_dictionaries().combine_chunks().to_pandas()
         return encoding, frame
-    tried = ", ".join(encodings)
+    tried = ", ".join(dialect.encodings)
     raise InputFileError(
         f"{path.name} is not valid {tried} text{failure}",
         "pass its encoding, e.g. --encoding latin-1 or --encoding cp1252",
@@ -176,6 +183,20 @@ def read_parquet(path: Path, columns: Sequence[str], preset: str) -> pd.DataFram
     _missing_columns(path.name, schema.names, columns, preset)
     frame: pd.DataFrame = pq.read_table(path, columns=list(columns)).to_pandas()
     return frame
+
+
+def sheet_header_row(path: Path, sheet: str | int, label: str) -> int:
+    """The 0-based row of a sheet's header: the first, unless a title or blank rows are above it."""
+    top = pd.read_excel(
+        path, sheet_name=sheet, engine="calamine", header=None, nrows=SAMPLE_LINES, dtype=object
+    )
+    cells = top.fillna("").astype(str).map(str.strip).values.tolist()
+    if not cells or all(cells[0]):
+        return 0
+    try:
+        return header_row(label, cells)
+    except InputFileError:
+        return 0  # no better row: the first, whose missing columns are then named
 
 
 def read_workbook(
@@ -199,8 +220,11 @@ def read_workbook(
     pieces = []
     for sheet in wanted:
         label = f"{path.name}, sheet {sheet}"
-        frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object)
+        header = sheet_header_row(path, sheet, label)
+        frame = pd.read_excel(
+            path, sheet_name=sheet, engine="calamine", dtype=object, header=header
+        )
         frame.columns = [str(name).strip() for name in frame.columns]
         _missing_columns(label, list(frame.columns), columns, preset)
-        pieces.append((label, 2, frame[list(columns)]))
+        pieces.append((label, header + 2, frame[list(columns)]))
     return pieces

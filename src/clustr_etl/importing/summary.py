@@ -12,7 +12,23 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _how_read(report: dict[str, Any], console: Console) -> None:
+    """The layout used (the columns when proposed) and what was found by looking at the data."""
+    layout = report.get("layout")
+    if layout:
+        console.print(f"layout: {layout['preset']} ({layout['how']})", highlight=False)
+        if layout["how"] == "proposed from its headers":
+            for canonical, header in layout["columns"].items():
+                console.print(f"  {canonical} = {header!r}", highlight=False)
+            if "mapping_file" in layout:
+                pin = "pin it with --preset lines --mapping FILE"
+                console.print(f"  written to {layout['mapping_file']}: {pin}", highlight=False)
+    if "detected" in report:
+        console.print(f"detected: {report['detected']['summary']}", highlight=False)
+
+
 def render_import_summary(report: dict[str, Any], console: Console) -> None:
+    _how_read(report, console)
     totals = report["totals"]
     table = Table(title=f"import ({report['preset']})", title_justify="left")
     for column in ("lines", "rows", "quantity", "revenue"):

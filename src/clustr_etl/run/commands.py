@@ -16,6 +16,7 @@ from clustr_etl.errors import ConfigError
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.run.context import StepResult, no_wait_message, open_run
 from clustr_etl.run.steps import (
+    append_results,
     append_step,
     generate_step,
     generate_twin_step,
@@ -117,7 +118,7 @@ def append_data(
             run.run_step(append_step, pending, progress=progress)
             for pending in pending_batches(run, folder)
         ]
-    return results or [StepResult("append", detail="no batch to append: all are loaded")]
+    return append_results(results, settings.raw_dir)
 
 
 def run_everything(

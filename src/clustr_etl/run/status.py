@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, inspect, select
@@ -16,6 +17,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from clustr_etl.errors import DatabaseError
+from clustr_etl.loading.waiting import batches_not_loaded
 from clustr_etl.store.backends import Backend, backend_for, driver_error_line, mask_url
 from clustr_etl.store.ledger import ABANDONED, RUNNING, loaded_batches, utc_now
 from clustr_etl.store.models import Base, EtlRun
@@ -69,6 +71,7 @@ class DatabaseStatus:
     runs: list[RunInfo] = field(default_factory=list)
     # batches the tables hold (see store/ledger.py)
     batches: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # batch folders under raw/ not loaded, and why
 
     @property
     def exit_code(self) -> int:
@@ -94,10 +97,13 @@ class DatabaseStatus:
             "writer_active": self.writer_active,
             "runs": [run.to_json() for run in self.runs],
             "batches": self.batches,
+            "batches_not_loaded": self.waiting,
         }
 
 
-def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> DatabaseStatus:
+def collect_status(
+    raw_url: str | URL, *, last_runs: int = 10, raw_dir: Path | None = None
+) -> DatabaseStatus:
     backend = backend_for(raw_url)
     url = backend.url
     report = DatabaseStatus(database=mask_url(url), backend=backend.name)
@@ -108,6 +114,9 @@ def collect_status(raw_url: str | URL, *, last_runs: int = 10) -> DatabaseStatus
     engine = backend.reader_engine()
     try:
         _fill(report, backend, engine, last_runs)
+        if raw_dir is not None and report.reachable:
+            loaded = loaded_batches(engine) if "etl_runs" in report.row_counts else {}
+            report.waiting = batches_not_loaded(raw_dir, loaded)
     except DBAPIError as err:
         if backend.is_busy_error(err):
             report.schema = SCHEMA_UNKNOWN

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from clustr_etl.config.settings import Settings
 from clustr_etl.config.specs import OutputFormat
-from clustr_etl.dataset.batches import BATCHES_DIR, batch_hashes, find_batches
+from clustr_etl.dataset.batches import BATCHES_DIR, batch_hashes, find_batches, stray_folders
 from clustr_etl.dataset.layout import MANIFEST_FILE, TABLE_FILES
 from clustr_etl.errors import ConfigError
 from clustr_etl.loading import load_tables
@@ -238,6 +238,9 @@ def load_step(
             )
         if report.batches:
             report.detail = f"base + batches {', '.join(report.batches)}"
+        report.detail = "\n".join(
+            [report.detail, *(f"Warning: {text}" for text in stray_folders(raw_dir))]
+        ).strip()
     return report
 
 
@@ -253,6 +256,18 @@ def pending_batches(run: RunContext, path: Path | None) -> list[Path]:
         for batch in find_batches(run.settings.raw_dir)
         if batch_key(batch_hashes(batch.path, file_names)) not in loaded
     ]
+
+
+def append_results(results: list[StepResult], raw_dir: Path) -> list[StepResult]:
+    """The results of ``load --append``, saying when nothing was appended and naming every folder
+    under raw/batches/ that was not, with why and how to name it."""
+    warnings = [f"Warning: {text}" for text in stray_folders(raw_dir)]
+    if not results:
+        done = "every batch folder is loaded" if not warnings else "every named batch is loaded"
+        return [StepResult("append", detail="\n".join([f"no batch to append: {done}", *warnings]))]
+    if warnings:
+        return [*results, StepResult("batches", detail="\n".join(warnings))]
+    return results
 
 
 def append_step(run: RunContext, folder: Path, *, progress: Progress = NO_PROGRESS) -> StepResult:

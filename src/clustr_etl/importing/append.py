@@ -38,7 +38,7 @@ from clustr_etl.importing.importer import (
     resolve_preset,
 )
 from clustr_etl.importing.keys import Tables, build_tables, with_key
-from clustr_etl.importing.report import build_report, realism_stats
+from clustr_etl.importing.reconciliation import import_report, realism_stats
 from clustr_etl.importing.writer import arrow_tables, write_import
 from clustr_etl.progress import NO_PROGRESS, Progress
 
@@ -240,7 +240,7 @@ def append_import(
         tables = _remap(build_tables(cleaned.lines, preset.is_non_merchandise), known)
         country = main_country(cleaned.lines)
         timeframe, holiday_code = _missing_days(tables.transactions["date"], known, country)
-    report = build_report(
+    report = import_report(
         options=options,
         preset=preset,
         encoding=read.encoding,

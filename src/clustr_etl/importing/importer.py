@@ -24,7 +24,7 @@ from clustr_etl.importing.recognise import (
     propose_mapping,
     source_headers,
 )
-from clustr_etl.importing.report import build_report, realism_stats
+from clustr_etl.importing.reconciliation import import_report, realism_stats
 from clustr_etl.importing.sources import read_sources
 from clustr_etl.importing.writer import arrow_tables, check_target, write_import
 from clustr_etl.progress import NO_PROGRESS, Progress
@@ -195,7 +195,7 @@ def import_dataset(
         tables: Tables = build_tables(cleaned.lines, preset.is_non_merchandise)
         country = main_country(cleaned.lines)
         timeframe, holiday_code = build_timeframe(tables.transactions["date"], country)
-    report = build_report(
+    report = import_report(
         options=options,
         preset=preset,
         encoding=read.encoding,

@@ -1,5 +1,5 @@
-"""import_report.json: what was read, kept and dropped (with totals to reconcile), and how every
-value the source lacks was filled."""
+"""The reconciliation written to import_report.json: what was read, kept and dropped (with totals that
+add up), and how every value the source lacks was filled."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _sum_totals(values: list[Totals]) -> Totals:
     )
 
 
-def build_report(
+def import_report(
     *,
     options: ImportOptions,
     preset: Preset,

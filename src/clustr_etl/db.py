@@ -54,6 +54,7 @@ def init_db(engine: Engine, *, drop: bool = False) -> list[str]:
     from clustr_etl.schema_migrations import LEDGER_TABLES, stamp_head
 
     check_connection(engine)
+    backend_for(engine).prepare_database(engine)
     with engine.begin() as conn:
         existing = set(inspect(conn).get_table_names())
         if drop:

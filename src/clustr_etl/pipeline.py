@@ -245,6 +245,7 @@ def load_step(
                 progress=progress,
                 schema_checked=True,
                 allow_empty=allow_empty,
+                wait=run.lock_wait,
             )
         if report.batches:
             report.detail = f"base + batches {', '.join(report.batches)}"
@@ -385,7 +386,7 @@ def mine_step(
         if load:
             run.require_schema()
             report.rows["bundle_rules"] = load_rules(
-                run.engine, rules, run_id=run.run_id, schema_checked=True
+                run.engine, rules, run_id=run.run_id, schema_checked=True, wait=run.lock_wait
             )
     return MineResult(report, rules, output_path, mined.warnings)
 

@@ -17,7 +17,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
-from clustr_etl.backends import Backend, OnWait, backend_for, writer_lock
+from clustr_etl.backends import Backend, LockWait, OnWait, backend_for, writer_lock
 from clustr_etl.db import check_connection, missing_tables, require_existing_database
 from clustr_etl.errors import SchemaError
 from clustr_etl.interrupts import raise_if_interrupted
@@ -74,6 +74,7 @@ class RunContext:
     settings: Settings
     backend: Backend
     ledger: RunLedger | None = None
+    on_wait: OnWait = _no_wait_message
     reports: list[StepReport] = field(default_factory=list)
     _engine: Engine | None = None
     _schema_checked: set[str] = field(default_factory=set)
@@ -82,6 +83,11 @@ class RunContext:
     def run_id(self) -> int | None:
         """The ``etl_runs`` row of this command (None when unrecorded)."""
         return self.ledger.run_id if self.ledger is not None else None
+
+    @property
+    def lock_wait(self) -> LockWait:
+        """How long a write may wait for readers' locks (--lock-timeout), and where it says so."""
+        return LockWait(self.settings.lock_timeout, self.on_wait)
 
     @property
     def engine(self) -> Engine:
@@ -155,7 +161,7 @@ def open_run(
 
     With ``recorded=False`` (a command that will not write) there is no lock and no ledger row."""
     url = settings.database_url_value
-    context = RunContext(settings=settings, backend=backend_for(url))
+    context = RunContext(settings=settings, backend=backend_for(url), on_wait=on_wait)
     raise_if_interrupted()  # Ctrl-C while the command's modules imported, swallowed by one of them
     try:
         if not recorded:

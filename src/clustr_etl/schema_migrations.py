@@ -123,10 +123,12 @@ def upgrade(engine: Engine) -> MigrationReport:
     from alembic import command
     from alembic.script import ScriptDirectory
 
+    from clustr_etl.backends import backend_for
     from clustr_etl.db import migration_connection
     from clustr_etl.models import Base
 
     head = head_revision()
+    backend_for(engine).prepare_database(engine)
     with migration_connection(engine) as connection:
         before = _stored_revision(connection)
         stamped = False

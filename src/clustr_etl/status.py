@@ -72,6 +72,7 @@ class StatusReport:
     writer_active: bool = False
     runs: list[RunInfo] = field(default_factory=list)
     batches: list[str] = field(default_factory=list)  # batches the tables hold (see batch_ledger)
+    leftover_tables: list[str] = field(default_factory=list)  # a killed load's, dropped by the next
 
     @property
     def exit_code(self) -> int:
@@ -97,6 +98,7 @@ class StatusReport:
             "writer_active": self.writer_active,
             "runs": [run.to_json() for run in self.runs],
             "batches": self.batches,
+            "leftover_tables": self.leftover_tables,
         }
 
 
@@ -142,6 +144,7 @@ def _fill(report: StatusReport, backend: Backend, engine: Engine, last_runs: int
         return
     report.reachable = True
     report.writer_active = backend.lock_is_held()
+    report.leftover_tables = backend.leftover_tables(engine)
     inspector = inspect(engine)
     present = set(inspector.get_table_names())
     for name, table in Base.metadata.tables.items():
@@ -263,6 +266,9 @@ def render_status(report: StatusReport, console: Console) -> None:
     if report.row_counts:
         counts = ", ".join(f"{name} {count:,}" for name, count in report.row_counts.items())
         console.print(f"rows      {counts}", highlight=False, soft_wrap=True)
+    if report.leftover_tables:
+        shown = ", ".join(report.leftover_tables)
+        console.print(f"leftover  {shown} (from a killed load; the next load drops them)")
     if report.batches:
         shown = ", ".join(report.batches)
         console.print(f"batches   {len(report.batches)} loaded ({shown})", highlight=False)

@@ -12,7 +12,15 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from clustr_etl.backends.base import Backend, OnWait, RowCounts, Step, TableSource, ignore_wait
+from clustr_etl.backends.base import (
+    Backend,
+    LockWait,
+    OnWait,
+    RowCounts,
+    Step,
+    TableSource,
+    ignore_wait,
+)
 from clustr_etl.backends.postgresql import PostgresqlBackend
 from clustr_etl.backends.scrub import driver_error_line, mask_url, remember_password, scrub
 from clustr_etl.backends.sqlite import SqliteBackend
@@ -25,6 +33,7 @@ BACKENDS: dict[str, type[Backend]] = {
 __all__ = [
     "BACKENDS",
     "Backend",
+    "LockWait",
     "OnWait",
     "RowCounts",
     "Step",

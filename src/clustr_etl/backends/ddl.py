@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import (
     AddConstraint,
     CreateIndex,
+    CreateTable,
     DropConstraint,
     DropIndex,
     ExecutableDDLElement,
@@ -115,3 +116,20 @@ def drop_indexes(engine: Engine, name: str) -> list[str]:
 
 def create_indexes(engine: Engine, name: str) -> list[str]:
     return [compile_ddl(engine, CreateIndex(index)) for index in _indexes(table(name))]
+
+
+def create_table(engine: Engine, name: str) -> str:
+    """CREATE TABLE for a table of the schema, without its foreign keys (added after loading)."""
+    return compile_ddl(engine, CreateTable(table(name), include_foreign_key_constraints=[]))
+
+
+def own_object_names(engine: Engine) -> set[str]:
+    """Names of every constraint and index the schema gives its tables, as the database stores them."""
+    preparer = engine.dialect.identifier_preparer
+    names: set[str] = set()
+    for schema_table in Base.metadata.sorted_tables:
+        for item in [*schema_table.constraints, *schema_table.indexes]:
+            rendered = preparer.format_constraint(item)  # type: ignore[arg-type]
+            if rendered:
+                names.add(str(rendered).strip('"'))
+    return names

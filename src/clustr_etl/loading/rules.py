@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine
 
-from clustr_etl.backends import backend_for
+from clustr_etl.backends import LockWait, backend_for
 from clustr_etl.errors import DataValidationError
 from clustr_etl.loading.sources import FrameSource
 from clustr_etl.loading.tables import require_tables
@@ -36,6 +36,7 @@ def load_rules(
     *,
     run_id: int | None = None,
     schema_checked: bool = False,
+    wait: LockWait | None = None,
 ) -> int:
     """Replace all bundle rules (and their items) by ``rules``; rule_id is 1..n in frame order.
 
@@ -47,7 +48,7 @@ def load_rules(
     if not schema_checked:
         require_tables(engine, RULE_TABLES)
     sources = [FrameSource("bundle_rules", frame), FrameSource("bundle_rule_items", items)]
-    backend_for(engine).replace_tables(engine, sources, NO_PROGRESS)
+    backend_for(engine).replace_tables(engine, sources, NO_PROGRESS, wait or LockWait())
     return len(frame)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from clustr_etl.backends import RowCounts, backend_for, driver_error_line
+from clustr_etl.backends import LockWait, RowCounts, backend_for, driver_error_line
 from clustr_etl.db import check_connection, missing_tables
 from clustr_etl.errors import DatabaseError, DataValidationError, SchemaError
 from clustr_etl.loading.schema import resolve_tables, schema_table
@@ -39,12 +39,14 @@ def load_tables(
     progress: Progress = NO_PROGRESS,
     schema_checked: bool = False,
     allow_empty: bool = False,
+    wait: LockWait | None = None,
 ) -> dict[str, int]:
     """Replace the named tables (all when None) by their CSVs in ``raw_dir``; return rows per table.
 
     Everything is validated first; the replacement is one transaction, so a failure at any point (bad data,
     lost connection, killed process) leaves the database as it was. ``schema_checked``: the caller (the run
-    context) has already checked that the tables exist.
+    context) has already checked that the tables exist. Readers keep reading the previous contents
+    until the switch; ``wait``: how long it may wait for their locks (--lock-timeout).
     """
     names = resolve_tables(tables)
     if not names:
@@ -52,7 +54,8 @@ def load_tables(
     if not schema_checked:
         require_tables(engine, DATA_TABLES)
     files = validate_files(engine, Path(raw_dir), names, progress, allow_empty=allow_empty)
-    backend_for(engine).replace_tables(engine, [CsvFileSource(f) for f in files], progress)
+    sources = [CsvFileSource(f) for f in files]
+    backend_for(engine).replace_tables(engine, sources, progress, wait or LockWait())
     rows = dict.fromkeys(names, 0)
     for csv_file in files:  # a table's base file, then its batches' files
         rows[csv_file.table] += csv_file.rows

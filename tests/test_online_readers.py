@@ -10,9 +10,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
-from ops_support import RULE_ARGS, Sums, checksum, cli
+from ops_support import (
+    CHECKED_TABLES,
+    RULE_ARGS,
+    Sums,
+    checksum,
+    cli,
+    start_driver,
+    wait_paused,
+)
 
 MAX_READ_SECONDS = 1.0
 POLL_SECONDS = 0.02
@@ -108,3 +117,39 @@ def test_migrate_and_init_db_on_a_loaded_database_keep_readers_reading(
 
     while_reading(db_url, {good["sales"][0]}, migrate_and_init)
     assert checksum(db_url) == good
+
+
+BUILD_POINTS = {
+    "before the sales rows": (r"^(INSERT INTO|COPY) sales\b", None),
+    "after the indexes": (r"^(ANALYZE|PRAGMA foreign_key_check)", r"^CREATE INDEX"),
+}
+
+
+@pytest.mark.parametrize("point", list(BUILD_POINTS))
+def test_every_table_reads_at_once_while_a_load_is_paused_mid_write(
+    good_db: tuple[str, Path, Sums], tmp_path: Path, point: str
+) -> None:
+    """A load paused inside its write transaction holds no lock a reader waits for (500 ms at most)."""
+    db_url, data_dir, good = good_db
+    pause_sql, arm_sql = BUILD_POINTS[point]
+    pause = {"pause_sql": pause_sql} | ({"arm_sql": arm_sql} if arm_sql else {})
+    args = ["load", "--data-dir", str(data_dir), "--database-url", db_url]
+    process = start_driver(*args, cwd=tmp_path, **pause)
+    try:
+        wait_paused(process)
+        engine = create_engine(db_url, connect_args=SHORT_WAIT[db_url.split(":")[0].split("+")[0]])
+        with engine.connect() as conn:
+            for name in CHECKED_TABLES:
+                rows = conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+                assert rows == good[name][0], name
+        engine.dispose()
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert checksum(db_url) == good
+
+
+SHORT_WAIT: dict[str, dict[str, object]] = {
+    "sqlite": {"timeout": 0.5},
+    "postgresql": {"options": "-c lock_timeout=500 -c statement_timeout=5000"},
+}

@@ -118,9 +118,18 @@ def create_indexes(engine: Engine, name: str) -> list[str]:
     return [compile_ddl(engine, CreateIndex(index)) for index in _indexes(table(name))]
 
 
-def create_table(engine: Engine, name: str) -> str:
-    """CREATE TABLE for a table of the schema, without its foreign keys (added after loading)."""
-    return compile_ddl(engine, CreateTable(table(name), include_foreign_key_constraints=[]))
+def create_table(engine: Engine, name: str) -> list[str]:
+    """CREATE TABLE for a table of the schema, then its primary key and unique constraints dropped:
+    keys, indexes and foreign keys are added after loading (``add_keys_and_indexes``). Every statement
+    names the new table only, never an index by itself (an unqualified index name could be another
+    schema's)."""
+    schema_table = table(name)
+    statements = [
+        compile_ddl(engine, CreateTable(schema_table, include_foreign_key_constraints=[]))
+    ]
+    for constraint in [*_unique_constraints(schema_table), schema_table.primary_key]:
+        statements.append(compile_ddl(engine, DropConstraint(constraint)))
+    return statements
 
 
 def own_object_names(engine: Engine) -> set[str]:

@@ -308,8 +308,7 @@ def _build_shadows(
     path = f"{shadow}, {ddl.quoted_name(engine, live)}"
     cur.execute("SELECT set_config('search_path', %s, true)", (path,))
     for name in names:
-        cur.execute(ddl.create_table(engine, name).encode())
-        for statement in ddl.drop_keys_and_indexes(engine, name, primary_key=True):
+        for statement in ddl.create_table(engine, name):
             cur.execute(statement.encode())
     for source in sources:
         step.what = source.label

@@ -268,3 +268,30 @@ def test_leftover_shadow_tables_are_shown_and_dropped_by_the_next_load(
     assert done.returncode == 0, done.stderr
     assert collect_status(db_url).leftover_tables == []
     assert checksum(db_url) == good
+
+
+def database_bytes(url: str) -> int:
+    """PostgreSQL: pg_database_size; SQLite: the file plus its -wal."""
+    if url.startswith("sqlite"):
+        path = Path(make_url(url).database or "")
+        wal = path.with_name(path.name + "-wal")
+        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        size = int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    engine.dispose()
+    return size
+
+
+def test_the_database_does_not_grow_reload_after_reload(
+    good_db: tuple[str, Path, Sums], tmp_path: Path
+) -> None:
+    db_url, data_dir, good = good_db
+    sizes = []
+    for _ in range(3):
+        done = cli("load", "--data-dir", str(data_dir), "--database-url", db_url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        sizes.append(database_bytes(db_url))
+    assert sizes[2] <= sizes[1] * 1.05, sizes
+    assert checksum(db_url) == good
+    assert collect_status(db_url).leftover_tables == []

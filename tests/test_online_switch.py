@@ -295,3 +295,24 @@ def test_the_database_does_not_grow_reload_after_reload(
     assert sizes[2] <= sizes[1] * 1.05, sizes
     assert checksum(db_url) == good
     assert collect_status(db_url).leftover_tables == []
+
+
+def test_sqlite_stays_in_wal_mode_and_its_wal_is_truncated_after_a_load(
+    good_db: tuple[str, Path, Sums], tmp_path: Path
+) -> None:
+    db_url, data_dir, good = good_db
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the journal mode and -wal file are SQLite's")
+    import sqlite3
+
+    done = cli("load", "--data-dir", str(data_dir), "--database-url", db_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    path = Path(make_url(db_url).database or "")
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        conn.close()
+    assert checksum(db_url) == good

@@ -29,6 +29,7 @@ TOP_KEYS = {
     "runs",
     "batches",
     "batches_not_loaded",
+    "leftover_tables",
 }
 SCHEMA_KEYS = {
     "state",
@@ -192,6 +193,7 @@ def test_unreachable_server_is_one_line_and_exit_1(as_json: bool) -> None:
 def test_sqlite_locked_by_a_big_write_is_reported_not_waited_for(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A file still in rollback-journal mode (made by a release before WAL, not migrated yet)."""
     if engine.dialect.name != "sqlite":
         pytest.skip("only SQLite locks the whole file while a writer commits")
     import sqlite3
@@ -200,7 +202,9 @@ def test_sqlite_locked_by_a_big_write_is_reported_not_waited_for(
 
     monkeypatch.setattr(sqlite_backend, "READ_TIMEOUT_SECONDS", 0.1)
     assert engine.url.database is not None
+    engine.dispose()  # no other connection: leaving WAL mode needs the file to itself
     writer = sqlite3.connect(engine.url.database, isolation_level=None)
+    assert writer.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
     try:
         writer.execute("BEGIN EXCLUSIVE")
         with writer_lock(engine.url, 1):
@@ -214,3 +218,27 @@ def test_sqlite_locked_by_a_big_write_is_reported_not_waited_for(
     assert report.problem is not None
     assert "locked by a running load" in report.problem
     assert report.exit_code == 1
+
+
+def test_sqlite_in_wal_mode_is_read_during_a_big_write(engine: Engine) -> None:
+    """init-db leaves the file in WAL mode: status reads the last committed snapshot meanwhile."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the journal mode is SQLite's")
+    import sqlite3
+
+    assert engine.url.database is not None
+    writer = sqlite3.connect(engine.url.database, isolation_level=None)
+    assert writer.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute(
+            "INSERT INTO customers VALUES (1, 'a', 'b', 'a@b', 'c', '2024-01-01', 's', NULL)"
+        )
+        with writer_lock(engine.url, 1):
+            report = collect_status(engine.url)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert report.writer_active
+    assert report.schema == "current"
+    assert report.row_counts["customers"] == 0

@@ -32,6 +32,10 @@ class DatabaseError(ClustrError):
     """The database is unreachable or refused an operation."""
 
 
+class TablesBusyError(DatabaseError):
+    """Other sessions kept a lock on the tables a load switches in, past --lock-timeout (exit 1)."""
+
+
 class SchemaError(ClustrError):
     """The database schema is missing or out of date."""
 

@@ -46,6 +46,9 @@ def render_status(report: DatabaseStatus, console: Console) -> None:
     if report.row_counts:
         counts = ", ".join(f"{name} {count:,}" for name, count in report.row_counts.items())
         console.print(f"rows      {counts}", highlight=False, soft_wrap=True)
+    if report.leftover_tables:
+        shown = ", ".join(report.leftover_tables)
+        console.print(f"leftover  {shown} (from a killed load; the next load drops them)")
     if report.batches:
         shown = ", ".join(report.batches)
         console.print(f"batches   {len(report.batches)} loaded ({shown})", highlight=False)

@@ -101,7 +101,8 @@ DATA_DIR = OptionSpec(
 )
 LOCK_TIMEOUT = OptionSpec(
     "lock_timeout",
-    "seconds to wait while another command writes to the database",
+    "seconds to wait while another command writes to the database, or while other sessions "
+    "hold the tables a load switches in",
     60.0,
     ge=0.0,
     le=86_400.0,

@@ -19,7 +19,7 @@ from clustr_etl.errors import DataValidationError
 from clustr_etl.loading.sources import FrameSource
 from clustr_etl.loading.tables import require_tables
 from clustr_etl.progress import NO_PROGRESS
-from clustr_etl.store.backends import backend_for
+from clustr_etl.store.backends import LockWait, backend_for
 from clustr_etl.store.models import RULE_TABLES
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def load_rules(
     *,
     run_id: int | None = None,
     schema_checked: bool = False,
+    wait: LockWait | None = None,
 ) -> int:
     """Replace all bundle rules (and their items) by ``rules``; rule_id is 1..n in frame order.
 
@@ -45,7 +46,7 @@ def load_rules(
     if not schema_checked:
         require_tables(engine, RULE_TABLES)
     sources = [FrameSource("bundle_rules", frame), FrameSource("bundle_rule_items", items)]
-    backend_for(engine).replace_tables(engine, sources, NO_PROGRESS)
+    backend_for(engine).replace_tables(engine, sources, NO_PROGRESS, wait or LockWait())
     return len(frame)
 
 

@@ -14,7 +14,7 @@ from clustr_etl.loading.schema import resolve_tables, schema_table
 from clustr_etl.loading.sources import CsvFileSource, FrameSource
 from clustr_etl.loading.validate import validate_files
 from clustr_etl.progress import NO_PROGRESS, Progress
-from clustr_etl.store.backends import RowCounts, backend_for, driver_error_line
+from clustr_etl.store.backends import LockWait, RowCounts, backend_for, driver_error_line
 from clustr_etl.store.models import DATA_TABLES
 from clustr_etl.store.schema import check_connection
 from clustr_etl.store.schema import require_tables as require_table_names
@@ -36,12 +36,14 @@ def load_tables(
     progress: Progress = NO_PROGRESS,
     schema_checked: bool = False,
     allow_empty: bool = False,
+    wait: LockWait | None = None,
 ) -> dict[str, int]:
     """Replace the named tables (all when None) by their CSVs in ``raw_dir``; return rows per table.
 
     Everything is validated first; the replacement is one transaction, so a failure at any point (bad data,
     lost connection, killed process) leaves the database as it was. ``schema_checked``: the caller (the run
-    context) has already checked that the tables exist.
+    context) has already checked that the tables exist. Readers keep reading the previous contents
+    until the switch; ``wait``: how long it may wait for their locks (--lock-timeout).
     """
     names = resolve_tables(tables)
     if not names:
@@ -49,7 +51,8 @@ def load_tables(
     if not schema_checked:
         require_tables(engine, DATA_TABLES)
     files = validate_files(engine, Path(raw_dir), names, progress, allow_empty=allow_empty)
-    backend_for(engine).replace_tables(engine, [CsvFileSource(f) for f in files], progress)
+    sources = [CsvFileSource(f) for f in files]
+    backend_for(engine).replace_tables(engine, sources, progress, wait or LockWait())
     rows = dict.fromkeys(names, 0)
     for csv_file in files:  # a table's base file, then its batches' files
         rows[csv_file.table] += csv_file.rows

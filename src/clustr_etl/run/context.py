@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from clustr_etl.config.settings import Settings
 from clustr_etl.interrupts import raise_if_interrupted
-from clustr_etl.store.backends import Backend, OnWait, backend_for, writer_lock
+from clustr_etl.store.backends import Backend, LockWait, OnWait, backend_for, writer_lock
 from clustr_etl.store.ledger import RunLedger, recorded_run
 from clustr_etl.store.models import Base
 from clustr_etl.store.schema import (
@@ -77,6 +77,7 @@ class RunContext:
     settings: Settings
     backend: Backend
     ledger: RunLedger | None = None
+    on_wait: OnWait = no_wait_message
     reports: list[StepResult] = field(default_factory=list)
     _engine: Engine | None = None
     _schema_checked: set[str] = field(default_factory=set)
@@ -85,6 +86,11 @@ class RunContext:
     def run_id(self) -> int | None:
         """The ``etl_runs`` row of this command (None when unrecorded)."""
         return self.ledger.run_id if self.ledger is not None else None
+
+    @property
+    def lock_wait(self) -> LockWait:
+        """How long a write may wait for readers' locks (--lock-timeout), and where it says so."""
+        return LockWait(self.settings.lock_timeout, self.on_wait)
 
     @property
     def engine(self) -> Engine:
@@ -154,7 +160,7 @@ def open_run(
 
     With ``recorded=False`` (a command that will not write) there is no lock and no ledger row."""
     url = settings.database_url_value
-    context = RunContext(settings=settings, backend=backend_for(url))
+    context = RunContext(settings=settings, backend=backend_for(url), on_wait=on_wait)
     raise_if_interrupted()  # Ctrl-C while the command's modules imported, swallowed by one of them
     try:
         if not recorded:

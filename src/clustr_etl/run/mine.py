@@ -207,7 +207,7 @@ def mine_step(
         if load:
             run.require_schema()
             report.rows["bundle_rules"] = load_rules(
-                run.engine, rules, run_id=run.run_id, schema_checked=True
+                run.engine, rules, run_id=run.run_id, schema_checked=True, wait=run.lock_wait
             )
     return MineResult(report, rules)
 

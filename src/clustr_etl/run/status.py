@@ -72,6 +72,7 @@ class DatabaseStatus:
     # batches the tables hold (see store/ledger.py)
     batches: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)  # batch folders under raw/ not loaded, and why
+    leftover_tables: list[str] = field(default_factory=list)  # a killed load's, dropped by the next
 
     @property
     def exit_code(self) -> int:
@@ -98,6 +99,7 @@ class DatabaseStatus:
             "runs": [run.to_json() for run in self.runs],
             "batches": self.batches,
             "batches_not_loaded": self.waiting,
+            "leftover_tables": self.leftover_tables,
         }
 
 
@@ -148,6 +150,7 @@ def _fill(report: DatabaseStatus, backend: Backend, engine: Engine, last_runs: i
         return
     report.reachable = True
     report.writer_active = backend.lock_is_held()
+    report.leftover_tables = backend.leftover_tables(engine)
     inspector = inspect(engine)
     present = set(inspector.get_table_names())
     for name, table in Base.metadata.tables.items():

@@ -235,6 +235,7 @@ def load_step(
                 progress=progress,
                 schema_checked=True,
                 allow_empty=allow_empty,
+                wait=run.lock_wait,
             )
         if report.batches:
             report.detail = f"base + batches {', '.join(report.batches)}"

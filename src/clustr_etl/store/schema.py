@@ -157,6 +157,7 @@ def upgrade(engine: Engine) -> SchemaUpgrade:
     from alembic.script import ScriptDirectory
 
     head = head_revision()
+    backend_for(engine).prepare_database(engine)
     with migration_connection(engine) as connection:
         before = _stored_revision(connection)
         stamped = False
@@ -218,6 +219,7 @@ def init_db(engine: Engine, *, drop: bool = False) -> list[str]:
     database keeps its revision (``clustr-etl migrate`` upgrades it).
     """
     check_connection(engine)
+    backend_for(engine).prepare_database(engine)
     with engine.begin() as conn:
         existing = set(inspect(conn).get_table_names())
         if drop:

@@ -17,7 +17,14 @@ from clustr_etl.store.backends.base import Backend
 from clustr_etl.store.backends.postgresql import PostgresqlBackend
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url, remember_password, scrub
 from clustr_etl.store.backends.sqlite import SqliteBackend
-from clustr_etl.store.backends.types import OnWait, RowCounts, Step, TableSource, ignore_wait
+from clustr_etl.store.backends.types import (
+    LockWait,
+    OnWait,
+    RowCounts,
+    Step,
+    TableSource,
+    ignore_wait,
+)
 
 BACKENDS: dict[str, type[Backend]] = {
     backend.name: backend for backend in (SqliteBackend, PostgresqlBackend)
@@ -26,6 +33,7 @@ BACKENDS: dict[str, type[Backend]] = {
 __all__ = [
     "BACKENDS",
     "Backend",
+    "LockWait",
     "OnWait",
     "RowCounts",
     "Step",

@@ -25,6 +25,7 @@ from clustr_etl.store.backends.merge import merge_rows, merge_sources
 from clustr_etl.store.backends.scrub import mask_url
 from clustr_etl.store.backends.types import (
     Int64Array,
+    LockWait,
     OnWait,
     RowCounts,
     Step,
@@ -56,6 +57,10 @@ class Backend(ABC):
         """An engine for read-only inspection (``status``); it gives up early when a writer blocks it."""
         return self.make_engine()
 
+    def prepare_database(self, engine: Engine) -> None:
+        """Persistent settings that let readers read while a command writes (init-db, migrate)."""
+        return None
+
     def missing_database_file(self) -> str | None:
         """The database file that does not exist yet (connecting would create it); None: fine."""
         return None
@@ -82,9 +87,18 @@ class Backend(ABC):
 
     @abstractmethod
     def replace_tables(
-        self, engine: Engine, sources: Sequence[TableSource], progress: Progress
+        self,
+        engine: Engine,
+        sources: Sequence[TableSource],
+        progress: Progress,
+        wait: LockWait = LockWait(),
     ) -> None:
-        """Replace the whole contents of the sources' tables, atomically, with keys rebuilt."""
+        """Replace the whole contents of the sources' tables, atomically, with keys rebuilt; readers
+        keep reading the previous contents meanwhile (``wait``: how long to wait for their locks)."""
+
+    def leftover_tables(self, engine: Engine) -> list[str]:
+        """Tables a killed load left behind (none on a backend that builds nothing beside the live ones)."""
+        return []
 
     @abstractmethod
     def empty_table(self, conn: Connection, table: Table, *, referenced: bool) -> None:
@@ -106,7 +120,13 @@ class Backend(ABC):
         insert_only: Collection[str] = (),
     ) -> dict[str, RowCounts]:
         """Upsert (flag set) or append every source in one transaction; see ``merge_sources``."""
-        return merge_sources(self, engine, sources, insert_only=insert_only)
+        counts = merge_sources(self, engine, sources, insert_only=insert_only)
+        self.after_large_write(engine)
+        return counts
+
+    def after_large_write(self, engine: Engine) -> None:
+        """Housekeeping after a big committed write (SQLite: checkpoint the WAL)."""
+        return None
 
     # Used by merge_rows
     distinct_operator: ClassVar[str]  # NULL-safe "differs" between two values

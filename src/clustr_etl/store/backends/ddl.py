@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import (
     AddConstraint,
     CreateIndex,
+    CreateTable,
     DropConstraint,
     DropIndex,
     ExecutableDDLElement,
@@ -111,3 +112,29 @@ def drop_indexes(engine: Engine, name: str) -> list[str]:
 
 def create_indexes(engine: Engine, name: str) -> list[str]:
     return [compile_ddl(engine, CreateIndex(index)) for index in _indexes(table(name))]
+
+
+def create_table(engine: Engine, name: str) -> list[str]:
+    """CREATE TABLE for a table of the schema, then its primary key and unique constraints dropped:
+    keys, indexes and foreign keys are added after loading (``add_keys_and_indexes``). Every statement
+    names the new table only, never an index by itself (an unqualified index name could be another
+    schema's)."""
+    schema_table = table(name)
+    statements = [
+        compile_ddl(engine, CreateTable(schema_table, include_foreign_key_constraints=[]))
+    ]
+    for constraint in [*_unique_constraints(schema_table), schema_table.primary_key]:
+        statements.append(compile_ddl(engine, DropConstraint(constraint)))
+    return statements
+
+
+def own_object_names(engine: Engine) -> set[str]:
+    """Names of every constraint and index the schema gives its tables, as the database stores them."""
+    preparer = engine.dialect.identifier_preparer
+    names: set[str] = set()
+    for schema_table in Base.metadata.sorted_tables:
+        for item in [*schema_table.constraints, *schema_table.indexes]:
+            rendered = preparer.format_constraint(item)  # type: ignore[arg-type]
+            if rendered:
+                names.add(str(rendered).strip('"'))
+    return names

@@ -4,11 +4,22 @@ Writer lock: a session advisory lock (``pg_try_advisory_lock``, polled) held on 
 the whole command; the server releases it when that connection closes, including after SIGKILL. Readers
 (``status``, queries) never take it.
 
-Replacing tables is one transaction that swaps their contents with COPY: TRUNCATE the replaced tables (one
-statement, no CASCADE), with the foreign keys touching them and their keys and indexes dropped; stream the
-CSV bytes through COPY ... FREEZE; rebuild keys and indexes; ANALYZE; re-add the foreign keys (which
-PostgreSQL validates); COMMIT. DDL is transactional in PostgreSQL, so any failure or a killed process
-leaves the previous contents, constraints and indexes untouched.
+Replacing tables is one transaction, and readers keep reading the live tables until its last moment:
+
+1. refuse, before anything is loaded, if something hangs on the tables that cannot be carried over
+   (``postgresql_carry``);
+2. build the new tables in the schema ``clustr_shadow``: CREATE TABLE (in this transaction, so COPY ...
+   FREEZE applies), COPY the CSV bytes, then keys, indexes, ANALYZE and the foreign keys among them and to
+   the live tables they reference; check that tables kept as they are find every key they reference;
+3. switch (``postgresql_switch``): lock the live tables with a short ``lock_timeout``, retried with backoff
+   up to ``--lock-timeout``; drop the dependent views and the live tables, move the new ones in with
+   ``ALTER TABLE ... SET SCHEMA`` (their keys, indexes and sequences move with them, names unchanged),
+   re-add foreign keys from kept tables ``NOT VALID`` and create the views, grants and comments again;
+4. COMMIT, then validate those foreign keys (a lock that does not block readers).
+
+Everything is one transaction, so a failure, Ctrl-C or SIGKILL at any point leaves the previous tables
+exactly as they were, and nothing of the shadow schema behind. ``leftover_tables`` shows what a crash of an
+older release could have left there; the next load drops it.
 """
 
 from __future__ import annotations
@@ -19,7 +30,15 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from sqlalchemy import Connection, Engine, String, Table, create_engine, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    ForeignKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    text,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -28,9 +47,11 @@ from clustr_etl.errors import DatabaseError, DataValidationError, LockTimeoutErr
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.backends.base import Backend, poll_lock
+from clustr_etl.store.backends.postgresql_carry import read_carried, refuse_unknown, table_oids
 from clustr_etl.store.backends.postgresql_copy import read_sales_arrays
+from clustr_etl.store.backends.postgresql_switch import switch_when_free
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
-from clustr_etl.store.backends.types import Int64Array, OnWait, Step, TableSource
+from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
 from clustr_etl.store.models import table as schema_table
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -42,6 +63,7 @@ SESSION_SETTINGS = (
     "SET LOCAL lock_timeout = '60s'",
 )
 DRIVER = "postgresql+psycopg"
+SHADOW_SCHEMA = "clustr_shadow"  # new tables are built here, then moved into the live schema
 
 PgConnection = psycopg.Connection[tuple[object, ...]]
 PgCursor = psycopg.Cursor[tuple[object, ...]]
@@ -144,39 +166,33 @@ class PostgresqlBackend(Backend):
             pooled.close()
 
     def replace_tables(
-        self, engine: Engine, sources: Sequence[TableSource], progress: Progress
+        self,
+        engine: Engine,
+        sources: Sequence[TableSource],
+        progress: Progress,
+        wait: LockWait = LockWait(),
     ) -> None:
         names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
-        links = ddl.links_touching(names)
-        rebuild = [
-            statement
-            for name in names
-            for statement in ddl.add_keys_and_indexes(engine, name, primary_key=True)
-        ]
-        rebuild += [f"ANALYZE {ddl.quoted_table(engine, name)}" for name in names]
-        rebuild += [ddl.add_foreign_key(engine, link) for link in links]
         step = Step(f"preparing {', '.join(names)}")
         with self.transaction(engine, step) as conn, conn.cursor() as cur:
             for setting in SESSION_SETTINGS:
                 cur.execute(setting.encode())
-            for link in links:
-                cur.execute(ddl.drop_foreign_key(engine, link).encode())
-            for name in names:
-                for statement in ddl.drop_keys_and_indexes(engine, name, primary_key=True):
-                    cur.execute(statement.encode())
-            tables = ", ".join(ddl.quoted_table(engine, name) for name in names)
-            cur.execute(f"TRUNCATE TABLE {tables}".encode())
-            for source in sources:
-                step.what = source.label
-                target = ddl.quoted_table(engine, source.table)
-                _copy(engine, cur, target, source, progress, freeze=True)
-            with progress.task("indexes and constraints", total=len(rebuild)) as advance:
-                for statement in rebuild:
-                    step.what = statement
-                    cur.execute(statement.encode())
-                    advance(1)
-            for name in names:
-                _reset_sequence(engine, cur, schema_table(name))
+            live = str(_scalar(cur, "SELECT current_schema()"))
+            search_path = str(_scalar(cur, "SELECT current_setting('search_path')"))
+            refuse_unknown(cur, ddl.own_object_names(engine), live, names)
+            _build_shadows(engine, cur, step, live, sources, progress)
+            cur.execute("SELECT set_config('search_path', %s, true)", (search_path,))
+            step.what = f"switching in the new {', '.join(names)}"
+            revalidate = _switch(engine, cur, live, names, wait)
+        _validate_links(engine, revalidate)
+
+    def leftover_tables(self, engine: Engine) -> list[str]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :schema ORDER BY 1"),
+                {"schema": SHADOW_SCHEMA},
+            )
+            return [f"{SHADOW_SCHEMA}.{row[0]}" for row in rows]
 
     def empty_table(self, conn: Connection, table: Table, *, referenced: bool) -> None:
         if referenced:  # PostgreSQL refuses TRUNCATE on a referenced table; DELETE checks the keys
@@ -259,6 +275,123 @@ def _copy(
         for chunk in source.csv_chunks():
             copy.write(chunk)
             advance(len(chunk))
+
+
+def _scalar(cur: PgCursor, query: str) -> object:
+    cur.execute(query.encode())
+    row = cur.fetchone()
+    return None if row is None else row[0]
+
+
+def _build_shadows(
+    engine: Engine,
+    cur: PgCursor,
+    step: Step,
+    live: str,
+    sources: Sequence[TableSource],
+    progress: Progress,
+) -> None:
+    """The new tables, complete with keys, indexes and foreign keys, in the shadow schema.
+
+    With the shadow schema first on the search_path, the schema's own (unqualified) DDL creates and fills
+    the shadow tables, and a foreign key to a table not replaced references the live one."""
+    names = list(dict.fromkeys(source.table for source in sources))
+    shadow = ddl.quoted_name(engine, SHADOW_SCHEMA)
+    cur.execute(f"DROP SCHEMA IF EXISTS {shadow} CASCADE".encode())  # a leftover: never in use
+    cur.execute(f"CREATE SCHEMA {shadow}".encode())
+    path = f"{shadow}, {ddl.quoted_name(engine, live)}"
+    cur.execute("SELECT set_config('search_path', %s, true)", (path,))
+    for name in names:
+        for statement in ddl.create_table(engine, name):
+            cur.execute(statement.encode())
+    for source in sources:
+        step.what = source.label
+        _copy(engine, cur, ddl.quoted_table(engine, source.table), source, progress, freeze=True)
+    links = [link for link in ddl.links_touching(names) if link.table.name in names]
+    rebuild = [
+        s for name in names for s in ddl.add_keys_and_indexes(engine, name, primary_key=True)
+    ]
+    rebuild += [f"ANALYZE {ddl.quoted_table(engine, name)}" for name in names]
+    rebuild += [ddl.add_foreign_key(engine, link) for link in links]
+    with progress.task("indexes and constraints", total=len(rebuild)) as advance:
+        for statement in rebuild:
+            step.what = statement
+            cur.execute(statement.encode())
+            advance(1)
+    for name in names:
+        _reset_sequence(engine, cur, schema_table(name))
+    step.what = "checking the references of the tables not replaced"
+    for link in ddl.links_touching(names):
+        if link.table.name not in names:
+            _check_orphans(engine, cur, link)
+
+
+def _check_orphans(engine: Engine, cur: PgCursor, link: ForeignKeyConstraint) -> None:
+    """A table kept as it is must find every key it references in the new parent table."""
+    child, parent = link.table.name, link.referred_table.name
+    pairs = " AND ".join(
+        f"p.{ddl.quoted_columns(engine, parent, [element.column.name])} = "
+        f"c.{ddl.quoted_columns(engine, child, [element.parent.name])}"
+        for element in link.elements
+    )
+    present = " AND ".join(
+        f"c.{ddl.quoted_columns(engine, child, [element.parent.name])} IS NOT NULL"
+        for element in link.elements
+    )
+    orphans = _scalar(
+        cur,
+        f"SELECT count(*) FROM {ddl.quoted_table(engine, child)} c WHERE {present} AND NOT EXISTS "
+        f"(SELECT 1 FROM {ddl.quoted_table(engine, parent)} p WHERE {pairs})",
+    )
+    if orphans:
+        raise DataValidationError(
+            f"{orphans} row(s) of {child} would reference a missing row of {parent}",
+            "nothing was changed; load the missing rows too, or fix the references",
+        )
+
+
+def _switch(
+    engine: Engine, cur: PgCursor, live: str, names: Sequence[str], wait: LockWait
+) -> list[ForeignKeyConstraint]:
+    """Swap the shadow tables in (short locks, retried); return the foreign keys to validate after."""
+    kept_children = [link for link in ddl.links_touching(names) if link.table.name not in names]
+    oids = table_oids(cur, live, names)
+    locked = list(dict.fromkeys([*names, *(link.table.name for link in kept_children)]))
+    locks = ", ".join(ddl.quoted_table(engine, name) for name in locked)
+    shadow = ddl.quoted_name(engine, SHADOW_SCHEMA)
+    schema = ddl.quoted_name(engine, live)
+
+    def switch() -> None:
+        carried = read_carried(cur, live, names)
+        drop_views = carried.drop_views()
+        if drop_views is not None:
+            cur.execute(drop_views)
+        for link in kept_children:
+            cur.execute(ddl.drop_foreign_key(engine, link).encode())
+        tables = ", ".join(ddl.quoted_table(engine, name) for name in names)
+        cur.execute(f"DROP TABLE {tables}".encode())
+        for name in names:
+            quoted = ddl.quoted_name(engine, name)
+            cur.execute(f"ALTER TABLE {shadow}.{quoted} SET SCHEMA {schema}".encode())
+        for link in kept_children:
+            cur.execute(f"{ddl.add_foreign_key(engine, link)} NOT VALID".encode())
+        for statement in carried.recreate():
+            cur.execute(statement)
+        cur.execute(f"DROP SCHEMA {shadow}".encode())
+
+    switch_when_free(cur, locks, oids, switch, wait)
+    return kept_children
+
+
+def _validate_links(engine: Engine, links: Sequence[ForeignKeyConstraint]) -> None:
+    """Mark the re-added foreign keys valid (checked before the switch); readers are not blocked."""
+    if not links:
+        return
+    with engine.begin() as conn:
+        for link in links:
+            table = ddl.quoted_table(engine, link.table.name)
+            name = ddl.quoted_name(engine, str(link.name))
+            conn.execute(text(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
 
 
 def _reset_sequence(engine: Engine, cur: PgCursor, table: Table) -> None:

@@ -8,8 +8,13 @@ Replacing tables is one IMMEDIATE transaction, rows streamed in batches through 
 foreign keys are switched off for the transaction (so ``DELETE`` takes SQLite's truncate path and no insert
 looks up its parent) and checked once before COMMIT with ``PRAGMA foreign_key_check`` on every table the
 replaced ones touch; the secondary indexes of replaced tables are dropped and rebuilt after the inserts.
-Other writes defer their foreign keys to COMMIT (``PRAGMA defer_foreign_keys``). The rollback journal makes
-a killed load invisible: the next connection rolls it back.
+Other writes defer their foreign keys to COMMIT (``PRAGMA defer_foreign_keys``).
+
+Readers: ``init-db`` and ``migrate`` put the file in WAL journal mode (stored in the file, so it stays). Readers
+then keep reading the last committed snapshot while a write transaction runs, and see the new contents at COMMIT,
+never a partial table. A killed write leaves uncommitted frames in ``<db>-wal`` that every later connection
+ignores. After a large write the WAL is checkpointed into the database file and truncated when no reader still
+uses it (else passively), so ``<db>-wal`` does not grow without bound.
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import base, ddl
 from clustr_etl.store.backends.base import Backend, concat_arrays, poll_lock
 from clustr_etl.store.backends.scrub import driver_error_line
-from clustr_etl.store.backends.types import Int64Array, OnWait, Step, TableSource
+from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
 
 BUSY_TIMEOUT_SECONDS = 30
+CHECKPOINT_BUSY_MS = 1000  # a checkpoint waits at most this long for readers, then stays passive
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes of -wal kept after a checkpoint resets it
 READ_TIMEOUT_SECONDS = 3  # status gives up after this while a writer commits
 _RANGE = "SELECT min(rowid), max(rowid) FROM sales"
 _CHUNK = (
@@ -69,6 +76,13 @@ class SqliteBackend(Backend):
 
     def reader_engine(self) -> Engine:
         return create_engine(self.url, connect_args={"timeout": READ_TIMEOUT_SECONDS})
+
+    def prepare_database(self, engine: Engine) -> None:
+        """WAL journal mode, stored in the file: readers never wait for a writer (see the module doc)."""
+        if self.path is None:
+            return
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
 
     def missing_database_file(self) -> str | None:
         path = self.path
@@ -167,7 +181,11 @@ class SqliteBackend(Backend):
             pooled.close()
 
     def replace_tables(
-        self, engine: Engine, sources: Sequence[TableSource], progress: Progress
+        self,
+        engine: Engine,
+        sources: Sequence[TableSource],
+        progress: Progress,
+        wait: LockWait = LockWait(),
     ) -> None:
         names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
         step = Step(f"preparing {', '.join(names)}")
@@ -188,6 +206,10 @@ class SqliteBackend(Backend):
                     advance(1)
             step.what = "checking foreign keys"
             _check_foreign_keys(engine, conn, names)
+        checkpoint(engine)
+
+    def after_large_write(self, engine: Engine) -> None:
+        checkpoint(engine)
 
     def empty_table(self, conn: Connection, table: Table, *, referenced: bool) -> None:
         conn.execute(table.delete())
@@ -244,11 +266,33 @@ class SqliteBackend(Backend):
         return DatabaseError(f"{what}: SQLite error: {message}", "nothing was changed")
 
 
+def checkpoint(engine: Engine) -> None:
+    """Copy the WAL into the database file; truncate it if no reader needs it within a second."""
+    raw = engine.raw_connection()
+    try:
+        conn: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
+        mode = conn.execute("PRAGMA journal_mode").fetchone()
+        if mode is None or str(mode[0]).lower() != "wal":
+            return
+        conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
+        try:
+            (busy, *_) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.OperationalError:  # a reader holds the WAL: the next checkpoint catches up
+            pass
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    finally:
+        raw.close()
+
+
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         cursor.close()
 
 

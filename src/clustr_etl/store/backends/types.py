@@ -18,6 +18,14 @@ def ignore_wait(message: str) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class LockWait:
+    """How long replacing tables may wait for readers' locks, and whom it tells that it waits."""
+
+    timeout: float = 60.0
+    on_wait: OnWait = ignore_wait
+
+
 class Step:
     """What a write transaction is doing right now, so an error can say where it happened."""
 

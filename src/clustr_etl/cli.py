@@ -209,6 +209,10 @@ MaxP = Annotated[float | None, setting(spec.MAX_P)]
 PAdjust = Annotated[str | None, setting(spec.P_ADJUST)]
 PruneRedundant = Annotated[bool | None, setting(spec.PRUNE_REDUNDANT)]
 IncludeNonMerchandise = Annotated[bool | None, setting(spec.INCLUDE_NON_MERCHANDISE)]
+MaxRules = Annotated[int | None, setting(spec.MAX_RULES)]
+MaxBasketSize = Annotated[int | None, setting(spec.MAX_BASKET_SIZE)]
+Consequent = Annotated[str | None, setting(spec.CONSEQUENT)]
+Item = Annotated[str | None, setting(spec.ITEM)]
 Day = Annotated[
     dt.datetime | None,
     typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD, inclusive", show_default=False),
@@ -534,6 +538,10 @@ def mine_rules(
     p_adjust: PAdjust = None,
     prune_redundant: PruneRedundant = None,
     include_non_merchandise: IncludeNonMerchandise = None,
+    max_rules: MaxRules = None,
+    max_basket_size: MaxBasketSize = None,
+    consequent: Consequent = None,
+    item: Item = None,
     by: Annotated[
         str | None,
         typer.Option("--by", help="also mine each customer group: segment or city"),
@@ -637,6 +645,7 @@ def run_all(
     min_lift: MinLift = None,
     min_count: MinCount = None,
     max_p: MaxP = None,
+    max_rules: MaxRules = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,

@@ -14,6 +14,7 @@ also makes "id of S+{x}" a ``searchsorted`` lookup (used to find rule antecedent
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,8 @@ from clustr_etl.progress import NO_PROGRESS, Progress
 
 Int64Array = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
+# Called with (size, counts) once each level is counted, before it is kept; may raise to stop mining.
+LevelCheck = Callable[[int, Int64Array], None]
 
 # Candidates generated per chunk (bounds memory: a few arrays of this many int64 values).
 CANDIDATE_CHUNK = 1 << 20
@@ -60,9 +63,16 @@ class FrequentItemsets:
 
 
 def mine_frequent_itemsets(
-    baskets: Baskets, min_count: int, max_len: int, progress: Progress = NO_PROGRESS
+    baskets: Baskets,
+    min_count: int,
+    max_len: int,
+    progress: Progress = NO_PROGRESS,
+    check_level: LevelCheck | None = None,
 ) -> FrequentItemsets:
-    """Every itemset with at least ``min_count`` baskets and at most ``max_len`` items, exactly counted."""
+    """Every itemset with at least ``min_count`` baskets and at most ``max_len`` items, exactly counted.
+
+    ``check_level`` sees each level's counts as soon as they are known (a budget raises there).
+    """
     n_transactions = baskets.n_transactions
     item_counts = np.bincount(baskets.items, minlength=len(baskets.labels)).astype(np.int64)
     frequent = np.flatnonzero(item_counts >= min_count)
@@ -79,6 +89,8 @@ def mine_frequent_itemsets(
         keys=np.arange(n_items, dtype=np.int64),
     )
     levels = [empty, singles]
+    if check_level is not None:
+        check_level(1, singles.counts)
     result = FrequentItemsets(levels, item_codes, n_items, n_transactions)
     if max_len < 2 or n_items < 2:
         return result
@@ -87,7 +99,7 @@ def mine_frequent_itemsets(
         codes, ends = _frequent_items_per_basket(baskets, item_codes)
         occ_pos = np.arange(codes.size, dtype=np.int32)
         occ_set = codes
-        for _size in range(2, max_len + 1):
+        for size in range(2, max_len + 1):
             previous = levels[-1]
             keys, counts, occ_pos, occ_set = _extend(
                 codes, ends, occ_pos, occ_set, previous.keys.size, n_items, min_count
@@ -95,6 +107,8 @@ def mine_frequent_itemsets(
             advance(1)
             if keys.size == 0:
                 break
+            if check_level is not None:
+                check_level(size, counts)
             parents = keys // n_items
             last = (keys - parents * n_items).astype(np.int32)
             itemsets = np.hstack([previous.itemsets[parents], last[:, None]])

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from clustr_etl.mining import MinedRules
+from clustr_etl.mining.filters import rules_with_items
 from clustr_etl.mining.quality import apply_quality_filters
 from clustr_etl.mining.rules import ITEM_SEPARATOR, rules_frame
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction
@@ -61,6 +62,7 @@ def mine_rules_spark(
                 candidates = spark_rules(baskets, thresholds)
         finally:
             baskets.frame.unpersist()
+    candidates = rules_with_items(candidates, thresholds)
     with progress.task("testing rules"):
         rules, quality = apply_quality_filters(candidates, thresholds)
     return MinedRules(rules, quality, thresholds.count_threshold(baskets.n_transactions)), baskets

@@ -1,0 +1,188 @@
+"""The rule budget (``--max-rules``): mining stops as soon as the itemsets counted so far would give
+more candidate rules than the budget, level by level, before any rule is built.
+
+A candidate rule is one (itemset, consequent) split the rule builder would test: an itemset of k
+items with ``min_len <= k <= max_len`` gives ``sum C(k, j)`` for ``1 <= j <= min(max_consequent_len,
+k - 1)`` (a single item gives ``{} => {c}`` when ``min_len`` is 1). The rules kept after confidence,
+lift and significance are at most that many.
+
+When no support was set (``min_support`` is None) the default support is raised instead, to the
+smallest two-digit support whose itemsets fit half the budget (deeper levels need room too), and
+mining starts again; a support the user set is never changed: :class:`MiningBudgetError` says why
+the result is too large and what to do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from clustr_etl.errors import MiningBudgetError
+from clustr_etl.mining.baskets import Baskets
+from clustr_etl.mining.itemsets import FrequentItemsets, mine_frequent_itemsets
+from clustr_etl.mining.thresholds import RuleThresholds
+from clustr_etl.progress import NO_PROGRESS, Progress
+
+Int64Array = npt.NDArray[np.int64]
+# Share of the budget the levels counted so far may use when the support is raised.
+HEADROOM = 0.5
+
+
+def rules_per_itemset(size: int, thresholds: RuleThresholds) -> int:
+    """Candidate rules one frequent itemset of ``size`` items gives."""
+    if not max(thresholds.min_len, 1) <= size <= thresholds.max_len:
+        return 0
+    if size == 1:
+        return 1
+    longest = min(thresholds.max_consequent_len, size - 1)
+    return sum(math.comb(size, j) for j in range(1, longest + 1))
+
+
+class BudgetExceeded(Exception):  # internal: mine_within_budget turns it into a line
+    """The levels counted so far already give more candidate rules than the budget."""
+
+    def __init__(self, counts: list[Int64Array], candidates: int) -> None:
+        super().__init__(f"{candidates} candidate rules")
+        self.counts = counts  # counts[k - 1]: counts of the frequent itemsets of k items
+        self.candidates = candidates
+
+
+class LevelBudget:
+    """The ``check_level`` of the itemset miner: adds up candidate rules, raises over the limit."""
+
+    def __init__(self, thresholds: RuleThresholds) -> None:
+        self.thresholds = thresholds
+        self.counts: list[Int64Array] = []
+        self.candidates = 0
+
+    def __call__(self, size: int, counts: Int64Array) -> None:
+        self.counts.append(counts)
+        self.candidates += counts.size * rules_per_itemset(size, self.thresholds)
+        if self.thresholds.max_rules and self.candidates > self.thresholds.max_rules:
+            raise BudgetExceeded(self.counts, self.candidates)
+
+
+@dataclass(frozen=True)
+class FittedItemsets:
+    """The frequent itemsets, the thresholds they were mined with, and a note when support was raised."""
+
+    itemsets: FrequentItemsets
+    thresholds: RuleThresholds
+    note: str | None = None
+
+
+def mine_within_budget(
+    baskets: Baskets, thresholds: RuleThresholds, progress: Progress = NO_PROGRESS
+) -> FittedItemsets:
+    """The frequent itemsets within ``thresholds.max_rules``: raise the support when it was not set,
+    else stop with :class:`MiningBudgetError`."""
+    current = thresholds
+    n = baskets.n_transactions
+    while True:
+        min_count = current.count_threshold(n)
+        try:
+            itemsets = mine_frequent_itemsets(
+                baskets, min_count, current.max_len, progress, LevelBudget(current)
+            )
+        except BudgetExceeded as exceeded:
+            if not thresholds.support_is_automatic:
+                raise budget_error(baskets, current, min_count, exceeded) from None
+            current = raised_support(current, n, count_to_fit(exceeded.counts, current))
+            continue
+        note = None
+        if current is not thresholds:
+            note = (
+                f"support raised from {thresholds.support:g} to {current.support:g} so the rules "
+                f"fit the budget of {thresholds.max_rules:,} (--max-rules); set --min-support to choose"
+            )
+        return FittedItemsets(itemsets, current, note)
+
+
+def count_to_fit(counts: list[Int64Array], thresholds: RuleThresholds) -> int:
+    """The smallest basket count whose itemsets (of the levels counted) give at most HEADROOM of the budget."""
+    values = np.concatenate(counts)
+    weights = np.concatenate(
+        [
+            np.full(c.size, rules_per_itemset(k, thresholds), dtype=np.int64)
+            for k, c in enumerate(counts, 1)
+        ]
+    )
+    order = np.argsort(values, kind="stable")
+    values, weights = values[order], weights[order]
+    at_or_above = np.cumsum(weights[::-1])[::-1]  # candidates from itemsets with count >= values[i]
+    target = thresholds.max_rules * HEADROOM
+    fits = np.flatnonzero(at_or_above <= target)
+    smallest = int(values[fits[0]]) if fits.size else int(values[-1]) + 1
+    if fits.size and fits[0] > 0 and values[fits[0] - 1] == smallest:
+        smallest += 1  # ties: the budget counted itemsets of exactly this count that do not fit
+    return smallest
+
+
+def raised_support(thresholds: RuleThresholds, n: int, count: int) -> RuleThresholds:
+    """The thresholds with the smallest two-significant-digit support reaching ``count`` baskets
+    (always more baskets than now, so the loop ends)."""
+    count = max(count, thresholds.count_threshold(n) + 1)
+    if count > n:
+        count = n
+    exact = Decimal(count) / Decimal(n)
+    step = Decimal(1).scaleb(exact.adjusted() - 1)  # two significant digits
+    support = (exact / step).to_integral_value(rounding=ROUND_CEILING) * step
+    return dataclasses.replace(thresholds, min_support=float(min(support, Decimal(1))))
+
+
+def budget_error(
+    baskets: Baskets, thresholds: RuleThresholds, min_count: int, exceeded: BudgetExceeded
+) -> MiningBudgetError:
+    """Why the rules do not fit and what to do, in one line."""
+    limit = f"--max-rules {thresholds.max_rules:,}"
+    shared = shared_basket(baskets, min_count)
+    if shared is not None and shared[1] >= 2:
+        group, size = shared
+        longest = min(size, thresholds.max_len)
+        itemsets = sum(math.comb(size, k) for k in range(2, longest + 1))
+        rules = sum(
+            math.comb(size, k) * rules_per_itemset(k, thresholds) for k in range(2, longest + 1)
+        )
+        return MiningBudgetError(
+            f"{group:,} baskets share the same {size} items, so every combination of them is "
+            f"frequent ({itemsets:,} itemsets, {rules:,} candidate rules, over {limit})",
+            f"raise --min-count above {group}, lower --max-len, leave such baskets out with "
+            f"--max-basket-size {size - 1}, or set --max-rules 0 to get all of them",
+        )
+    n_itemsets = sum(c.size for c in exceeded.counts[1:])
+    return MiningBudgetError(
+        f"at {min_count:,} baskets per rule, {n_itemsets:,} itemsets of up to "
+        f"{len(exceeded.counts)} items are frequent ({exceeded.candidates:,} candidate rules so far, "
+        f"over {limit})",
+        "raise --min-support or --min-count, lower --max-len, or set --max-rules 0 to get all of them",
+    )
+
+
+def shared_basket(baskets: Baskets, min_count: int) -> tuple[int, int] | None:
+    """(baskets, items) of the largest basket content (frequent items only) repeated in at least
+    ``min_count`` baskets, or None."""
+    item_counts = np.bincount(baskets.items, minlength=len(baskets.labels))
+    frequent = item_counts[baskets.items] >= min_count
+    rows = np.repeat(np.arange(baskets.n_transactions), np.diff(baskets.indptr))[frequent]
+    if rows.size == 0:
+        return None
+    rng = np.random.default_rng(0)
+    hashes = rng.integers(1, 2**63, size=len(baskets.labels), dtype=np.uint64)
+    basket_hash = np.zeros(baskets.n_transactions, dtype=np.uint64)
+    np.add.at(basket_hash, rows, hashes[baskets.items[frequent]])
+    sizes = np.bincount(rows, minlength=baskets.n_transactions)
+    keep = sizes >= 2
+    if not keep.any():
+        return None
+    pairs = np.stack([basket_hash[keep], sizes[keep].astype(np.uint64)], axis=1)
+    distinct, repeats = np.unique(pairs, axis=0, return_counts=True)
+    common = repeats >= min_count
+    if not common.any():
+        return None
+    best = int(np.argmax(np.where(common, distinct[:, 1], 0)))
+    return int(repeats[best]), int(distinct[best, 1])

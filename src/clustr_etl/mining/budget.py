@@ -29,8 +29,12 @@ from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
 Int64Array = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
 # Share of the budget the levels counted so far may use when the support is raised.
 HEADROOM = 0.5
+# Candidate itemsets (occurrences) one level may generate before its count is even attempted when
+# that many could exceed the budget: counting them takes tens of seconds and gigabytes.
+MAX_CANDIDATES_PER_LEVEL = 30_000_000
 
 
 def rules_per_itemset(size: int, thresholds: RuleThresholds) -> int:
@@ -44,23 +48,49 @@ def rules_per_itemset(size: int, thresholds: RuleThresholds) -> int:
 
 
 class BudgetExceeded(Exception):  # internal: mine_within_budget turns it into a line
-    """The levels counted so far already give more candidate rules than the budget."""
+    """The levels counted so far (or the next one, by a bound) give more candidate rules than the budget."""
 
-    def __init__(self, counts: list[Int64Array], candidates: int) -> None:
+    def __init__(
+        self,
+        counts: list[Int64Array],
+        candidates: int,
+        *,
+        work: tuple[int, int] | None = None,
+        count_for_work: int = 0,
+    ) -> None:
         super().__init__(f"{candidates} candidate rules")
         self.counts = counts  # counts[k - 1]: counts of the frequent itemsets of k items
         self.candidates = candidates
+        self.work = work  # (size, candidate itemsets) of the level not counted
+        self.count_for_work = count_for_work  # a basket count that makes that level countable
 
 
 class LevelBudget:
-    """The ``check_level`` of the itemset miner: adds up candidate rules, raises over the limit."""
+    """The itemset miner's ``check_level``: adds up candidate rules, raises over the limit."""
 
-    def __init__(self, thresholds: RuleThresholds) -> None:
+    def __init__(self, thresholds: RuleThresholds, min_count: int) -> None:
         self.thresholds = thresholds
+        self.min_count = min_count
         self.counts: list[Int64Array] = []
         self.candidates = 0
 
-    def __call__(self, size: int, counts: Int64Array) -> None:
+    def before_counting(
+        self, size: int, parent_counts: Int64Array, occ_set: Int32Array, n_after: Int32Array
+    ) -> None:
+        """Refuse a level whose candidates are too many to count and could exceed the budget
+        (each frequent itemset needs ``min_count`` of them)."""
+        limit = self.thresholds.max_rules
+        work = int(n_after.sum(dtype=np.int64))
+        if not limit or work <= MAX_CANDIDATES_PER_LEVEL:
+            return
+        most = self.candidates + work // self.min_count * rules_per_itemset(size, self.thresholds)
+        if most <= limit:
+            return
+        per_set = np.bincount(occ_set, weights=n_after, minlength=parent_counts.size)
+        count = smallest_count_within(parent_counts, per_set, MAX_CANDIDATES_PER_LEVEL)
+        raise BudgetExceeded(self.counts, self.candidates, work=(size, work), count_for_work=count)
+
+    def counted(self, size: int, counts: Int64Array) -> None:
         self.counts.append(counts)
         self.candidates += counts.size * rules_per_itemset(size, self.thresholds)
         if self.thresholds.max_rules and self.candidates > self.thresholds.max_rules:
@@ -87,18 +117,19 @@ def mine_within_budget(
         min_count = current.count_threshold(n)
         try:
             itemsets = mine_frequent_itemsets(
-                baskets, min_count, current.max_len, progress, LevelBudget(current)
+                baskets, min_count, current.max_len, progress, LevelBudget(current, min_count)
             )
         except BudgetExceeded as exceeded:
             if not thresholds.support_is_automatic:
                 raise budget_error(baskets, current, min_count, exceeded) from None
-            current = raised_support(current, n, count_to_fit(exceeded.counts, current))
+            count = max(count_to_fit(exceeded.counts, current), exceeded.count_for_work)
+            current = raised_support(current, n, count)
             continue
         note = None
         if current is not thresholds:
             note = (
-                f"support raised from {thresholds.support:g} to {current.support:g} so the rules "
-                f"fit the budget of {thresholds.max_rules:,} (--max-rules); set --min-support to choose"
+                f"support raised from {thresholds.support:g} to {current.support:g} so the rules fit "
+                f"the budget of {thresholds.max_rules:,} (--max-rules); set --min-support to choose"
             )
         return FittedItemsets(itemsets, current, note)
 
@@ -112,14 +143,24 @@ def count_to_fit(counts: list[Int64Array], thresholds: RuleThresholds) -> int:
             for k, c in enumerate(counts, 1)
         ]
     )
-    order = np.argsort(values, kind="stable")
-    values, weights = values[order], weights[order]
-    at_or_above = np.cumsum(weights[::-1])[::-1]  # candidates from itemsets with count >= values[i]
-    target = thresholds.max_rules * HEADROOM
+    return smallest_count_within(values, weights, thresholds.max_rules * HEADROOM)
+
+
+def smallest_count_within(
+    counts: Int64Array, weights: npt.NDArray[np.float64] | Int64Array, target: float
+) -> int:
+    """The smallest count ``c`` such that the weights of the entries with ``count >= c`` add up to
+    at most ``target``."""
+    order = np.argsort(counts, kind="stable")
+    values, ordered = counts[order], weights[order]
+    at_or_above = np.cumsum(ordered[::-1])[::-1]
     fits = np.flatnonzero(at_or_above <= target)
-    smallest = int(values[fits[0]]) if fits.size else int(values[-1]) + 1
-    if fits.size and fits[0] > 0 and values[fits[0] - 1] == smallest:
-        smallest += 1  # ties: the budget counted itemsets of exactly this count that do not fit
+    if not fits.size:
+        return int(values[-1]) + 1
+    first = int(fits[0])
+    smallest = int(values[first])
+    if first > 0 and values[first - 1] == smallest:
+        smallest += 1  # ties: entries of exactly this count before ``first`` do not fit
     return smallest
 
 
@@ -155,6 +196,15 @@ def budget_error(
             f"--max-basket-size {size - 1}, or set --max-rules 0 to get all of them",
         )
     n_itemsets = sum(c.size for c in exceeded.counts[1:])
+    if exceeded.work is not None:
+        size, work = exceeded.work
+        return MiningBudgetError(
+            f"at {min_count:,} baskets per rule, the {exceeded.counts[-1].size:,} frequent itemsets "
+            f"of {size - 1} items extend to {work:,} candidate itemsets of {size} items, too many "
+            f"to count within {limit}",
+            "raise --min-support or --min-count, lower --max-len, "
+            "or set --max-rules 0 to count them all",
+        )
     return MiningBudgetError(
         f"at {min_count:,} baskets per rule, {n_itemsets:,} itemsets of up to "
         f"{len(exceeded.counts)} items are frequent ({exceeded.candidates:,} candidate rules so far, "

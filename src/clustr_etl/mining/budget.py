@@ -181,21 +181,9 @@ def budget_error(
 ) -> MiningBudgetError:
     """Why the rules do not fit and what to do, in one line."""
     limit = f"--max-rules {thresholds.max_rules:,}"
-    shared = shared_basket(baskets, min_count)
-    if shared is not None and shared[1] >= 2:
-        group, size = shared
-        longest = min(size, thresholds.max_len)
-        itemsets = sum(math.comb(size, k) for k in range(2, longest + 1))
-        rules = sum(
-            math.comb(size, k) * rules_per_itemset(k, thresholds) for k in range(2, longest + 1)
-        )
-        return MiningBudgetError(
-            f"{group:,} baskets share the same {size} items, so every combination of them is "
-            f"frequent ({itemsets:,} itemsets, {rules:,} candidate rules, over {limit})",
-            f"raise --min-count above {group}, lower --max-len, leave such baskets out with "
-            f"--max-basket-size {size - 1}, or set --max-rules 0 to get all of them",
-        )
-    n_itemsets = sum(c.size for c in exceeded.counts[1:])
+    shared = shared_basket_error(baskets, thresholds, min_count)
+    if shared is not None:
+        return shared
     if exceeded.work is not None:
         size, work = exceeded.work
         return MiningBudgetError(
@@ -205,11 +193,36 @@ def budget_error(
             "raise --min-support or --min-count, lower --max-len, "
             "or set --max-rules 0 to count them all",
         )
+    n_itemsets = sum(c.size for c in exceeded.counts[1:])
     return MiningBudgetError(
         f"at {min_count:,} baskets per rule, {n_itemsets:,} itemsets of up to "
         f"{len(exceeded.counts)} items are frequent ({exceeded.candidates:,} candidate rules so far, "
         f"over {limit})",
         "raise --min-support or --min-count, lower --max-len, or set --max-rules 0 to get all of them",
+    )
+
+
+def shared_basket_error(
+    baskets: Baskets, thresholds: RuleThresholds, min_count: int
+) -> MiningBudgetError | None:
+    """The error naming identical baskets when they alone take more than half the budget."""
+    shared = shared_basket(baskets, min_count)
+    if shared is None:
+        return None
+    group, size = shared
+    longest = min(size, thresholds.max_len)
+    itemsets = sum(math.comb(size, k) for k in range(2, longest + 1))
+    rules = sum(
+        math.comb(size, k) * rules_per_itemset(k, thresholds) for k in range(2, longest + 1)
+    )
+    if 2 * rules <= thresholds.max_rules:
+        return None
+    return MiningBudgetError(
+        f"{group:,} baskets share the same {size} items, so every combination of them is "
+        f"frequent ({itemsets:,} itemsets, {rules:,} candidate rules, "
+        f"over --max-rules {thresholds.max_rules:,})",
+        f"raise --min-count above {group}, lower --max-len, leave such baskets out with "
+        f"--max-basket-size {size - 1}, or set --max-rules 0 to get all of them",
     )
 
 

@@ -104,9 +104,8 @@ def measured(command: list[str], timeout: float) -> tuple[float, int, int, str]:
     seconds = time.perf_counter() - started
     err_lines = [line for line in done.stderr.splitlines() if line.strip()]
     peak_kb = int(err_lines[-1]) if err_lines and err_lines[-1].isdigit() else 0
-    message = (
-        err_lines[-2] if len(err_lines) > 1 else (done.stdout.strip().splitlines() or [""])[-1]
-    )
+    errors = [line for line in err_lines if line.startswith("Error: ")]
+    message = errors[-1] if errors else (done.stdout.strip().splitlines() or [""])[-1]
     return seconds, peak_kb // 1024, done.returncode, message
 
 

@@ -114,7 +114,7 @@ def test_a_level_too_large_to_count_is_refused_before_counting(
 def test_one_huge_basket_at_min_count_1_is_stopped_at_the_pairs(tmp_path: Path) -> None:
     path = tmp_path / "one.csv"
     path.write_text(",".join(f"i{i}" for i in range(2_000)) + "\n", encoding="utf-8")
-    with pytest.raises(MiningBudgetError, match="1 baskets share the same 2000 items"):
+    with pytest.raises(MiningBudgetError, match="1 basket has 2,000 items"):
         mine_within_budget(read_basket_file(path), explicit(min_count=1))
 
 

@@ -217,13 +217,22 @@ def shared_basket_error(
     )
     if 2 * rules <= thresholds.max_rules:
         return None
+    who = (
+        f"{group:,} baskets share the same {size:,} items"
+        if group > 1
+        else f"1 basket has {size:,} items"
+    )
     return MiningBudgetError(
-        f"{group:,} baskets share the same {size} items, so every combination of them is "
-        f"frequent ({itemsets:,} itemsets, {rules:,} candidate rules, "
-        f"over --max-rules {thresholds.max_rules:,})",
+        f"{who}, so every combination of them is frequent ({_amount(itemsets)} itemsets, "
+        f"{_amount(rules)} candidate rules, over --max-rules {thresholds.max_rules:,})",
         f"raise --min-count above {group}, lower --max-len, leave such baskets out with "
         f"--max-basket-size {size - 1}, or set --max-rules 0 to get all of them",
     )
+
+
+def _amount(number: int) -> str:
+    """``5,242,860``, or ``about 2.7e+33`` past a trillion."""
+    return f"{number:,}" if number < 10**12 else f"about {float(number):.1e}"
 
 
 def shared_basket(baskets: Baskets, min_count: int) -> tuple[int, int] | None:

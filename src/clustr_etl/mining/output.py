@@ -33,20 +33,25 @@ def _column_texts(column: pd.Series) -> list[str]:
     return [_text(v) for v in column.tolist()]
 
 
+WRITE_ROWS = (
+    100_000  # rules formatted at a time: text for millions of rules at once takes gigabytes
+)
+
+
 def write_rules_csv(rules: pd.DataFrame, path: str | Path) -> None:
     """Write the DataFrame's columns in the rule-column order (``rule_columns``), floats with full
-    precision and conviction inf as ``inf``."""
+    precision and conviction inf as ``inf``; WRITE_ROWS rows are formatted at a time."""
     path = Path(path)
     columns = ordered_columns(list(rules.columns))
-    texts: list[list[str]] = []
-    for name in columns:
-        texts.append(_column_texts(rules[name]))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(columns)
-            writer.writerows(zip(*texts, strict=True))
+            for start in range(0, len(rules), WRITE_ROWS):
+                part = rules.iloc[start : start + WRITE_ROWS]
+                texts = [_column_texts(part[name]) for name in columns]
+                writer.writerows(zip(*texts, strict=True))
     except OSError as err:
         raise InputFileError(
             f"cannot write rules to {path}: {err.strerror}", "check --output"

@@ -224,3 +224,11 @@ def test_an_explosive_file_stops_quickly_under_a_memory_cap(tmp_path: Path) -> N
     )
     assert done.returncode == 3, done.stderr
     one_error_line(done.stderr, "60 baskets share the same 60 items")
+
+
+def test_identical_baskets_only_cannot_be_raised_away(tmp_path: Path) -> None:
+    path = tmp_path / "same.csv"
+    path.write_text(",".join(f"p{i}" for i in range(16)) + "\n" * 1, encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") * 20, encoding="utf-8")
+    with pytest.raises(MiningBudgetError, match="20 baskets share the same 16 items"):
+        mine_within_budget(read_basket_file(path), RuleThresholds(max_rules=1_000))

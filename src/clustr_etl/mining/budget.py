@@ -123,7 +123,10 @@ def mine_within_budget(
             if not thresholds.support_is_automatic:
                 raise budget_error(baskets, current, min_count, exceeded) from None
             count = max(count_to_fit(exceeded.counts, current), exceeded.count_for_work)
-            current = raised_support(current, n, count)
+            raised = raised_support(current, n, count)
+            if raised.count_threshold(n) <= min_count:  # every basket already: nothing to raise
+                raise budget_error(baskets, current, min_count, exceeded) from None
+            current = raised
             continue
         note = None
         if current is not thresholds:

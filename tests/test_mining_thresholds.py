@@ -49,7 +49,7 @@ def brute_force(
         for size in range(1, min(len(items), thresholds.max_len) + 1):
             counts.update(frozenset(c) for c in itertools.combinations(items, size))
     counts[frozenset()] = n
-    support = Fraction(str(thresholds.min_support))
+    support = Fraction(str(thresholds.support))
     confidence = Fraction(str(thresholds.min_confidence))
     lift = Fraction(str(thresholds.min_lift))
     rules = {}

@@ -212,7 +212,7 @@ def brute_force_rules(baskets: list[set[int]], t: RuleThresholds) -> set[tuple[s
     for size in range(t.min_len, t.max_len + 1):  # size 1: rules {} => {c}, as arules
         for itemset in combinations(items, size):
             together = sum(1 for b in baskets if set(itemset) <= b)
-            if together == 0 or Fraction(together, n) < Fraction(str(t.min_support)):
+            if together == 0 or Fraction(together, n) < Fraction(str(t.support)):
                 continue
             for c in itemset:
                 a = tuple(i for i in itemset if i != c)

@@ -71,3 +71,9 @@ class KeyConflictError(DataValidationError):
 
 class SparkError(ClustrError):
     """Spark is not installed, cannot start, cannot reach its master, or a Spark job failed."""
+
+
+class MiningBudgetError(ClustrError):
+    """Mining would build more rules than --max-rules allows (exit 3); nothing was written or loaded."""
+
+    exit_code = 3

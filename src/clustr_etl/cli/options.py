@@ -68,6 +68,10 @@ MaxP = Annotated[float | None, setting(spec.MAX_P)]
 PAdjust = Annotated[str | None, setting(spec.P_ADJUST)]
 PruneRedundant = Annotated[bool | None, setting(spec.PRUNE_REDUNDANT)]
 IncludeNonMerchandise = Annotated[bool | None, setting(spec.INCLUDE_NON_MERCHANDISE)]
+MaxRules = Annotated[int | None, setting(spec.MAX_RULES)]
+MaxBasketSize = Annotated[int | None, setting(spec.MAX_BASKET_SIZE)]
+Consequent = Annotated[str | None, setting(spec.CONSEQUENT)]
+Item = Annotated[str | None, setting(spec.ITEM)]
 Day = Annotated[
     dt.datetime | None,
     typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD, inclusive", show_default=False),

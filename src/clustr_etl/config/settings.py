@@ -128,7 +128,7 @@ class MiningSettings:
     """Minimum support, confidence and lift, the itemset size range (items in A+C), and rule
     quality: the basket floor, consequent size, significance test, redundancy, merchandise only."""
 
-    min_support: float = spec.MIN_SUPPORT.field()
+    min_support: float | None = spec.MIN_SUPPORT.field()
     min_confidence: float = spec.MIN_CONFIDENCE.field()
     min_lift: float = spec.MIN_LIFT.field(allow_inf_nan=False)
     min_len: int = spec.MIN_LEN.field()
@@ -139,9 +139,15 @@ class MiningSettings:
     p_adjust: Literal["holm", "fdr", "none"] = spec.P_ADJUST.field()
     prune_redundant: bool = spec.PRUNE_REDUNDANT.field()
     include_non_merchandise: bool = spec.INCLUDE_NON_MERCHANDISE.field()
+    max_rules: int = spec.MAX_RULES.field()
+    max_basket_size: int = spec.MAX_BASKET_SIZE.field()
+    consequent: str | None = spec.CONSEQUENT.field()
+    item: str | None = spec.ITEM.field()
 
     _no_bools = field_validator(
         "min_support",
+        "max_rules",
+        "max_basket_size",
         "min_confidence",
         "min_lift",
         "min_len",
@@ -161,9 +167,19 @@ class MiningSettings:
             )
         return self
 
+    @property
+    def support(self) -> float:
+        """The support floor: --min-support, or the default when it is not set."""
+        return spec.DEFAULT_MIN_SUPPORT if self.min_support is None else self.min_support
+
+    @property
+    def support_is_automatic(self) -> bool:
+        """No support was set: the miner may raise the default to fit --max-rules."""
+        return self.min_support is None
+
     def support_count(self, n_transactions: int) -> int:
-        """Smallest itemset count with support >= min_support (exact, at least 1)."""
-        fraction = exact_fraction(self.min_support)
+        """Smallest itemset count with support >= the support floor (exact, at least 1)."""
+        fraction = exact_fraction(self.support)
         return max(1, -((-fraction.numerator * n_transactions) // fraction.denominator))
 
     def count_threshold(self, n_transactions: int) -> int:

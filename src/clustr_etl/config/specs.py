@@ -131,7 +131,15 @@ WORKERS = OptionSpec(
 )
 
 # Rule mining
-MIN_SUPPORT = OptionSpec("min_support", "min rule support", 0.001, gt=0.0, le=1.0)
+DEFAULT_MIN_SUPPORT = 0.001  # used when --min-support is not set, raised to fit --max-rules
+MIN_SUPPORT = OptionSpec(
+    "min_support",
+    "min rule support; when not set, 0.001 raised as far as needed to fit --max-rules",
+    None,
+    default_text=f"{DEFAULT_MIN_SUPPORT} (raised to fit --max-rules)",
+    gt=0.0,
+    le=1.0,
+)
 MIN_CONFIDENCE = OptionSpec("min_confidence", "min rule confidence", 0.1, gt=0.0, le=1.0)
 MIN_LIFT = OptionSpec("min_lift", "keep rules with lift above this; 0 keeps all", 1.0, ge=0.0)
 MAX_ITEMSET_SIZE = 64  # the miner's limit on items in one rule
@@ -164,6 +172,22 @@ PRUNE_REDUNDANT = OptionSpec(
 INCLUDE_NON_MERCHANDISE = OptionSpec(
     "include_non_merchandise", "let rules contain non-merchandise products", False
 )
+# Mining budget and filters (issue 24)
+MAX_RULES = OptionSpec(
+    "max_rules",
+    "stop (exit 3, nothing written) when mining would build more candidate rules than this; "
+    "0 = no limit",
+    2_000_000,
+    ge=0,
+)
+MAX_BASKET_SIZE = OptionSpec(
+    "max_basket_size",
+    "leave out (and count) baskets with more items than this, e.g. wholesale orders; 0 = keep all",
+    0,
+    ge=0,
+)
+CONSEQUENT = OptionSpec("consequent", "keep only rules whose consequent is this item", None)
+ITEM = OptionSpec("item", "keep only rules containing this item (either side)", None)
 
 DATABASE_SPECS = (DATABASE_URL, DATA_DIR, LOCK_TIMEOUT)
 GENERATION_SPECS = (
@@ -190,6 +214,10 @@ MINING_SPECS = (
     P_ADJUST,
     PRUNE_REDUNDANT,
     INCLUDE_NON_MERCHANDISE,
+    MAX_RULES,
+    MAX_BASKET_SIZE,
+    CONSEQUENT,
+    ITEM,
 )
 
 # Settings group (field of ``Settings``) -> its specs.

@@ -8,7 +8,7 @@ and redundancy filters apply (``quality``). ``engine="fast"`` is the numpy miner
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -20,7 +20,8 @@ from clustr_etl.mining.baskets import (
     read_basket_file,
     read_sales_csv,
 )
-from clustr_etl.mining.itemsets import mine_frequent_itemsets
+from clustr_etl.mining.budget import mine_within_budget
+from clustr_etl.mining.filters import check_items_exist, rules_with_items, without_large_baskets
 from clustr_etl.mining.output import write_rules_csv
 from clustr_etl.mining.quality import FilterCounts, apply_quality_filters
 from clustr_etl.mining.rules import rules_from_itemsets
@@ -61,11 +62,13 @@ def __getattr__(name: str) -> Any:
 
 @dataclass(frozen=True)
 class MinedRules:
-    """The rules and what the quality filters did."""
+    """The rules, what the quality filters did, and the thresholds used (support may be raised)."""
 
     rules: pd.DataFrame
     quality: FilterCounts
     count_threshold: int
+    thresholds: RuleThresholds | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def mine_rules(
@@ -91,16 +94,32 @@ def mine_rules_with_report(
         )
     if baskets.n_transactions == 0 or baskets.items.size == 0:
         raise InputFileError("no baskets to mine", "the input has no transactions with items")
-    min_count = thresholds.count_threshold(baskets.n_transactions)
+    notes: list[str] = []
+    baskets, large = without_large_baskets(baskets, thresholds.max_basket_size)
+    if large:
+        notes.append(
+            f"{large:,} baskets of more than {thresholds.max_basket_size} items left out "
+            "(--max-basket-size)"
+        )
+        if baskets.n_transactions == 0:
+            raise InputFileError(
+                "every basket is larger than --max-basket-size", "raise --max-basket-size"
+            )
+    check_items_exist(baskets, thresholds)
+    fitted = mine_within_budget(baskets, thresholds, progress)  # mlxtend: the budget's pre-check
+    thresholds = fitted.thresholds
+    notes.extend([fitted.note] if fitted.note else [])
     if engine == "mlxtend":
         from clustr_etl.mining.reference import mine_rules_mlxtend
 
         with progress.task("mining rules (mlxtend)"):
             candidates = mine_rules_mlxtend(baskets, thresholds)
     else:
-        itemsets = mine_frequent_itemsets(baskets, min_count, thresholds.max_len, progress)
         with progress.task("building rules"):
-            candidates = rules_from_itemsets(itemsets, baskets.labels, thresholds)
+            candidates = rules_from_itemsets(fitted.itemsets, baskets.labels, thresholds)
+    del fitted
+    candidates = rules_with_items(candidates, thresholds)
     with progress.task("testing rules"):
         rules, quality = apply_quality_filters(candidates, thresholds)
-    return MinedRules(rules, quality, min_count)
+    min_count = thresholds.count_threshold(baskets.n_transactions)
+    return MinedRules(rules, quality, min_count, thresholds, notes)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -25,10 +26,28 @@ from clustr_etl.progress import NO_PROGRESS, Progress
 Int64Array = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
 
+
+class LevelCheck(Protocol):
+    """Sees each level before and after it is counted (a budget raises there to stop mining)."""
+
+    def before_counting(
+        self, size: int, parent_counts: Int64Array, occ_set: Int32Array, n_after: Int32Array
+    ) -> None:
+        """Level ``size`` is about to be counted from these occurrences of its parent sets
+        (``n_after``: candidates each occurrence generates)."""
+
+    def counted(self, size: int, counts: Int64Array) -> None:
+        """Level ``size`` has these frequent itemsets (their counts)."""
+
+
 # Candidates generated per chunk (bounds memory: a few arrays of this many int64 values).
 CANDIDATE_CHUNK = 1 << 20
-# Largest key space counted with one bincount (a dense int64 array of this many counters).
+# Largest key space counted with one bincount (a dense int64 array of this many counters); larger
+# spaces are counted a range of parent sets at a time.
 MAX_DENSE_KEYS = 1 << 22
+# Up to this many candidates in a range are kept between counting and collecting (16 bytes each).
+CACHED_CANDIDATES = 1 << 24
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -60,9 +79,16 @@ class FrequentItemsets:
 
 
 def mine_frequent_itemsets(
-    baskets: Baskets, min_count: int, max_len: int, progress: Progress = NO_PROGRESS
+    baskets: Baskets,
+    min_count: int,
+    max_len: int,
+    progress: Progress = NO_PROGRESS,
+    check_level: LevelCheck | None = None,
 ) -> FrequentItemsets:
-    """Every itemset with at least ``min_count`` baskets and at most ``max_len`` items, exactly counted."""
+    """Every itemset with at least ``min_count`` baskets and at most ``max_len`` items, exactly counted.
+
+    ``check_level`` sees each level's counts as soon as they are known (a budget raises there).
+    """
     n_transactions = baskets.n_transactions
     item_counts = np.bincount(baskets.items, minlength=len(baskets.labels)).astype(np.int64)
     frequent = np.flatnonzero(item_counts >= min_count)
@@ -79,6 +105,8 @@ def mine_frequent_itemsets(
         keys=np.arange(n_items, dtype=np.int64),
     )
     levels = [empty, singles]
+    if check_level is not None:
+        check_level.counted(1, singles.counts)
     result = FrequentItemsets(levels, item_codes, n_items, n_transactions)
     if max_len < 2 or n_items < 2:
         return result
@@ -87,14 +115,20 @@ def mine_frequent_itemsets(
         codes, ends = _frequent_items_per_basket(baskets, item_codes)
         occ_pos = np.arange(codes.size, dtype=np.int32)
         occ_set = codes
-        for _size in range(2, max_len + 1):
+        for size in range(2, max_len + 1):
             previous = levels[-1]
+            if check_level is not None:
+                n_after = ends[occ_pos] - occ_pos - 1
+                check_level.before_counting(size, previous.counts, occ_set, n_after)
+                del n_after
             keys, counts, occ_pos, occ_set = _extend(
                 codes, ends, occ_pos, occ_set, previous.keys.size, n_items, min_count
             )
             advance(1)
             if keys.size == 0:
                 break
+            if check_level is not None:
+                check_level.counted(size, counts)
             parents = keys // n_items
             last = (keys - parents * n_items).astype(np.int32)
             itemsets = np.hstack([previous.itemsets[parents], last[:, None]])
@@ -142,50 +176,106 @@ def _extend(
     n_items: int,
     min_count: int,
 ) -> tuple[Int64Array, Int64Array, Int32Array, Int32Array]:
-    """Count all one-item extensions of the occurrences; return frequent keys, counts, occurrences."""
+    """Count all one-item extensions of the occurrences; return frequent keys, counts, occurrences.
+
+    Keys are counted densely (``bincount``), a range of parent sets at a time so that each range's
+    key space has at most MAX_DENSE_KEYS counters: time linear in the candidates, memory bounded.
+    """
     n_after = ends[occ_pos] - occ_pos - 1
     useful = n_after > 0
     occ_pos, occ_set, n_after = occ_pos[useful], occ_set[useful], n_after[useful]
     del useful
-    bounds = _chunk_bounds(n_after)
-    key_space = n_sets * n_items
-    dense = key_space <= MAX_DENSE_KEYS
-    cached: tuple[Int64Array, Int64Array] | None = None
-    if dense:
-        totals = np.zeros(key_space, dtype=np.int64)
-        for lo, hi in itertools.pairwise(bounds):
-            keys, positions = _candidates(
-                codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items
-            )
-            totals += np.bincount(keys, minlength=key_space)
-            cached = (keys, positions) if len(bounds) == 2 else None
-        frequent_keys = np.flatnonzero(totals >= min_count).astype(np.int64)
-        frequent_counts = totals[frequent_keys]
-        del totals
-        table = np.full(key_space, -1, dtype=np.int32)
-        table[frequent_keys] = np.arange(frequent_keys.size, dtype=np.int32)
+    sets_per_range = max(1, MAX_DENSE_KEYS // max(n_items, 1))
+    set_bounds = [*range(0, n_sets, sets_per_range), n_sets]
+    if len(set_bounds) > 2:  # several ranges: group the occurrences by parent set
+        order = np.argsort(occ_set, kind="stable")
+        occ_pos, occ_set, n_after = occ_pos[order], occ_set[order], n_after[order]
+        del order
+        occ_bounds = np.searchsorted(occ_set, set_bounds).tolist()
     else:
-        frequent_keys, frequent_counts = _sparse_count(
-            codes, occ_pos, occ_set, n_after, bounds, n_items, min_count
-        )
+        occ_bounds = [0, occ_pos.size]
+    keys: list[Int64Array] = []
+    counts: list[Int64Array] = []
     new_pos: list[Int32Array] = []
     new_set: list[Int32Array] = []
+    found = 0
+    for (first, last), (lo, hi) in zip(
+        itertools.pairwise(set_bounds), itertools.pairwise(occ_bounds), strict=True
+    ):
+        if lo == hi:
+            continue
+        part = _extend_range(
+            codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], first, last, n_items, min_count
+        )
+        keys.append(part[0])
+        counts.append(part[1])
+        new_pos.append(part[2])
+        new_set.append(part[3] + np.int32(found))
+        found += part[0].size
+    return (
+        _joined(keys, np.int64),
+        _joined(counts, np.int64),
+        _joined(new_pos, np.int32),
+        _joined(new_set, np.int32),
+    )
+
+
+def _joined(parts: list[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _extend_range(
+    codes: Int32Array,
+    occ_pos: Int32Array,
+    occ_set: Int32Array,
+    n_after: Int32Array,
+    first_set: int,
+    end_set: int,
+    n_items: int,
+    min_count: int,
+) -> tuple[Int64Array, Int64Array, Int32Array, Int32Array]:
+    """The frequent extensions of the parent sets ``first_set <= set < end_set`` (dense counting);
+    new occurrences carry ids local to this range."""
+    bounds = _chunk_bounds(n_after)
+    base = first_set * n_items
+    key_space = (end_set - first_set) * n_items
+    totals = np.zeros(key_space, dtype=np.int64)
+    keep = int(n_after.sum(dtype=np.int64)) <= CACHED_CANDIDATES  # generate them once, not twice
+    cached: list[tuple[Int64Array, Int64Array]] = []
     for lo, hi in itertools.pairwise(bounds):
-        if cached is not None:
-            keys, positions = cached
+        keys, positions = _candidates(
+            codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items
+        )
+        keys -= base
+        totals += np.bincount(keys, minlength=key_space)
+        if keep:
+            cached.append((keys, positions))
+    frequent_keys = np.flatnonzero(totals >= min_count).astype(np.int64)
+    frequent_counts = totals[frequent_keys]
+    del totals
+    table = np.full(key_space, -1, dtype=np.int32)
+    table[frequent_keys] = np.arange(frequent_keys.size, dtype=np.int32)
+    new_pos: list[Int32Array] = []
+    new_set: list[Int32Array] = []
+    for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        if keep:
+            keys, positions = cached[chunk]
+            cached[chunk] = (_EMPTY, _EMPTY)
         else:
             keys, positions = _candidates(
                 codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items
             )
-        ids = table[keys] if dense else _sparse_ids(frequent_keys, keys)
+            keys -= base
+        ids = table[keys]
         hit = ids >= 0
         new_pos.append(positions[hit].astype(np.int32))
-        new_set.append(ids[hit].astype(np.int32))
+        new_set.append(ids[hit])
+    del table
     return (
-        frequent_keys,
+        frequent_keys + base,
         frequent_counts,
-        np.concatenate(new_pos) if new_pos else np.zeros(0, dtype=np.int32),
-        np.concatenate(new_set) if new_set else np.zeros(0, dtype=np.int32),
+        _joined(new_pos, np.int32),
+        _joined(new_set, np.int32),
     )
 
 
@@ -211,52 +301,3 @@ def _candidates(
     keys = np.repeat(occ_set.astype(np.int64) * n_items, n_after)
     keys += codes[positions]
     return keys, positions
-
-
-def _sparse_count(
-    codes: Int32Array,
-    occ_pos: Int32Array,
-    occ_set: Int32Array,
-    n_after: Int32Array,
-    bounds: list[int],
-    n_items: int,
-    min_count: int,
-) -> tuple[Int64Array, Int64Array]:
-    """Counting for key spaces too large for a dense array: per-chunk unique, merged."""
-    merged_keys = np.zeros(0, dtype=np.int64)
-    merged_counts = np.zeros(0, dtype=np.int64)
-    for lo, hi in itertools.pairwise(bounds):
-        keys, _ = _candidates(codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items)
-        keys.sort()
-        chunk_keys, chunk_counts = _run_lengths(keys)
-        all_keys = np.concatenate([merged_keys, chunk_keys])
-        all_counts = np.concatenate([merged_counts, chunk_counts])
-        order = np.argsort(all_keys, kind="stable")
-        merged_keys, merged_counts = _sum_runs(all_keys[order], all_counts[order])
-    frequent = merged_counts >= min_count
-    return merged_keys[frequent], merged_counts[frequent]
-
-
-def _run_lengths(sorted_keys: Int64Array) -> tuple[Int64Array, Int64Array]:
-    """Distinct values of a sorted array and how often each occurs (np.unique is slow here)."""
-    if sorted_keys.size == 0:
-        return sorted_keys, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.diff(sorted_keys, prepend=sorted_keys[0] - 1) != 0)
-    return sorted_keys[starts], np.diff(np.append(starts, sorted_keys.size)).astype(np.int64)
-
-
-def _sum_runs(sorted_keys: Int64Array, counts: Int64Array) -> tuple[Int64Array, Int64Array]:
-    """Merge equal neighbouring keys of a sorted array, adding their counts."""
-    if sorted_keys.size == 0:
-        return sorted_keys, counts
-    starts = np.flatnonzero(np.diff(sorted_keys, prepend=sorted_keys[0] - 1) != 0)
-    return sorted_keys[starts], np.add.reduceat(counts, starts)
-
-
-def _sparse_ids(frequent_keys: Int64Array, keys: Int64Array) -> Int64Array:
-    """Index of each key in the sorted ``frequent_keys``, or -1 when absent."""
-    if frequent_keys.size == 0:
-        return np.full(keys.size, -1, dtype=np.int64)
-    ids = np.searchsorted(frequent_keys, keys).astype(np.int64)
-    ids[frequent_keys[np.minimum(ids, frequent_keys.size - 1)] != keys] = -1
-    return ids

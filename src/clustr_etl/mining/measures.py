@@ -84,22 +84,35 @@ def fisher_greater(
     return np.clip(p, 0.0, 1.0)
 
 
-TAIL_BLOCK = 256  # recurrence steps taken at once (a cumulative product per block)
+TAIL_BLOCK = 256  # most recurrence steps taken at once (a cumulative product per block)
+FIRST_BLOCK = 16  # the first block: most tails of strong rules end within a few steps
+TAIL_ROWS = 4_096  # tables summed together (bounds memory: a few arrays of rows x block floats)
 
 
 def _tail_sum(start: FloatArray, a: FloatArray, c: FloatArray, n: int, step: int) -> FloatArray:
-    """Sum of the hypergeometric pmf from ``start`` outwards (step +1 up, -1 down).
+    """Sum of the hypergeometric pmf from ``start`` outwards (step +1 up, -1 down), a batch of
+    TAIL_ROWS tables at a time."""
+    total = np.zeros(start.size, dtype=np.float64)
+    for lo in range(0, start.size, TAIL_ROWS):
+        hi = lo + TAIL_ROWS
+        total[lo:hi] = _tail_sum_rows(start[lo:hi], a[lo:hi], c[lo:hi], n, step)
+    return total
+
+
+def _tail_sum_rows(
+    start: FloatArray, a: FloatArray, c: FloatArray, n: int, step: int
+) -> FloatArray:
+    """The tail sums of a few tables; blocks of steps double from FIRST_BLOCK up to TAIL_BLOCK.
 
     The ratio of neighbouring terms is 0 at the end of the support, so terms past it vanish.
     """
-    if start.size == 0:
-        return np.zeros(0, dtype=np.float64)
     term = np.exp(_log_pmf(start, a, c, n))
     total = term.copy()
     x = start.copy()
-    offsets = np.arange(TAIL_BLOCK, dtype=np.float64) * step
+    block = FIRST_BLOCK
     active = np.flatnonzero(term > 0)
     while active.size:
+        offsets = np.arange(block, dtype=np.float64) * step
         xs = x[active, None] + offsets  # the x each ratio steps away from
         aa, cc = a[active, None], c[active, None]
         if step > 0:
@@ -109,9 +122,10 @@ def _tail_sum(start: FloatArray, a: FloatArray, c: FloatArray, n: int, step: int
         terms = term[active, None] * np.cumprod(np.maximum(ratio, 0.0), axis=1)
         total[active] += terms.sum(axis=1)
         term[active] = terms[:, -1]
-        x[active] += TAIL_BLOCK * step
+        x[active] += block * step
         done = term[active] <= total[active] * 1e-17
         active = active[~done]
+        block = min(block * 2, TAIL_BLOCK)
     return total
 
 

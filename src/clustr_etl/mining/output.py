@@ -6,17 +6,11 @@ import csv
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from clustr_etl.dataset.rule_columns import ordered_columns
 from clustr_etl.errors import InputFileError
-
-
-def _float_text(value: float) -> str:
-    """Full precision (shortest repr that round-trips); infinities as ``inf``/``-inf``; NaN empty."""
-    if math.isnan(value):
-        return ""
-    return repr(float(value))
 
 
 def _text(value: object) -> str:
@@ -26,24 +20,38 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _column_texts(column: pd.Series) -> list[str]:
+    """One column as CSV fields; whole numeric columns through ``map`` (millions of rules)."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float)
+        texts = list(map(repr, values.tolist()))  # repr of a float: the shortest round trip
+        for position in np.flatnonzero(np.isnan(values)).tolist():
+            texts[position] = ""
+        return texts
+    if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
+        return list(map(str, column.tolist()))
+    return [_text(v) for v in column.tolist()]
+
+
+WRITE_ROWS = (
+    100_000  # rules formatted at a time: text for millions of rules at once takes gigabytes
+)
+
+
 def write_rules_csv(rules: pd.DataFrame, path: str | Path) -> None:
     """Write the DataFrame's columns in the rule-column order (``rule_columns``), floats with full
-    precision and conviction inf as ``inf``."""
+    precision and conviction inf as ``inf``; WRITE_ROWS rows are formatted at a time."""
     path = Path(path)
     columns = ordered_columns(list(rules.columns))
-    texts: list[list[str]] = []
-    for name in columns:
-        column = rules[name]
-        if pd.api.types.is_float_dtype(column.dtype):
-            texts.append([_float_text(v) for v in column.to_numpy(dtype=float).tolist()])
-        else:
-            texts.append([_text(v) for v in column.tolist()])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(columns)
-            writer.writerows(zip(*texts, strict=True))
+            for start in range(0, len(rules), WRITE_ROWS):
+                part = rules.iloc[start : start + WRITE_ROWS]
+                texts = [_column_texts(part[name]) for name in columns]
+                writer.writerows(zip(*texts, strict=True))
     except OSError as err:
         raise InputFileError(
             f"cannot write rules to {path}: {err.strerror}", "check --output"

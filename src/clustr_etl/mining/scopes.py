@@ -61,5 +61,8 @@ def scoped(
     frame.insert(0, "scope", scope)
     frame["since"] = since
     frame["until"] = until
-    summary = summarize(scope, thresholds, n_transactions, mined.quality, len(frame))
-    return ScopedRules(frame, summary.notes, summary.warnings)
+    used = mined.thresholds or thresholds  # the support may have been raised to fit --max-rules
+    summary = summarize(scope, used, n_transactions, mined.quality, len(frame))
+    prefix = "" if scope == DEFAULT_SCOPE else f"{scope}: "
+    notes = [f"{prefix}{note}" for note in mined.notes]
+    return ScopedRules(frame, [*summary.notes, *notes], summary.warnings)

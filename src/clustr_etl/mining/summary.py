@@ -23,7 +23,7 @@ def support_note(thresholds: RuleThresholds, n_transactions: int) -> str:
     """E.g. "support 0.001 = 2 baskets < min count 10": which of the two floors applies."""
     by_support = thresholds.support_count(n_transactions)
     floor = int(thresholds.min_count)
-    support = f"support {thresholds.min_support:g} = {by_support:,} baskets"
+    support = f"support {thresholds.support:g} = {by_support:,} baskets"
     if by_support < floor:
         return f"{support} < min count {floor}"
     return f"{support} >= min count {floor}"

@@ -176,6 +176,6 @@ def build_report(
 ) -> ReportResult:
     top = max(0, min(top, MAX_TOP))
     facts = gather_facts(settings, input_dir=input_dir, rules_path=rules_path, top=top)
-    text, shown = render_report(facts, min_support=settings.mining.min_support, top=top)
+    text, shown = render_report(facts, min_support=settings.mining.support, top=top)
     size = write_report(text, output)
     return ReportResult(output, size, facts.rules.total, shown)

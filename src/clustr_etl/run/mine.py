@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE, ITEM_SEPARATOR
 from clustr_etl.errors import ConfigError
 from clustr_etl.loading import load_rules
 from clustr_etl.mining import (
+    Baskets,
     MiningEngine,
     RuleThresholds,
     read_basket_file,
@@ -118,15 +120,19 @@ def read_scopes(
             "--by, --since, --until and --last-days need the database's transactions",
             "leave out --input to mine the database",
         )
+    baskets = read_input_file(input_path, input_format)
+    return SelectedBaskets([Scope(DEFAULT_SCOPE, baskets, None, None)], 0)
+
+
+def read_input_file(input_path: Path, input_format: InputFormat) -> Baskets:
+    """The baskets of a sales CSV, a basket file or a Parquet sales folder."""
     if input_path.is_dir():
         from clustr_etl.mining.parquet_input import read_sales_parquet
 
-        baskets = read_sales_parquet(input_path)
-    elif input_format == "basket":
-        baskets = read_basket_file(input_path)
-    else:
-        baskets = read_sales_csv(input_path)
-    return SelectedBaskets([Scope(DEFAULT_SCOPE, baskets, None, None)], 0)
+        return read_sales_parquet(input_path)
+    if input_format == InputFormat.basket:
+        return read_basket_file(input_path)
+    return read_sales_csv(input_path)
 
 
 def product_names(engine: Engine) -> dict[str, str]:
@@ -225,10 +231,24 @@ def mine_on_spark(
             "--engine spark mines files: give --input",
             "a sales CSV, a basket file or a Parquet folder such as <data dir>/raw/sales",
         )
+    if thresholds.max_basket_size:
+        raise ConfigError(
+            "--max-basket-size is not available with --engine spark",
+            "leave it out, or mine with the fast engine",
+        )
+    from clustr_etl.mining.budget import mine_within_budget
     from clustr_etl.spark.mining import mine_rules_spark
 
+    # The budget's pre-check: the fast miner counts the itemsets level by level (seconds, bounded
+    # memory) so an explosive input stops with one line instead of a JVM out of memory.
+    fitted = mine_within_budget(read_input_file(input_path, input_format), thresholds, progress)
+    thresholds = fitted.thresholds
+    del fitted.itemsets.levels[:]
     mined, baskets = mine_rules_spark(
         input_path, input_format, thresholds, master=master, progress=progress
+    )
+    mined = dataclasses.replace(
+        mined, thresholds=thresholds, notes=[fitted.note] if fitted.note else []
     )
     if baskets.duplicates:
         log.warning("dropped %d duplicate items in baskets", baskets.duplicates)

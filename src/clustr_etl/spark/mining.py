@@ -26,6 +26,7 @@ import pyarrow as pa
 from clustr_etl.config.specs import InputFormat
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.mining import MinedRules
+from clustr_etl.mining.filters import rules_with_items
 from clustr_etl.mining.quality import apply_quality_filters
 from clustr_etl.mining.rules import rules_frame
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction
@@ -53,7 +54,7 @@ def mine_rules_spark(
     master: str | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> tuple[MinedRules, SparkBaskets]:
-    """Read ``input_path`` and mine it on Spark; the rules (RULE_COLUMNS), after the same significance
+    """Read ``input_path`` and mine it on Spark; the rules (MINED_COLUMNS), after the same significance
     test and redundancy pruning as the fast engine (on the driver: the rules are few), and the baskets."""
     with spark_session(master) as spark:
         with progress.task("reading baskets (Spark)"):
@@ -63,6 +64,7 @@ def mine_rules_spark(
                 candidates = spark_rules(baskets, thresholds)
         finally:
             baskets.frame.unpersist()
+    candidates = rules_with_items(candidates, thresholds)
     with progress.task("testing rules"):
         rules, quality = apply_quality_filters(candidates, thresholds)
     return MinedRules(rules, quality, thresholds.count_threshold(baskets.n_transactions)), baskets

@@ -1,0 +1,217 @@
+"""The recommenders compared on the same cases: rules, popularity, co-occurrence, random, rules+popularity.
+
+Every method gets a case's context (the basket without the hidden item) and returns up to ``k`` items,
+never one already in the basket:
+
+* ``popularity``: the training window's most sold products (most training baskets), best first.
+* ``rules``: the rules whose antecedent lies inside the context recommend their consequent items. An
+  item ranks by its best such rule: higher confidence first, then higher lift, then higher support,
+  then the rules table's own order; items from the same rule (or tied) break by popularity. Rules with
+  an empty antecedent (``--min-len 1``) fire on every basket. No rule fires: an empty list.
+* ``rules+popularity``: the rules' list, filled up to ``k`` with popular items not yet in it.
+* ``cooccurrence``: items by the number of training baskets they share with the context's items
+  (summed over the context items, no thresholds), ties by popularity; never-co-bought items are left out.
+* ``random``: ``k`` items drawn uniformly from the training catalogue (seeded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from clustr_etl.evaluation.ranking import PAD, top_k_dense, top_k_from_pairs
+from clustr_etl.mining.baskets import Baskets
+from clustr_etl.mining.rules import ITEM_SEPARATOR
+
+Int64Array = npt.NDArray[np.int64]
+NOT_RECOMMENDED = np.iinfo(np.int64).max
+RULE_ORDER = ["confidence", "lift", "support"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """The contexts of a chunk of cases: (row, item) pairs, flat ``row * n_items + item`` and matrix."""
+
+    rows: Int64Array
+    codes: Int64Array
+    n_rows: int
+    n_items: int
+    matrix: sp.csr_matrix
+    group: Int64Array  # per row: the index of the case's customer group
+
+    @property
+    def flat(self) -> Int64Array:
+        return self.rows * self.n_items + self.codes
+
+    @property
+    def longest(self) -> int:
+        return int(np.bincount(self.rows, minlength=1).max()) if self.rows.size else 0
+
+
+class Recommender(Protocol):
+    def recommend(self, context: Context, k: int) -> Int64Array: ...
+
+
+def popularity_ranks(train: Baskets) -> tuple[Int64Array, Int64Array]:
+    """Per item its popularity rank (0 = in most training baskets; ties by code) and the items in that order."""
+    counts = np.bincount(train.items, minlength=len(train.labels))
+    order = np.lexsort((np.arange(counts.size), -counts)).astype(np.int64)
+    ranks = np.empty_like(order)
+    ranks[order] = np.arange(order.size, dtype=np.int64)
+    return ranks, order
+
+
+@dataclass
+class Popularity:
+    order: Int64Array  # items, most popular first
+
+    def recommend(self, context: Context, k: int) -> Int64Array:
+        width = min(self.order.size, k + context.longest)
+        candidates = np.broadcast_to(self.order[:width], (context.n_rows, width))
+        rows = np.repeat(np.arange(context.n_rows, dtype=np.int64), width)
+        keys = np.tile(np.arange(width, dtype=np.int64), context.n_rows)
+        return top_k_from_pairs(
+            rows, candidates.ravel(), keys, context.n_rows, k, context.flat, context.n_items
+        )
+
+
+@dataclass
+class RandomItems:
+    n_items: int
+    rng: np.random.Generator
+
+    def recommend(self, context: Context, k: int) -> Int64Array:
+        keys = self.rng.random((context.n_rows, self.n_items))
+        keys[context.rows, context.codes] = np.inf
+        part = top_k_dense(_float_to_order(keys), k, NOT_RECOMMENDED)
+        return part
+
+
+def _float_to_order(keys: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Random floats in [0, 1) as int64 keys (inf, the excluded items, -> NOT_RECOMMENDED)."""
+    scaled = np.full(keys.shape, NOT_RECOMMENDED, dtype=np.int64)
+    finite = np.isfinite(keys)
+    scaled[finite] = (keys[finite] * 2.0**53).astype(np.int64)
+    return scaled
+
+
+class RuleRecommender:
+    """The rules of one scope as sparse antecedent/consequent matrices over the training codes."""
+
+    def __init__(self, rules: pd.DataFrame, vocabulary: dict[str, int], pop_rank: Int64Array):
+        ordered = rules.sort_values(RULE_ORDER, ascending=False, kind="stable")
+        n_items = pop_rank.size
+        self.n_items = n_items
+        self.n_rules = len(ordered)
+        self.pop_rank = pop_rank
+        self.antecedents = _item_matrix(ordered["antecedents"], vocabulary, n_items)
+        self.consequents = _item_matrix(ordered["consequents"], vocabulary, n_items)
+        self.antecedent_len = np.diff(self.antecedents.indptr).astype(np.int64)
+        self.by_item = self.antecedents.T.tocsr()  # items x rules
+        always = np.flatnonzero(self.antecedent_len == 0)
+        self.always_rules = always
+
+    def candidates(self, context: Context) -> tuple[Int64Array, Int64Array, Int64Array]:
+        """(row, item, key) of every item some fired rule recommends; key = rule rank * n + popularity."""
+        matched = (context.matrix @ self.by_item).tocoo()  # context items in each rule's antecedent
+        fired = matched.data == self.antecedent_len[matched.col]
+        rows = matched.row[fired].astype(np.int64)
+        rules = matched.col[fired].astype(np.int64)
+        if self.always_rules.size:
+            rows = np.concatenate(
+                [rows, np.repeat(np.arange(context.n_rows), self.always_rules.size)]
+            )
+            rules = np.concatenate([rules, np.tile(self.always_rules, context.n_rows)])
+        indptr = self.consequents.indptr
+        lengths = (indptr[rules + 1] - indptr[rules]).astype(np.int64)
+        rows, rule_of = np.repeat(rows, lengths), np.repeat(rules, lengths)
+        offsets = np.arange(rows.size, dtype=np.int64) - np.repeat(
+            np.cumsum(lengths) - lengths, lengths
+        )
+        items = self.consequents.indices[indptr[rule_of] + offsets].astype(np.int64)
+        return rows, items, rule_of * self.n_items + self.pop_rank[items]
+
+    def recommend(self, context: Context, k: int) -> Int64Array:
+        rows, items, keys = self.candidates(context)
+        return top_k_from_pairs(rows, items, keys, context.n_rows, k, context.flat, self.n_items)
+
+
+@dataclass
+class RulesThenPopularity:
+    rules: Recommender
+    popularity: Popularity
+
+    def recommend(self, context: Context, k: int) -> Int64Array:
+        first = self.rules.recommend(context, k)
+        fill = self.popularity.recommend(context, 2 * k)
+        merged = np.concatenate([first, fill], axis=1)
+        rows = np.repeat(np.arange(context.n_rows, dtype=np.int64), merged.shape[1])
+        keys = np.tile(np.arange(merged.shape[1], dtype=np.int64), context.n_rows)
+        items = merged.ravel()
+        real = items != PAD
+        return top_k_from_pairs(
+            rows[real], items[real], keys[real], context.n_rows, k, context.flat, context.n_items
+        )
+
+
+class CoOccurrence:
+    """Training co-purchase counts (items x items, the diagonal left out)."""
+
+    def __init__(self, train: Baskets, pop_rank: Int64Array):
+        n_items = pop_rank.size
+        rows = np.repeat(np.arange(train.n_transactions), np.diff(train.indptr))
+        data = np.ones(rows.size, dtype=np.int64)
+        baskets = sp.csr_matrix((data, (rows, train.items)), shape=(train.n_transactions, n_items))
+        counts = (baskets.T @ baskets).tocsr()
+        counts.setdiag(0)
+        counts.eliminate_zeros()
+        self.counts = counts
+        self.pop_rank = pop_rank
+
+    def recommend(self, context: Context, k: int) -> Int64Array:
+        scores = (context.matrix @ self.counts).toarray()
+        keys = np.where(
+            scores > 0, self.pop_rank[None, :] - scores * self.pop_rank.size, NOT_RECOMMENDED
+        )
+        keys[context.rows, context.codes] = NOT_RECOMMENDED
+        return top_k_dense(keys, k, NOT_RECOMMENDED)
+
+
+@dataclass
+class ByGroup:
+    """Per case the recommender of its customer group (``--by segment``)."""
+
+    recommenders: dict[int, Recommender]
+
+    def recommend(self, context: Context, k: int) -> Int64Array:
+        top = np.full((context.n_rows, k), PAD, dtype=np.int64)
+        for group, recommender in self.recommenders.items():
+            chosen = np.flatnonzero(context.group == group)
+            if chosen.size:
+                top[chosen] = recommender.recommend(_rows_of(context, chosen), k)
+        return top
+
+
+def _rows_of(context: Context, chosen: Int64Array) -> Context:
+    new_row = np.full(context.n_rows, -1, dtype=np.int64)
+    new_row[chosen] = np.arange(chosen.size, dtype=np.int64)
+    keep = new_row[context.rows] >= 0
+    rows, codes = new_row[context.rows[keep]], context.codes[keep]
+    return Context(
+        rows, codes, chosen.size, context.n_items, context.matrix[chosen], context.group[chosen]
+    )
+
+
+def _item_matrix(keys: pd.Series, vocabulary: dict[str, int], n_items: int) -> sp.csr_matrix:
+    """One row per rule: its items (``a|b|c``) as 0/1 over the training codes (empty keys: no item)."""
+    lists = [[vocabulary[key] for key in text.split(ITEM_SEPARATOR) if key] for text in keys]
+    lengths = np.asarray([len(items) for items in lists], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    indices = np.asarray([c for items in lists for c in items], dtype=np.int64)
+    data = np.ones(indices.size, dtype=np.int64)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(lists), n_items))

@@ -621,6 +621,70 @@ def mine_rules(
         print_rules(result.rules, top)
 
 
+@app.command()
+def evaluate(
+    ctx: typer.Context,
+    test_days: Annotated[
+        int | None,
+        typer.Option("--test-days", min=1, help="test on the last N days [default 30]"),
+    ] = None,
+    cutoff: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="first test day, YYYY-MM-DD (instead of --test-days)"
+        ),
+    ] = None,
+    max_cases: Annotated[
+        int | None,
+        typer.Option("--max-cases", min=1, help="score a seeded sample of N cases [default all]"),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="seed of --max-cases, the random baseline and the bootstrap", min=0)
+    ] = 42,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="also score each customer group's own rules: segment or city"),
+    ] = None,
+    min_support: MinSupport = None,
+    min_confidence: MinConfidence = None,
+    min_lift: MinLift = None,
+    min_len: MinLen = None,
+    max_len: MaxLen = None,
+    min_count: MinCount = None,
+    max_consequent_len: MaxConsequentLen = None,
+    max_p: MaxP = None,
+    p_adjust: PAdjust = None,
+    prune_redundant: PruneRedundant = None,
+    include_non_merchandise: IncludeNonMerchandise = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    lock_timeout: LockTimeout = None,
+) -> None:
+    """Mine the days before a cutoff, then score the rules as recommendations on the later baskets
+    against popularity, co-occurrence and random (<data dir>/evaluation.json, rule_evaluations)."""
+    from clustr_etl import pipeline
+    from clustr_etl.evaluation.options import EvaluationOptions
+
+    settings = settings_from(ctx, "test_days", "cutoff", "max_cases", "seed", "by")
+    options = EvaluationOptions(max_cases=max_cases, seed=seed, by=by)
+    recorded = {"test_days": test_days, "cutoff": str(cutoff.date()) if cutoff else None}
+    recorded |= {"max_cases": max_cases, "seed": seed, "by": by}
+    with pipeline.open_run(settings, "evaluate", recorded, on_wait=wait_notice(ctx)) as run:
+        result = run.run_step(
+            pipeline.evaluate_step,
+            test_days=test_days,
+            cutoff=cutoff.date() if cutoff else None,
+            options=options,
+            progress=progress_for(ctx),
+        )
+    if not state_of(ctx).quiet:
+        from clustr_etl.console import stdout
+        from clustr_etl.evaluation.table import render_evaluation
+
+        render_evaluation(result.evaluation, stdout)
+    show_reports(ctx, [result.report])
+
+
 @app.command("run-all")
 def run_all(
     ctx: typer.Context,
@@ -643,15 +707,25 @@ def run_all(
     report: Annotated[
         bool, typer.Option("--report", help="write <data dir>/report.html at the end")
     ] = False,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate", help="score the rules on the last 30 days (as `clustr-etl evaluate`)"
+        ),
+    ] = False,
 ) -> None:
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules."""
     from clustr_etl import pipeline
 
-    settings = settings_from(ctx, "regenerate", "report")
-    options = {"regenerate": regenerate, "report": report}
+    settings = settings_from(ctx, "regenerate", "report", "evaluate")
+    options = {"regenerate": regenerate, "report": report, "evaluate": evaluate}
     with pipeline.open_run(settings, "run-all", options, on_wait=wait_notice(ctx)) as run:
         reports = pipeline.run_all(
-            run, regenerate=regenerate, progress=progress_for(ctx), report=report
+            run,
+            regenerate=regenerate,
+            progress=progress_for(ctx),
+            report=report,
+            evaluate=evaluate,
         )
     show_reports(ctx, reports)
 

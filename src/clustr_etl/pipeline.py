@@ -7,6 +7,7 @@ A step receives the context (engine, settings, run_id) as its first argument.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import time
@@ -22,6 +23,7 @@ from clustr_etl.batch_ledger import APPEND_STEP, batch_key, loaded_batches
 from clustr_etl.batches import BATCHES_DIR, batch_hashes, find_batches
 from clustr_etl.db import init_db
 from clustr_etl.errors import ConfigError
+from clustr_etl.evaluation.options import EvaluationOptions
 from clustr_etl.loading import TABLE_FILES, load_rules, load_tables
 from clustr_etl.loading.append import append_batch
 from clustr_etl.loading.schema import resolve_tables
@@ -44,6 +46,7 @@ from clustr_etl.settings import Settings
 from clustr_etl.simulate import GenerateOptions, generate_dataset
 
 if TYPE_CHECKING:
+    from clustr_etl.evaluation.evaluate import Evaluation
     from clustr_etl.importing import ImportOptions
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,7 @@ __all__ = [
     "MineResult",
     "RunContext",
     "StepReport",
+    "evaluate_step",
     "generate_step",
     "import_step",
     "init_db_step",
@@ -413,21 +417,69 @@ def mine_on_spark(
     return scoped(mined, thresholds, baskets.n_transactions), baskets.n_transactions
 
 
+@dataclass
+class EvaluateResult:
+    report: StepReport
+    evaluation: Evaluation
+    output: Path
+
+    @property
+    def step_report(self) -> StepReport:
+        return self.report
+
+
+def evaluate_step(
+    run: RunContext,
+    *,
+    test_days: int | None = None,
+    cutoff: dt.date | None = None,
+    options: EvaluationOptions | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> EvaluateResult:
+    """Score the rules mined on a training window as recommendations on the later baskets."""
+    from clustr_etl.evaluation.evaluate import evaluate_database
+    from clustr_etl.evaluation.store import EVALUATION_FILE, store_rows, write_json
+
+    settings = run.settings
+    with timed(StepReport("evaluate")) as report:
+        run.require_schema()
+        evaluation, split = evaluate_database(
+            run.engine,
+            rule_thresholds(settings),
+            test_days=test_days,
+            cutoff=cutoff,
+            options=options or EvaluationOptions(),
+            progress=progress,
+        )
+        output = write_json(evaluation, settings.data_dir / EVALUATION_FILE)
+        report.rows = {
+            "test baskets": evaluation.test_baskets,
+            "cases": evaluation.cases,
+            "training rules": evaluation.rules,
+            "rule_evaluations": store_rows(run.engine, evaluation, split.label(), run.run_id),
+        }
+        report.detail = "\n".join([str(output), split.label(), evaluation.summary])
+    return EvaluateResult(report, evaluation, output)
+
+
 def run_all(
     run: RunContext,
     *,
     regenerate: bool = False,
     progress: Progress = NO_PROGRESS,
     report: bool = False,
+    evaluate: bool = False,
 ) -> list[StepReport]:
     """Create the schema, generate if needed, load every table, mine and load the rules
-    (and, with ``report``, write the HTML report)."""
+    (with ``evaluate``, score them on held-out days; with ``report``, write the HTML report)."""
     settings = run.settings
     reports = [run.run_step(init_db_step)]
     if regenerate or not dataset_is_current(settings.raw_dir, generate_options(settings)):
         reports.append(run.record(generate_step(settings, force=True, progress=progress)))
     reports.append(run.run_step(load_step, progress=progress))
     reports.append(run.run_step(mine_step, progress=progress).report)
+    if evaluate:
+        reports.append(run.run_step(evaluate_step, progress=progress).report)
     if report:
         reports.append(run.record(report_step(settings)))
     return reports

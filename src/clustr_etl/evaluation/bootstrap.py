@@ -17,10 +17,10 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from clustr_etl.evaluation.metrics import CASE_METRICS, MethodTotals
+from clustr_etl.evaluation.options import DEFAULT_RESAMPLES
 
 FloatArray = npt.NDArray[np.float64]
 Int64Array = npt.NDArray[np.int64]
-DEFAULT_RESAMPLES = 1000
 CONFIDENCE = 0.95
 ALWAYS_DRAWN = 50
 _CHUNK = 50

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from clustr_etl.errors import InputFileError
-from clustr_etl.evaluation.bootstrap import DEFAULT_RESAMPLES, Interval, bootstrap_intervals
+from clustr_etl.evaluation.bootstrap import Interval, bootstrap_intervals
 from clustr_etl.evaluation.cases import (
     Cases,
     TestBaskets,
@@ -26,6 +26,7 @@ from clustr_etl.evaluation.cases import (
     context_pairs,
 )
 from clustr_etl.evaluation.metrics import LIST_LENGTH, MethodTotals
+from clustr_etl.evaluation.options import EvaluationOptions
 from clustr_etl.evaluation.recommenders import (
     ByGroup,
     Context,
@@ -45,16 +46,7 @@ from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.rule_columns import DEFAULT_SCOPE
 
-MIN_TEST_BASKETS = 30
 _CELLS_PER_CHUNK = 4_000_000
-
-
-@dataclass(frozen=True)
-class EvaluationOptions:
-    max_cases: int | None = None
-    seed: int = 42
-    resamples: int = DEFAULT_RESAMPLES
-    by: str | None = None
 
 
 @dataclass
@@ -68,13 +60,14 @@ class Evaluation:
     rules: int = 0
     summary: str = ""
     notes: list[str] = field(default_factory=list)
+    training_rules: pd.DataFrame | None = None  # every scope's rules mined on the training window
 
     def to_json(self) -> dict[str, object]:
         return {
             "split": self.split,
             "cases": self.cases,
             "test_baskets": self.test_baskets,
-            "training_rules": self.rules,
+            "rules_mined": self.rules,
             "summary": self.summary,
             "methods": {
                 method: {metric: interval.to_json() for metric, interval in figures.items()}
@@ -98,9 +91,10 @@ def evaluate_baskets(
     test = coded_baskets(test_parts, vocabulary)
     cases = build_cases(test, options.max_cases, options.seed)
     n_ready = int(np.unique(cases.basket).size)
-    if n_ready < MIN_TEST_BASKETS:
+    if n_ready < options.min_test_baskets:
         raise InputFileError(
-            f"only {n_ready} test baskets have 2 or more items (at least {MIN_TEST_BASKETS} needed)",
+            f"only {n_ready} test baskets have 2 or more items "
+            f"(at least {options.min_test_baskets} needed)",
             "use a larger --test-days or an earlier --cutoff (or --max-cases, if set, higher)",
         )
     methods = _recommenders(train, rules, vocabulary, options, group_rules)
@@ -205,6 +199,7 @@ def evaluate_database(
         progress=progress,
     )
     result.notes = mined.notes
+    result.training_rules = rules
     return result, split
 
 

@@ -82,14 +82,12 @@ def _denominator(totals: MethodTotals, metric: str, cases: FloatArray) -> FloatA
     return totals.recommended if metric == "popularity_rank" else cases
 
 
-def _resample_weights(rng: np.random.Generator, draws: int, n_baskets: int) -> sp.csr_matrix:
+def _resample_weights(rng: np.random.Generator, draws: int, n_baskets: int) -> FloatArray:
     """How often each basket is drawn in each of ``draws`` resamples (draws x baskets)."""
     picks = rng.integers(0, n_baskets, size=(draws, n_baskets))
-    rows = np.repeat(np.arange(draws), n_baskets)
-    ones = np.ones(rows.size, dtype=np.float64)
-    weights = sp.csr_matrix((ones, (rows, picks.ravel())), shape=(draws, n_baskets))
-    weights.sum_duplicates()
-    return weights
+    picks += np.arange(draws)[:, None] * n_baskets
+    counts = np.bincount(picks.ravel(), minlength=draws * n_baskets)
+    return counts.reshape(draws, n_baskets).astype(np.float64)
 
 
 class _Catalogue:
@@ -115,10 +113,9 @@ class _Catalogue:
     def full_coverage(self) -> float:
         return self.distinct / self.n_items if self.n_items else 0.0
 
-    def coverage(self, weights: sp.csr_matrix) -> FloatArray:
-        drawn = (weights @ self.rare).tocsr()
-        drawn.eliminate_zeros()
-        counts = np.diff(drawn.indptr) + self.always
+    def coverage(self, weights: FloatArray) -> FloatArray:
+        drawn = np.asarray(self.rare.T @ weights.T)  # rare items x draws: times recommended
+        counts = (drawn > 0).sum(axis=0) + self.always
         return np.asarray(counts, dtype=np.float64) / max(self.n_items, 1)
 
 

@@ -162,7 +162,9 @@ def _context(cases: Cases, n_items: int) -> Context:
     rows, codes = context_pairs(cases)
     matrix = context_matrix(rows, codes, cases.n_cases, n_items)
     group = cases.baskets.group[cases.basket]
-    return Context(rows, codes, cases.n_cases, n_items, matrix, group)
+    in_basket = np.zeros((cases.n_cases, n_items), dtype=bool)
+    in_basket[rows, codes] = True
+    return Context(rows, codes, cases.n_cases, n_items, matrix, group, in_basket)
 
 
 def evaluate_database(

@@ -63,7 +63,7 @@ class MethodTotals:
         self.rank_sum += np.bincount(basket, weights=ranks, minlength=self.n_baskets)
         self.recommended += np.bincount(basket, weights=shown.sum(axis=1), minlength=self.n_baskets)
         rows = np.repeat(basket, shown.sum(axis=1))
-        self.pairs.append(np.unique(rows * pop_rank.size + top[shown]))
+        self.pairs.append(rows * pop_rank.size + top[shown])
 
     def basket_items(self) -> Int64Array:
         """Distinct ``basket * n_items + item`` pairs recommended."""

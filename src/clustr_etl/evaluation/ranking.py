@@ -13,21 +13,20 @@ def top_k_from_pairs(
     rows: Int64Array,
     items: Int64Array,
     keys: npt.NDArray[np.integer] | npt.NDArray[np.floating],
-    n_rows: int,
     k: int,
-    excluded: Int64Array,
-    n_items: int,
+    excluded: npt.NDArray[np.bool_],
 ) -> Int64Array:
     """Per row the ``k`` items with the smallest keys (an item's best key counts once).
 
-    ``excluded`` holds ``row * n_items + item`` of the pairs never to recommend (the basket's items).
+    ``excluded[row, item]`` is true for the pairs never to recommend (the basket's items).
     """
+    n_rows, n_items = excluded.shape
     top = np.full((n_rows, k), PAD, dtype=np.int64)
     if rows.size == 0:
         return top
+    keep = ~excluded[rows, items]
+    rows, items, keys = rows[keep], items[keep], keys[keep]
     flat = rows * n_items + items
-    keep = ~np.isin(flat, excluded)
-    rows, items, keys, flat = rows[keep], items[keep], keys[keep], flat[keep]
     order = np.lexsort((keys, flat))  # by (row, item), best key first
     flat = flat[order]
     first = np.ones(flat.size, dtype=bool)
@@ -56,4 +55,15 @@ def top_k_dense(keys: npt.NDArray[np.int64], k: int, not_recommended: int) -> In
     chosen_values = np.take_along_axis(values, order, axis=1)
     chosen[chosen_values >= not_recommended] = PAD
     top[:, :width] = chosen
+    return top
+
+
+def first_k_valid(candidates: Int64Array, valid: npt.NDArray[np.bool_], k: int) -> Int64Array:
+    """Per row the first ``k`` candidates (in column order) whose ``valid`` is true, -1 padded."""
+    n_rows = candidates.shape[0]
+    top = np.full((n_rows, k), PAD, dtype=np.int64)
+    position = np.cumsum(valid, axis=1) - 1
+    chosen = valid & (position < k)
+    rows, columns = np.nonzero(chosen)
+    top[rows, position[rows, columns]] = candidates[rows, columns]
     return top

@@ -24,12 +24,13 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from clustr_etl.evaluation.ranking import PAD, top_k_dense, top_k_from_pairs
+from clustr_etl.evaluation.ranking import PAD, first_k_valid, top_k_dense, top_k_from_pairs
 from clustr_etl.mining.baskets import Baskets
 from clustr_etl.mining.rules import ITEM_SEPARATOR
 
 Int64Array = npt.NDArray[np.int64]
 NOT_RECOMMENDED = np.iinfo(np.int64).max
+DENSE_ITEMS = 5000  # co-occurrence counts as a dense float32 matrix up to here (100 MB)
 RULE_ORDER = ["confidence", "lift", "support"]
 
 
@@ -43,10 +44,7 @@ class Context:
     n_items: int
     matrix: sp.csr_matrix
     group: Int64Array  # per row: the index of the case's customer group
-
-    @property
-    def flat(self) -> Int64Array:
-        return self.rows * self.n_items + self.codes
+    in_basket: npt.NDArray[np.bool_]  # rows x items: true for the context's items
 
     @property
     def longest(self) -> int:
@@ -73,31 +71,36 @@ class Popularity:
     def recommend(self, context: Context, k: int) -> Int64Array:
         width = min(self.order.size, k + context.longest)
         candidates = np.broadcast_to(self.order[:width], (context.n_rows, width))
-        rows = np.repeat(np.arange(context.n_rows, dtype=np.int64), width)
-        keys = np.tile(np.arange(width, dtype=np.int64), context.n_rows)
-        return top_k_from_pairs(
-            rows, candidates.ravel(), keys, context.n_rows, k, context.flat, context.n_items
-        )
+        rows = np.arange(context.n_rows)[:, None]
+        return first_k_valid(candidates, ~context.in_basket[rows, candidates], k)
 
 
 @dataclass
 class RandomItems:
+    """Uniform draws with replacement, repeats and basket items skipped (rows short of ``k``
+    items, in tiny catalogues, draw a full random order instead)."""
+
     n_items: int
     rng: np.random.Generator
 
     def recommend(self, context: Context, k: int) -> Int64Array:
-        keys = self.rng.random((context.n_rows, self.n_items))
-        keys[context.rows, context.codes] = np.inf
-        part = top_k_dense(_float_to_order(keys), k, NOT_RECOMMENDED)
-        return part
-
-
-def _float_to_order(keys: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
-    """Random floats in [0, 1) as int64 keys (inf, the excluded items, -> NOT_RECOMMENDED)."""
-    scaled = np.full(keys.shape, NOT_RECOMMENDED, dtype=np.int64)
-    finite = np.isfinite(keys)
-    scaled[finite] = (keys[finite] * 2.0**53).astype(np.int64)
-    return scaled
+        n_rows = context.n_rows
+        draws = self.rng.integers(0, self.n_items, size=(n_rows, 2 * (k + context.longest)))
+        order = np.argsort(draws, axis=1, kind="stable")
+        ranked = np.take_along_axis(draws, order, axis=1)
+        repeated_sorted = np.zeros(draws.shape, dtype=bool)
+        repeated_sorted[:, 1:] = ranked[:, 1:] == ranked[:, :-1]
+        repeated = np.empty_like(repeated_sorted)
+        np.put_along_axis(repeated, order, repeated_sorted, axis=1)
+        rows = np.arange(n_rows)[:, None]
+        top = first_k_valid(draws, ~repeated & ~context.in_basket[rows, draws], k)
+        available = np.minimum(k, self.n_items - context.in_basket.sum(axis=1))
+        short = np.flatnonzero((top != PAD).sum(axis=1) < available)
+        if short.size:
+            keys = self.rng.permutation(self.n_items * short.size).reshape(short.size, -1)
+            keys[context.in_basket[short]] = NOT_RECOMMENDED
+            top[short] = top_k_dense(keys.astype(np.int64), k, NOT_RECOMMENDED)
+        return top
 
 
 class RuleRecommender:
@@ -138,7 +141,7 @@ class RuleRecommender:
 
     def recommend(self, context: Context, k: int) -> Int64Array:
         rows, items, keys = self.candidates(context)
-        return top_k_from_pairs(rows, items, keys, context.n_rows, k, context.flat, self.n_items)
+        return top_k_from_pairs(rows, items, keys, k, context.in_basket)
 
 
 @dataclass
@@ -149,18 +152,15 @@ class RulesThenPopularity:
     def recommend(self, context: Context, k: int) -> Int64Array:
         first = self.rules.recommend(context, k)
         fill = self.popularity.recommend(context, 2 * k)
+        taken = (fill[:, :, None] == first[:, None, :]).any(axis=2)
         merged = np.concatenate([first, fill], axis=1)
-        rows = np.repeat(np.arange(context.n_rows, dtype=np.int64), merged.shape[1])
-        keys = np.tile(np.arange(merged.shape[1], dtype=np.int64), context.n_rows)
-        items = merged.ravel()
-        real = items != PAD
-        return top_k_from_pairs(
-            rows[real], items[real], keys[real], context.n_rows, k, context.flat, context.n_items
-        )
+        valid = np.concatenate([first != PAD, (fill != PAD) & ~taken], axis=1)
+        return first_k_valid(merged, valid, k)
 
 
 class CoOccurrence:
-    """Training co-purchase counts (items x items, the diagonal left out)."""
+    """Training co-purchase counts (items x items, the diagonal left out; dense up to
+    ``DENSE_ITEMS`` items)."""
 
     def __init__(self, train: Baskets, pop_rank: Int64Array):
         n_items = pop_rank.size
@@ -170,15 +170,18 @@ class CoOccurrence:
         counts = (baskets.T @ baskets).tocsr()
         counts.setdiag(0)
         counts.eliminate_zeros()
-        self.counts = counts
+        self.counts: sp.csr_matrix | npt.NDArray[np.float32] = (
+            counts.toarray().astype(np.float32) if n_items <= DENSE_ITEMS else counts
+        )
         self.pop_rank = pop_rank
 
     def recommend(self, context: Context, k: int) -> Int64Array:
-        scores = (context.matrix @ self.counts).toarray()
+        product = context.matrix @ self.counts
+        scores = np.asarray(product.toarray() if sp.issparse(product) else product, np.int64)
         keys = np.where(
             scores > 0, self.pop_rank[None, :] - scores * self.pop_rank.size, NOT_RECOMMENDED
         )
-        keys[context.rows, context.codes] = NOT_RECOMMENDED
+        keys[context.in_basket] = NOT_RECOMMENDED
         return top_k_dense(keys, k, NOT_RECOMMENDED)
 
 
@@ -203,7 +206,13 @@ def _rows_of(context: Context, chosen: Int64Array) -> Context:
     keep = new_row[context.rows] >= 0
     rows, codes = new_row[context.rows[keep]], context.codes[keep]
     return Context(
-        rows, codes, chosen.size, context.n_items, context.matrix[chosen], context.group[chosen]
+        rows,
+        codes,
+        chosen.size,
+        context.n_items,
+        context.matrix[chosen],
+        context.group[chosen],
+        context.in_basket[chosen],
     )
 
 

@@ -99,15 +99,15 @@ class RunContext:
         if set(wanted) <= self._schema_checked:
             return
         missing = missing_tables(self.engine, wanted)
-        if missing:
-            raise SchemaError(
-                f"the database has no table {', '.join(missing)}", "run `clustr-etl init-db` first"
-            )
-        if not self._schema_checked:
+        if missing or not self._schema_checked:  # an older schema lacks tables: say `migrate`
             from clustr_etl.schema_migrations import require_current
 
             with self.engine.connect() as conn:
                 require_current(conn)
+        if missing:
+            raise SchemaError(
+                f"the database has no table {', '.join(missing)}", "run `clustr-etl init-db` first"
+            )
         self._schema_checked.update(wanted)
 
     def schema_changed(self) -> None:

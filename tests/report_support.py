@@ -24,6 +24,7 @@ SECTION_IDS = (
     "rules-graph",
     "rules-table",
     "planted",
+    "evaluation",
     "alerts",
 )
 

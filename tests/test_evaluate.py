@@ -78,7 +78,10 @@ def test_evaluate_writes_json_and_rule_evaluations(loaded: tuple[str, Path]) -> 
         assert set(figures) >= METRICS
         for figure in figures.values():
             assert set(figure) == {"value", "ci_low", "ci_high"}
-    assert report["methods"]["random"]["hr@10"]["value"] < report["methods"]["popularity"]["hr@10"]["value"]
+    assert (
+        report["methods"]["random"]["hr@10"]["value"]
+        < report["methods"]["popularity"]["hr@10"]["value"]
+    )
     assert report["summary"].split(":")[0] in output
     (run_id,) = query(url, "SELECT max(run_id) FROM etl_runs WHERE command = 'evaluate'")[0]
     rows = query(

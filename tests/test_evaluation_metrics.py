@@ -23,7 +23,9 @@ def baskets(rows: list[list[int]]) -> Baskets:
 
 
 def rules_table(rows: list[tuple[str, str, float, float, float]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["antecedents", "consequents", "confidence", "lift", "support"])
+    return pd.DataFrame(
+        rows, columns=["antecedents", "consequents", "confidence", "lift", "support"]
+    )
 
 
 # Popularity in training baskets: 4 (4 baskets), 3 (3), 2 (2), 1 (1).
@@ -66,7 +68,9 @@ def test_popularity_and_fill_by_hand() -> None:
     #                   {1,4}->[3,2] (3 at 1) | {1,3}->[4,2] (4 at 1)
     assert value(result, "popularity", "hr@1") == pytest.approx(2 / 5)
     assert value(result, "popularity", "hr@5") == pytest.approx(1.0)
-    assert value(result, "popularity", "mrr@10") == pytest.approx((1 / 3 + 1 / 3 + 1 / 2 + 1 + 1) / 5)
+    assert value(result, "popularity", "mrr@10") == pytest.approx(
+        (1 / 3 + 1 / 3 + 1 / 2 + 1 + 1) / 5
+    )
     assert value(result, "popularity", "coverage") == 1.0
     # rules then popularity: {2}->[4,3,1] | {1}->[2,3,4] | {3,4}->[2,1] | {1,4}->[2,3] | {1,3}->[2,4]
     assert value(result, "rules+popularity", "hr@1") == pytest.approx(1 / 5)
@@ -127,3 +131,14 @@ def test_independent_items_rules_do_not_beat_popularity(seed: int) -> None:
     result = evaluate_baskets(train, mine_rules(train, THRESHOLDS), [test], EvaluationOptions())
     assert not beats(result.methods, "rules", "popularity", "hr@10"), result.summary
     assert not beats(result.methods, "rules+popularity", "popularity", "hr@10"), result.summary
+
+
+def test_group_rules_equal_to_the_overall_rules_score_the_same() -> None:
+    options = EvaluationOptions(min_test_baskets=1, resamples=50, by="segment")
+    other = baskets([[2, 4], [1, 2, 3], [3, 4]])
+    result = evaluate_baskets(
+        TRAIN, RULES, [TEST, other], options, group_rules={0: RULES, 1: RULES}
+    )
+    assert result.methods["rules by segment"] == result.methods["rules"]
+    only_first = evaluate_baskets(TRAIN, RULES, [TEST, other], options, group_rules={0: RULES})
+    assert value(only_first, "rules by segment", "coverage") == pytest.approx(4 / 12)

@@ -142,3 +142,16 @@ def test_group_rules_equal_to_the_overall_rules_score_the_same() -> None:
     assert result.methods["rules by segment"] == result.methods["rules"]
     only_first = evaluate_baskets(TRAIN, RULES, [TEST, other], options, group_rules={0: RULES})
     assert value(only_first, "rules by segment", "coverage") == pytest.approx(4 / 12)
+
+
+def test_products_per_basket_equal_products_per_context() -> None:
+    from clustr_etl.evaluation.cases import build_cases, coded_baskets
+    from clustr_etl.evaluation.evaluate import _context
+
+    vocabulary = {label: code for code, label in enumerate(TRAIN.labels)}
+    test = coded_baskets([TEST, baskets([[2, 9, 4], [3, 1]])], vocabulary)  # 9: unseen in training
+    cases = build_cases(test, None, 0)
+    context = _context(cases, len(vocabulary))
+    dense = np.arange(16, dtype=np.float32).reshape(4, 4)
+    assert context.sums is not None
+    np.testing.assert_array_equal(context.times(dense), context.matrix.toarray() @ dense)

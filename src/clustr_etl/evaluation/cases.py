@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from clustr_etl.evaluation.recommenders import BasketSums
 from clustr_etl.mining.baskets import Baskets
 
 Int64Array = npt.NDArray[np.int64]
@@ -106,3 +107,17 @@ def context_matrix(rows: Int64Array, codes: Int64Array, n_rows: int, n_items: in
     """The contexts as a 0/1 sparse matrix (cases x items)."""
     data = np.ones(rows.size, dtype=np.int64)
     return sp.csr_matrix((data, (rows, codes)), shape=(n_rows, n_items))
+
+
+def basket_sums(cases: Cases, n_items: int) -> BasketSums:
+    """The chunk's distinct baskets as a 0/1 matrix, each case's basket and its hidden item."""
+    local, basket_of_row = np.unique(cases.basket, return_inverse=True)
+    indptr = cases.baskets.indptr
+    sizes = indptr[local + 1] - indptr[local]
+    rows = np.repeat(np.arange(local.size, dtype=np.int64), sizes)
+    offsets = np.arange(rows.size, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    codes = cases.baskets.codes[np.repeat(indptr[local], sizes) + offsets]
+    known = codes >= 0
+    data = np.ones(int(known.sum()), dtype=np.float32)
+    matrix = sp.csr_matrix((data, (rows[known], codes[known])), shape=(local.size, n_items))
+    return BasketSums(matrix, basket_of_row.astype(np.int64), cases.hidden)

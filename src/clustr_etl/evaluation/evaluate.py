@@ -20,6 +20,7 @@ from clustr_etl.evaluation.bootstrap import Interval, bootstrap_intervals
 from clustr_etl.evaluation.cases import (
     Cases,
     TestBaskets,
+    basket_sums,
     build_cases,
     coded_baskets,
     context_matrix,
@@ -164,7 +165,9 @@ def _context(cases: Cases, n_items: int) -> Context:
     group = cases.baskets.group[cases.basket]
     in_basket = np.zeros((cases.n_cases, n_items), dtype=bool)
     in_basket[rows, codes] = True
-    return Context(rows, codes, cases.n_cases, n_items, matrix, group, in_basket)
+    return Context(
+        rows, codes, cases.n_cases, n_items, matrix, group, in_basket, basket_sums(cases, n_items)
+    )
 
 
 def evaluate_database(

@@ -35,8 +35,18 @@ RULE_ORDER = ["confidence", "lift", "support"]
 
 
 @dataclass(frozen=True)
+class BasketSums:
+    """Each context as its whole basket minus the one line left out (for products with many rows
+    per basket: ``times`` multiplies each basket once)."""
+
+    baskets: sp.csr_matrix  # the chunk's baskets x items, 0/1 float32 (known items)
+    basket_of_row: Int64Array
+    left_out: Int64Array  # per row: the item removed from the basket (< 0: unknown, none)
+
+
+@dataclass(frozen=True)
 class Context:
-    """The contexts of a chunk of cases: (row, item) pairs, flat ``row * n_items + item`` and matrix."""
+    """The contexts of a chunk of cases: (row, item) pairs, a 0/1 matrix and a mask of the items."""
 
     rows: Int64Array
     codes: Int64Array
@@ -46,9 +56,21 @@ class Context:
     group: Int64Array  # per row: the index of the case's customer group
     in_basket: npt.NDArray[np.bool_]  # rows x items: true for the context's items
 
+    sums: BasketSums | None = None
+
     @property
     def longest(self) -> int:
         return int(np.bincount(self.rows, minlength=1).max()) if self.rows.size else 0
+
+    def times(self, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """``matrix @ dense`` (rows x columns), the same numbers computed once per basket."""
+        if self.sums is None:
+            return np.asarray(self.matrix.astype(np.float32) @ dense)
+        sums = self.sums
+        product = np.asarray(sums.baskets @ dense)[sums.basket_of_row]
+        known = np.flatnonzero(sums.left_out >= 0)
+        product[known] -= dense[sums.left_out[known]]
+        return product
 
 
 class Recommender(Protocol):
@@ -85,7 +107,10 @@ class RandomItems:
 
     def recommend(self, context: Context, k: int) -> Int64Array:
         n_rows = context.n_rows
-        draws = self.rng.integers(0, self.n_items, size=(n_rows, 2 * (k + context.longest)))
+        width = 2 * (k + context.longest)
+        if 4 * width > self.n_items:  # long baskets or a small catalogue: a full random order
+            return self._shuffled(context, np.arange(n_rows), k)
+        draws = self.rng.integers(0, self.n_items, size=(n_rows, width))
         order = np.argsort(draws, axis=1, kind="stable")
         ranked = np.take_along_axis(draws, order, axis=1)
         repeated_sorted = np.zeros(draws.shape, dtype=bool)
@@ -97,10 +122,16 @@ class RandomItems:
         available = np.minimum(k, self.n_items - context.in_basket.sum(axis=1))
         short = np.flatnonzero((top != PAD).sum(axis=1) < available)
         if short.size:
-            keys = self.rng.permutation(self.n_items * short.size).reshape(short.size, -1)
-            keys[context.in_basket[short]] = NOT_RECOMMENDED
-            top[short] = top_k_dense(keys.astype(np.int64), k, NOT_RECOMMENDED)
+            top[short] = self._shuffled(context, short, k)
         return top
+
+    def _shuffled(self, context: Context, rows: Int64Array, k: int) -> Int64Array:
+        keys = self.rng.random((rows.size, self.n_items))
+        keys[context.in_basket[rows]] = np.inf
+        ranks = np.full(keys.shape, NOT_RECOMMENDED, dtype=np.int64)
+        finite = np.isfinite(keys)
+        ranks[finite] = (keys[finite] * 2.0**53).astype(np.int64)
+        return top_k_dense(ranks, k, NOT_RECOMMENDED)
 
 
 class RuleRecommender:
@@ -176,8 +207,10 @@ class CoOccurrence:
         self.pop_rank = pop_rank
 
     def recommend(self, context: Context, k: int) -> Int64Array:
-        product = context.matrix @ self.counts
-        scores = np.asarray(product.toarray() if sp.issparse(product) else product, np.int64)
+        if isinstance(self.counts, np.ndarray):
+            scores = np.rint(context.times(self.counts)).astype(np.int64)
+        else:
+            scores = np.asarray((context.matrix @ self.counts).toarray(), dtype=np.int64)
         keys = np.where(
             scores > 0, self.pop_rank[None, :] - scores * self.pop_rank.size, NOT_RECOMMENDED
         )

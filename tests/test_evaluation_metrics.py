@@ -72,6 +72,14 @@ def test_popularity_and_fill_by_hand() -> None:
         (1 / 3 + 1 / 3 + 1 / 2 + 1 + 1) / 5
     )
     assert value(result, "popularity", "coverage") == 1.0
+    # co-occurrence: {2}->[4,3,1] | {1}->[4,3,2] | {3,4}->[2,1] | {1,4}->[3,2] | {1,3}->[4,2]
+    assert value(result, "cooccurrence", "hr@1") == pytest.approx(2 / 5)
+    assert value(result, "cooccurrence", "mrr@10") == pytest.approx(
+        (1 / 3 + 1 / 3 + 1 / 2 + 1 + 1) / 5
+    )
+    assert value(result, "cooccurrence", "popularity_rank") == pytest.approx(
+        (1 + 2 + 4 + 1 + 2 + 3 + 3 + 4 + 2 + 3 + 1 + 3) / 12
+    )
     # rules then popularity: {2}->[4,3,1] | {1}->[2,3,4] | {3,4}->[2,1] | {1,4}->[2,3] | {1,3}->[2,4]
     assert value(result, "rules+popularity", "hr@1") == pytest.approx(1 / 5)
     assert value(result, "rules+popularity", "mrr@10") == pytest.approx(

@@ -111,7 +111,7 @@ def context_matrix(rows: Int64Array, codes: Int64Array, n_rows: int, n_items: in
 
 def basket_sums(cases: Cases, n_items: int) -> BasketSums:
     """The chunk's distinct baskets as a 0/1 matrix, each case's basket and its hidden item."""
-    local, basket_of_row = np.unique(cases.basket, return_inverse=True)
+    local, basket_of_row = sorted_unique(cases.basket)
     indptr = cases.baskets.indptr
     sizes = indptr[local + 1] - indptr[local]
     rows = np.repeat(np.arange(local.size, dtype=np.int64), sizes)
@@ -121,3 +121,13 @@ def basket_sums(cases: Cases, n_items: int) -> BasketSums:
     data = np.ones(int(known.sum()), dtype=np.float32)
     matrix = sp.csr_matrix((data, (rows[known], codes[known])), shape=(local.size, n_items))
     return BasketSums(matrix, basket_of_row.astype(np.int64), cases.hidden)
+
+
+def sorted_unique(values: Int64Array) -> tuple[Int64Array, Int64Array]:
+    """The distinct values of a non-decreasing array and each element's index among them."""
+    if values.size == 0:
+        return values, np.zeros(0, dtype=np.int64)
+    starts = np.empty(values.size, dtype=bool)
+    starts[0] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return values[starts], np.cumsum(starts, dtype=np.int64) - 1

@@ -69,6 +69,11 @@ class MethodTotals:
         """Distinct ``basket * n_items + item`` pairs recommended."""
         if not self.pairs:
             return np.zeros(0, dtype=np.int64)
-        merged = np.unique(np.concatenate(self.pairs))
+        merged = np.sort(np.concatenate(self.pairs))
+        if merged.size:
+            fresh = np.empty(merged.size, dtype=bool)
+            fresh[0] = True
+            np.not_equal(merged[1:], merged[:-1], out=fresh[1:])
+            merged = merged[fresh]
         self.pairs = [merged]
         return merged

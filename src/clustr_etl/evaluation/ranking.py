@@ -67,3 +67,16 @@ def first_k_valid(candidates: Int64Array, valid: npt.NDArray[np.bool_], k: int) 
     rows, columns = np.nonzero(chosen)
     top[rows, position[rows, columns]] = candidates[rows, columns]
     return top
+
+
+def top_k_dense_desc(scores: npt.NDArray[np.float64], k: int) -> Int64Array:
+    """Per row the ``k`` columns with the largest scores, best first (no two scores of a row tie)."""
+    n_rows, n_items = scores.shape
+    width = min(k, n_items)
+    top = np.full((n_rows, k), PAD, dtype=np.int64)
+    if n_rows == 0 or width == 0:
+        return top
+    part = np.argpartition(-scores, width - 1, axis=1)[:, :width]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    top[:, :width] = np.take_along_axis(part, order, axis=1)
+    return top

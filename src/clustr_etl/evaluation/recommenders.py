@@ -24,7 +24,13 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from clustr_etl.evaluation.ranking import PAD, first_k_valid, top_k_dense, top_k_from_pairs
+from clustr_etl.evaluation.ranking import (
+    PAD,
+    first_k_valid,
+    top_k_dense,
+    top_k_dense_desc,
+    top_k_from_pairs,
+)
 from clustr_etl.mining.baskets import Baskets
 from clustr_etl.mining.rules import ITEM_SEPARATOR
 
@@ -204,18 +210,20 @@ class CoOccurrence:
         self.counts: sp.csr_matrix | npt.NDArray[np.float32] = (
             counts.toarray().astype(np.float32) if n_items <= DENSE_ITEMS else counts
         )
-        self.pop_rank = pop_rank
+        self.tie_break = 1.0 - (pop_rank + 1.0) / (n_items + 1.0)
 
     def recommend(self, context: Context, k: int) -> Int64Array:
         if isinstance(self.counts, np.ndarray):
-            scores = np.rint(context.times(self.counts)).astype(np.int64)
+            scores = context.times(self.counts).astype(np.float64)
         else:
-            scores = np.asarray((context.matrix @ self.counts).toarray(), dtype=np.int64)
-        keys = np.where(
-            scores > 0, self.pop_rank[None, :] - scores * self.pop_rank.size, NOT_RECOMMENDED
-        )
-        keys[context.in_basket] = NOT_RECOMMENDED
-        return top_k_dense(keys, k, NOT_RECOMMENDED)
+            scores = np.asarray((context.matrix @ self.counts).toarray(), dtype=np.float64)
+        # Whole counts, ties broken by popularity: count + (1 - (rank + 1) / (n + 1)), best first.
+        scores += self.tie_break[None, :]
+        scores[context.in_basket] = 0.0
+        top = top_k_dense_desc(scores, k)
+        best = np.take_along_axis(scores, np.maximum(top, 0), axis=1)
+        top[best < 1.0] = PAD  # never bought with the basket's items
+        return top
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 
 from clustr_etl.errors import ConfigError, InputFileError
+from clustr_etl.mining.db_reader import read_sales_pairs
 from clustr_etl.mining.selection import BasketSelection, SelectedBaskets, select_baskets
 from clustr_etl.models import Transaction
 
@@ -90,16 +91,20 @@ def resolve_split(
 def read_split(
     engine: Engine, split: TemporalSplit, *, by: str | None, include_non_merchandise: bool
 ) -> tuple[SelectedBaskets, SelectedBaskets]:
-    """The training and the test baskets, each selected as ``mine-rules`` selects a window."""
+    """The training and the test baskets, each selected as ``mine-rules`` selects a window (the
+    sale lines are read once for both)."""
+    pairs = read_sales_pairs(engine)
     train = select_baskets(
         engine,
         BasketSelection(
             by=by, until=split.train_until, include_non_merchandise=include_non_merchandise
         ),
+        pairs,
     )
     test = select_baskets(
         engine,
         BasketSelection(by=by, since=split.cutoff, include_non_merchandise=include_non_merchandise),
+        pairs,
     )
     return train, test
 

@@ -76,7 +76,7 @@ def top_k_dense_desc(scores: npt.NDArray[np.float64], k: int) -> Int64Array:
     top = np.full((n_rows, k), PAD, dtype=np.int64)
     if n_rows == 0 or width == 0:
         return top
-    part = np.argpartition(-scores, width - 1, axis=1)[:, :width]
+    part = np.argpartition(scores, n_items - width, axis=1)[:, n_items - width :]
     order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
     top[:, :width] = np.take_along_axis(part, order, axis=1)
     return top

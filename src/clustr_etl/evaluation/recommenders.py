@@ -153,8 +153,8 @@ class RuleRecommender:
         self.consequents = _item_matrix(ordered["consequents"], vocabulary, n_items)
         self.antecedent_len = np.diff(self.antecedents.indptr).astype(np.int64)
         self.by_item = self.antecedents.T.tocsr()  # items x rules
-        always = np.flatnonzero(self.antecedent_len == 0)
-        self.always_rules = always
+        self.always_rules = np.flatnonzero(self.antecedent_len == 0)
+        self._last: tuple[Context, int, Int64Array] | None = None
 
     def candidates(self, context: Context) -> tuple[Int64Array, Int64Array, Int64Array]:
         """(row, item, key) of every item some fired rule recommends; key = rule rank * n + popularity."""
@@ -177,8 +177,12 @@ class RuleRecommender:
         return rows, items, rule_of * self.n_items + self.pop_rank[items]
 
     def recommend(self, context: Context, k: int) -> Int64Array:
+        if self._last is not None and self._last[0] is context and self._last[1] == k:
+            return self._last[2]  # rules+popularity asks again for the same chunk
         rows, items, keys = self.candidates(context)
-        return top_k_from_pairs(rows, items, keys, k, context.in_basket)
+        top = top_k_from_pairs(rows, items, keys, k, context.in_basket)
+        self._last = (context, k, top)
+        return top
 
 
 @dataclass
@@ -214,11 +218,11 @@ class CoOccurrence:
 
     def recommend(self, context: Context, k: int) -> Int64Array:
         if isinstance(self.counts, np.ndarray):
-            scores = context.times(self.counts).astype(np.float64)
+            product = context.times(self.counts)
         else:
-            scores = np.asarray((context.matrix @ self.counts).toarray(), dtype=np.float64)
+            product = np.asarray((context.matrix @ self.counts).toarray(), dtype=np.float32)
         # Whole counts, ties broken by popularity: count + (1 - (rank + 1) / (n + 1)), best first.
-        scores += self.tie_break[None, :]
+        scores = np.add(product, self.tie_break[None, :], dtype=np.float64)
         scores[context.in_basket] = 0.0
         top = top_k_dense_desc(scores, k)
         best = np.take_along_axis(scores, np.maximum(top, 0), axis=1)

@@ -59,8 +59,9 @@ def bootstrap_intervals(
         weights = _resample_weights(rng, min(_CHUNK, resamples - start), used.size)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio_draws.append((weights @ numerators) / (weights @ denominators))
+        by_basket = np.ascontiguousarray(weights.T)  # baskets x draws, for the sparse products
         for method, counter in catalogue.items():
-            cover_draws[method].append(counter.coverage(weights))
+            cover_draws[method].append(counter.coverage(by_basket))
     draws = np.vstack(ratio_draws)
     with np.errstate(invalid="ignore", divide="ignore"):
         point = numerators.sum(axis=0) / denominators.sum(axis=0)
@@ -84,8 +85,8 @@ def _denominator(totals: MethodTotals, metric: str, cases: FloatArray) -> FloatA
 
 def _resample_weights(rng: np.random.Generator, draws: int, n_baskets: int) -> FloatArray:
     """How often each basket is drawn in each of ``draws`` resamples (draws x baskets)."""
-    picks = rng.integers(0, n_baskets, size=(draws, n_baskets))
-    picks += np.arange(draws)[:, None] * n_baskets
+    picks = rng.integers(0, n_baskets, size=(draws, n_baskets), dtype=np.int32)
+    picks += (np.arange(draws, dtype=np.int32) * n_baskets)[:, None]
     counts = np.bincount(picks.ravel(), minlength=draws * n_baskets)
     return counts.reshape(draws, n_baskets).astype(np.float64)
 
@@ -96,7 +97,9 @@ class _Catalogue:
     def __init__(self, totals: MethodTotals, used: Int64Array, n_items: int):
         pairs = totals.basket_items()
         basket, item = pairs // n_items, pairs % n_items
-        position = np.searchsorted(used, basket)
+        index = np.full(int(used[-1]) + 1 if used.size else 0, -1, dtype=np.int64)
+        index[used] = np.arange(used.size)
+        position = index[basket]
         per_item = np.bincount(item, minlength=n_items)
         self.n_items = n_items
         self.distinct = int((per_item > 0).sum())
@@ -106,15 +109,15 @@ class _Catalogue:
         column[rare_items] = np.arange(rare_items.size)
         rare = column[item] >= 0
         ones = np.ones(int(rare.sum()), dtype=np.float64)
-        self.rare = sp.csr_matrix(
-            (ones, (position[rare], column[item[rare]])), shape=(used.size, rare_items.size)
+        self.rare_by_item = sp.csr_matrix(
+            (ones, (column[item[rare]], position[rare])), shape=(rare_items.size, used.size)
         )
 
     def full_coverage(self) -> float:
         return self.distinct / self.n_items if self.n_items else 0.0
 
-    def coverage(self, weights: FloatArray) -> FloatArray:
-        drawn = np.asarray(self.rare.T @ weights.T)  # rare items x draws: times recommended
+    def coverage(self, by_basket: FloatArray) -> FloatArray:
+        drawn = np.asarray(self.rare_by_item @ by_basket)  # rare items x draws: times recommended
         counts = (drawn > 0).sum(axis=0) + self.always
         return np.asarray(counts, dtype=np.float64) / max(self.n_items, 1)
 

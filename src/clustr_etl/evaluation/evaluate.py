@@ -47,7 +47,7 @@ from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.rule_columns import DEFAULT_SCOPE
 
-_CELLS_PER_CHUNK = 4_000_000
+_CELLS_PER_CHUNK = 1_000_000  # cases x items per chunk: dense arrays that stay in cache
 
 
 @dataclass

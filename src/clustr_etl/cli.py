@@ -626,7 +626,7 @@ def evaluate(
     ctx: typer.Context,
     test_days: Annotated[
         int | None,
-        typer.Option("--test-days", min=1, help="test on the last N days [default 30]"),
+        typer.Option("--test-days", min=1, help="test on the last N days (default 30)"),
     ] = None,
     cutoff: Annotated[
         dt.datetime | None,
@@ -636,7 +636,9 @@ def evaluate(
     ] = None,
     max_cases: Annotated[
         int | None,
-        typer.Option("--max-cases", min=1, help="score a seeded sample of N cases [default all]"),
+        typer.Option(
+            "--max-cases", min=1, help="score a seeded sample of N cases (default: all cases)"
+        ),
     ] = None,
     seed: Annotated[
         int, typer.Option(help="seed of --max-cases, the random baseline and the bootstrap", min=0)

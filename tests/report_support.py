@@ -25,6 +25,7 @@ SECTION_IDS = (
     "rules-graph",
     "rules-table",
     "planted",
+    "evaluation",
     "alerts",
 )
 

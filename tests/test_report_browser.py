@@ -80,11 +80,11 @@ def pixel_variance(png: bytes) -> float:
 
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated dataset, loaded and mined on SQLite, reported from the database."""
+    """A generated dataset, loaded, mined and evaluated on SQLite, reported from the database."""
     data = tmp_path_factory.mktemp("browser") / "data"
     settings = small_settings(data)
     with pipeline.open_run(settings, "run-all") as run:
-        pipeline.run_all(run, report=True)
+        pipeline.run_all(run, evaluate=True, report=True)
     return data / "report.html"
 
 
@@ -104,6 +104,9 @@ def test_every_section_renders_offline(browser: Any, report_page: Path, tmp_path
             assert pixel_variance(png) > MIN_PIXEL_VARIANCE, f"{section_id}: blank screenshot"
         assert page.locator("#rules-grid tbody tr").count() > 0
         assert page.locator("#planted td.found").count() > 0
+        assert page.locator("#evaluation [data-chart='evaluation-hr10'] svg path").count() > 5
+        assert "popularity" in page.locator("#evaluation .verdict").inner_text()
+        assert page.locator("#evaluation table.data tbody tr").count() == 5
         assert view.errors == []
         assert view.remote == []
     finally:

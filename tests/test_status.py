@@ -130,7 +130,7 @@ def test_current_schema_row_counts_and_runs(engine: Engine) -> None:
     assert run_json["seconds"] >= 0
     result = runner.invoke(app, ["status", "--database-url", url])
     assert result.exit_code == 0
-    assert "schema    current (8 of 8 tables)" in result.output
+    assert "schema    current (9 of 9 tables)" in result.output
     assert "products 2" in result.output
     assert "succeeded" in result.output
 

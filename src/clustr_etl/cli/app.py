@@ -14,6 +14,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from clustr_etl.cli.evaluate import evaluate
 from clustr_etl.cli.generate import generate
 from clustr_etl.cli.importer import import_command
 from clustr_etl.cli.load import load
@@ -183,6 +184,7 @@ app.command("init-db")(init_db)
 app.command()(migrate)
 app.command()(load)
 app.command("mine-rules")(mine_rules)
+app.command()(evaluate)
 app.command("run-all")(run_all)
 app.command()(report)
 app.command()(status)

@@ -52,6 +52,12 @@ def run_all(
     report: Annotated[
         bool, typer.Option("--report", help="write <data dir>/report.html at the end")
     ] = False,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate", help="score the rules on the last 30 days (as `clustr-etl evaluate`)"
+        ),
+    ] = False,
 ) -> None:
     """Create the schema, generate the CSVs if missing, load them, mine and load the rules.
 
@@ -59,11 +65,12 @@ def run_all(
     """
     from clustr_etl.run.commands import run_everything
 
-    settings = settings_from(ctx, "regenerate", "report")
+    settings = settings_from(ctx, "regenerate", "report", "evaluate")
     results = run_everything(
         settings,
         regenerate=regenerate,
         report=report,
+        evaluate=evaluate,
         progress=progress_for(ctx),
         on_wait=wait_notice(ctx),
     )

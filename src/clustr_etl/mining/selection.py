@@ -78,10 +78,15 @@ class SelectedBaskets:
     non_merchandise_lines: int  # sale lines left out as non-merchandise
 
 
-def select_baskets(engine: Engine, selection: BasketSelection) -> SelectedBaskets:
-    """The scopes to mine from the database's sales, filtered as ``selection`` says."""
+def select_baskets(
+    engine: Engine,
+    selection: BasketSelection,
+    pairs: tuple[Int64Array, Int64Array] | None = None,
+) -> SelectedBaskets:
+    """The scopes to mine from the database's sales, filtered as ``selection`` says (``pairs``: the
+    sale lines already read with ``read_sales_pairs``, for callers selecting several windows)."""
     window = resolve_window(engine, selection) if selection.needs_transactions else (None, None)
-    tids, pids = read_sales_pairs(engine)
+    tids, pids = read_sales_pairs(engine) if pairs is None else pairs
     dropped = 0
     if not selection.include_non_merchandise:
         excluded = non_merchandise_products(engine)

@@ -12,6 +12,8 @@ from clustr_etl.config.settings import Settings
 from clustr_etl.errors import ClustrError, InputFileError
 from clustr_etl.report import alerts as alert_checks
 from clustr_etl.report import dataset_charts, rule_charts, sections
+from clustr_etl.report.evaluation_section import charts as evaluation_charts
+from clustr_etl.report.evaluation_section import evaluation_section, read_evaluation
 from clustr_etl.report.facts import ReportFacts
 from clustr_etl.report.page import render_page
 from clustr_etl.report.planted import bundle_results, read_planted
@@ -82,7 +84,8 @@ def gather_facts(
         finally:
             engine.dispose()
         origin = f"the database {mask_url(settings.database_url_value)}"
-    return ReportFacts(dataset, rules, describe_source(raw_dir), planted, origin)
+    evaluation = read_evaluation(settings.data_dir)
+    return ReportFacts(dataset, rules, describe_source(raw_dir), planted, origin, evaluation)
 
 
 def render_report(
@@ -117,6 +120,7 @@ def render_report(
         charts["rules-graph"], graph_shown = rule_charts.graph(view)
     if planted:
         charts["planted"] = rule_charts.planted_chart(planted)
+    charts.update(evaluation_charts(facts.evaluation))
     payload = {
         "charts": charts,
         "twoKey": rule_charts.two_key_visual_map(view),
@@ -137,6 +141,7 @@ def render_report(
         sections.rules_graph(total, graph_shown),
         sections.rules_table(total, shown),
         sections.planted(planted, facts.source.get("kind")),
+        evaluation_section(facts.evaluation),
         sections.alerts(found),
     ]
     subtitle = f"{data.baskets:,} baskets, {data.items:,} products, {total:,} bundle rules; from {facts.origin}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -87,3 +88,4 @@ class ReportFacts:
     source: dict[str, object]  # what the data is: generated (options) or imported (preset, files)
     planted: list[PlantedBundle]
     origin: str  # "database <masked url>" or "files <folder>"
+    evaluation: dict[str, Any] | None = None  # <data dir>/evaluation.json (clustr-etl evaluate)

@@ -23,6 +23,7 @@ SECTION_IDS = (
     "rules-graph",
     "rules-table",
     "planted",
+    "evaluation",
     "alerts",
 )
 TITLES = {
@@ -35,6 +36,7 @@ TITLES = {
     "rules-graph": "Rules: graph",
     "rules-table": "Rules: table",
     "planted": "Planted bundles",
+    "evaluation": "Bundles as recommendations",
     "alerts": "Alerts",
 }
 NO_RULES = "No rules yet: run `clustr-etl mine-rules` (or `clustr-etl run-all`) and write the report again."

@@ -126,10 +126,14 @@ def run_everything(
     *,
     regenerate: bool = False,
     report: bool = False,
+    evaluate: bool = False,
     progress: Progress = NO_PROGRESS,
     on_wait: OnWait = no_wait_message,
 ) -> list[StepResult]:
-    """`run-all`: schema, data (generated when missing or stale), load, rules, and the report."""
-    options = {"regenerate": regenerate, "report": report}
+    """`run-all`: schema, data (generated when missing or stale), load, rules, their evaluation on
+    held-out days, and the report."""
+    options = {"regenerate": regenerate, "report": report, "evaluate": evaluate}
     with open_run(settings, "run-all", options, on_wait=on_wait) as run:
-        return run_all(run, regenerate=regenerate, progress=progress, report=report)
+        return run_all(
+            run, regenerate=regenerate, progress=progress, report=report, evaluate=evaluate
+        )

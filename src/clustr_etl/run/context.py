@@ -24,6 +24,7 @@ from clustr_etl.store.ledger import RunLedger, recorded_run
 from clustr_etl.store.models import Base
 from clustr_etl.store.schema import (
     check_connection,
+    missing_tables,
     require_existing_database,
     require_tables,
 )
@@ -107,12 +108,14 @@ class RunContext:
         wanted = tuple(tables) if tables is not None else tuple(Base.metadata.tables)
         if set(wanted) <= self._schema_checked:
             return
-        require_tables(self.engine, wanted)
-        if not self._schema_checked:
+        missing = missing_tables(self.engine, wanted)
+        if missing or not self._schema_checked:  # an older schema lacks tables: say `migrate`
             from clustr_etl.store.schema import require_current
 
             with self.engine.connect() as conn:
                 require_current(conn)
+        if missing:
+            require_tables(self.engine, wanted)
         self._schema_checked.update(wanted)
 
     def schema_changed(self) -> None:

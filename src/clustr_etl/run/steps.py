@@ -26,6 +26,7 @@ from clustr_etl.loading.append import append_batch
 from clustr_etl.loading.schema import resolve_tables
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.run.context import RunContext, StepResult, open_run, timed
+from clustr_etl.run.evaluate import evaluate_step
 from clustr_etl.run.mine import mine_step
 from clustr_etl.simulate import generate_dataset
 from clustr_etl.simulate.manifest import dataset_is_current, write_manifest
@@ -295,15 +296,18 @@ def run_all(
     regenerate: bool = False,
     progress: Progress = NO_PROGRESS,
     report: bool = False,
+    evaluate: bool = False,
 ) -> list[StepResult]:
     """Create the schema, generate if needed, load every table, mine and load the rules
-    (and, with ``report``, write the HTML report)."""
+    (with ``evaluate``, score them on held-out days; with ``report``, write the HTML report)."""
     settings = run.settings
     reports = [run.run_step(init_db_step)]
     if regenerate or not dataset_is_current(settings.raw_dir, settings.generation):
         reports.append(run.record(generate_step(settings, force=True, progress=progress)))
     reports.append(run.run_step(load_step, progress=progress))
     reports.append(run.run_step(mine_step, progress=progress).report)
+    if evaluate:
+        reports.append(run.run_step(evaluate_step, progress=progress).report)
     if report:
         reports.append(run.record(report_step(settings)))
     return reports

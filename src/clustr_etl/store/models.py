@@ -186,6 +186,31 @@ class BundleRuleItem(Base):
     item_key: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
+class RuleEvaluation(Base):
+    """One figure of ``clustr-etl evaluate``: a method's metric on held-out baskets, with its 95 % interval."""
+
+    __tablename__ = "rule_evaluations"
+
+    evaluation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The etl_runs row of the evaluate command (NULL when written outside a recorded run).
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("etl_runs.run_id", ondelete="SET NULL"), index=True
+    )
+    # The temporal split, e.g. 'train 2011-01-04..2011-11-08, test 2011-11-09..2011-12-09'.
+    split: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(100))
+    # hr, mrr, ndcg (at k), coverage, catalogue_coverage, popularity_rank (k: the list length).
+    metric: Mapped[str] = mapped_column(String(50))
+    k: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    cases: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
 class EtlRun(Base):
     """The run ledger: one row per database command (init-db, load, mine-rules, run-all).
 

@@ -14,7 +14,7 @@ from clustr_etl.config.settings import load_settings
 from clustr_etl.dataset.layout import PLANTED_FILE
 from clustr_etl.dataset.statistics import read_planted
 from clustr_etl.mining import mine_rules_with_report, read_sales_csv
-from clustr_etl.mining.evaluation import planted_precision
+from clustr_etl.mining.planted import planted_precision
 from clustr_etl.run.mine import rule_thresholds
 from clustr_etl.simulate import GenerateOptions, generate_dataset
 

@@ -200,7 +200,7 @@ def init_db_step(run: RunContext, *, drop: bool = False) -> StepResult:
 def migrate_step(run: RunContext) -> StepResult:
     """Upgrade the database's schema to the newest revision with its data in place."""
     with timed(StepResult("migrate")) as report, quiet_alembic():
-        result = upgrade_schema(run.engine)
+        result = upgrade_schema(run.engine, run.lock_wait)
         run.schema_changed()
         if not result.changed:
             report.detail = f"schema already at {result.after}"

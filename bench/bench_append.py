@@ -5,17 +5,17 @@
 
 The dataset (``generate --transactions N`` over 730 days, then ``generate --next-days 7``: about 1 % of
 the rows) is made once under bench/.data/append-N and reused. Per backend, in a database made by init-db:
-the base is loaded (the batch folder hidden), then, each in its own process (seconds measured inside
-it, around the work only; "peak MB" is the process's peak RSS, ~100 MB of it imports):
-  append      append_batch(): validate the batch (foreign keys against database + batch), merge it
-  full load   load_tables(): validate and replace every table with base + batch
+the base is loaded (the batch folder hidden), then each command runs as the whole process a user runs
+(``python -m clustr_etl --quiet load ...``: interpreter start-up, imports, settings, the run ledger and the
+writer lock included), timed from spawn to exit; "peak MB" is the process's peak RSS:
+  append      load --append: validate the batch (foreign keys against database + batch), merge it
+  full load   load: validate and replace every table with base + batch
 Both end with the same rows (row counts compared). Target: append <= 10 % of the full load.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -30,28 +30,16 @@ from clustr_etl.store.models import DATA_TABLES, Base
 from clustr_etl.store.schema import init_db, make_engine
 
 HERE = Path(__file__).resolve().parent
-CHILD = """
-import json, sys, time
-from pathlib import Path
-import pandas, pyarrow.compute, pyarrow.csv  # imports are not part of the work measured
-from clustr_etl.store.schema import make_engine
-from clustr_etl.loading import load_tables
-from clustr_etl.loading.append import append_batch
-mode, url, path = sys.argv[1:]
-engine = make_engine(url)
-start = time.perf_counter()
-if mode == "append":
-    append_batch(engine, Path(path))
-else:
-    load_tables(engine, Path(path))
-print(json.dumps({"seconds": time.perf_counter() - start}))
-"""
 
 
-def run_child(mode: str, url: str, path: Path) -> tuple[float, float]:
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
-    _, peak, stdout = measured([sys.executable, "-c", CHILD, mode, url, str(path)], env)
-    return float(json.loads(stdout.strip().splitlines()[-1])["seconds"]), peak
+def run_command(url: str, data_dir: Path, *extra: str) -> tuple[float, float]:
+    """``clustr-etl --quiet load --data-dir ... --database-url ... EXTRA`` as its own process."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CLUSTR_")}
+    env["PYTHONPATH"] = str(HERE.parent / "src")
+    command = [sys.executable, "-m", "clustr_etl", "--quiet", "load"]
+    command += ["--data-dir", str(data_dir), "--database-url", url, *extra]
+    seconds, peak, _ = measured(command, env)
+    return seconds, peak
 
 
 def ensure_dataset(data_dir: Path, transactions: int) -> Path:
@@ -89,22 +77,22 @@ def row_counts(url: str) -> dict[str, int]:
     return counts
 
 
-def measure(backend: str, url: str, raw: Path, batch: Path) -> list[tuple[str, str, float, float]]:
+def measure(backend: str, url: str, raw: Path) -> list[tuple[str, str, float, float]]:
     hidden = raw.parent / "batches-hidden"
     os.replace(raw / BATCHES_DIR, hidden)
     try:
-        run_child("full", url, raw)  # the base alone
+        run_command(url, raw.parent)  # the base alone
     finally:
         os.replace(hidden, raw / BATCHES_DIR)
-    append_seconds, append_peak = run_child("append", url, batch)
+    append_seconds, append_peak = run_command(url, raw.parent, "--append")
     after_append = row_counts(url)
-    full_seconds, full_peak = run_child("full", url, raw)
+    full_seconds, full_peak = run_command(url, raw.parent)
     if row_counts(url) != after_append:
         raise SystemExit(f"{backend}: append and full load left different row counts")
     print(f"{backend}: {after_append['sales']:,} sales lines in the end", flush=True)
     return [
-        (backend, "append (batch)", append_seconds, append_peak),
-        (backend, "full load (base + batch)", full_seconds, full_peak),
+        (backend, "load --append (batch)", append_seconds, append_peak),
+        (backend, "load (base + batch)", full_seconds, full_peak),
     ]
 
 
@@ -117,14 +105,14 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     data_dir = HERE / ".data" / f"append-{args.transactions}"
-    batch = ensure_dataset(data_dir, args.transactions)
+    ensure_dataset(data_dir, args.transactions)
     raw = data_dir / "raw"
     results = []
     if args.pg_url:
         name = f"bench_append_{os.getpid()}"
         url = fresh_database(args.pg_url, name)
         try:
-            results += measure("postgresql", url, raw, batch)
+            results += measure("postgresql", url, raw)
         finally:
             drop_database(args.pg_url, name)
     else:
@@ -135,10 +123,10 @@ def main() -> None:
             engine = make_engine(url)
             init_db(engine)
             engine.dispose()
-            results += measure("sqlite", url, raw, batch)
+            results += measure("sqlite", url, raw)
     print(f"\n{'backend':<11} {'method':<26} {'seconds':>8} {'peak MB':>8} {'vs full':>8}")
     for backend, method, seconds, peak in results:
-        full = next(s for b, m, s, _ in results if b == backend and m.startswith("full"))
+        full = next(s for b, m, s, _ in results if b == backend and m.startswith("load ("))
         print(f"{backend:<11} {method:<26} {seconds:>8.2f} {peak:>8.0f} {seconds / full:>8.1%}")
 
 

@@ -26,10 +26,6 @@ from clustr_etl.loading.append import append_batch
 from clustr_etl.loading.schema import resolve_tables
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.run.context import RunContext, StepResult, open_run, timed
-from clustr_etl.run.evaluate import evaluate_step
-from clustr_etl.run.mine import mine_step
-from clustr_etl.simulate import generate_dataset
-from clustr_etl.simulate.manifest import dataset_is_current, write_manifest
 from clustr_etl.store.ledger import APPEND_STEP, batch_key, loaded_batches
 from clustr_etl.store.models import Base
 from clustr_etl.store.schema import init_db, quiet_alembic
@@ -67,6 +63,10 @@ def generate_step(
     spark_master: str | None = None,
 ) -> StepResult:
     """Write the dataset as CSVs, or as Parquet folders (blocks drawn in Spark tasks on_spark)."""
+    # Imported here, when used: the other commands start faster without the generator (and pandas).
+    from clustr_etl.simulate import generate_dataset
+    from clustr_etl.simulate.manifest import write_manifest
+
     options = settings.generation
     if on_spark and output_format != OutputFormat.parquet:
         raise ConfigError("generate --engine spark writes Parquet", "add --format parquet")
@@ -111,6 +111,7 @@ def generate_twin_step(
     progress: Progress = NO_PROGRESS,
 ) -> StepResult:
     """Generate a synthetic twin: fitted to the raw folder ``like``, or from a model file."""
+    from clustr_etl.simulate import generate_dataset
     from clustr_etl.simulate.twin_fit import fit_twin
     from clustr_etl.simulate.twin_model import MODEL_FILE, read_model
 
@@ -200,7 +201,7 @@ def init_db_step(run: RunContext, *, drop: bool = False) -> StepResult:
 def migrate_step(run: RunContext) -> StepResult:
     """Upgrade the database's schema to the newest revision with its data in place."""
     with timed(StepResult("migrate")) as report, quiet_alembic():
-        result = upgrade_schema(run.engine)
+        result = upgrade_schema(run.engine, run.lock_wait)
         run.schema_changed()
         if not result.changed:
             report.detail = f"schema already at {result.after}"
@@ -300,6 +301,10 @@ def run_all(
 ) -> list[StepResult]:
     """Create the schema, generate if needed, load every table, mine and load the rules
     (with ``evaluate``, score them on held-out days; with ``report``, write the HTML report)."""
+    from clustr_etl.run.evaluate import evaluate_step
+    from clustr_etl.run.mine import mine_step
+    from clustr_etl.simulate.manifest import dataset_is_current
+
     settings = run.settings
     reports = [run.run_step(init_db_step)]
     if regenerate or not dataset_is_current(settings.raw_dir, settings.generation):

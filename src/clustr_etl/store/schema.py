@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clustr_etl.errors import DatabaseError, SchemaError
 from clustr_etl.store.backends import (
+    LockWait,
     backend_for,
     driver_error_line,
     mask_url,
@@ -151,8 +152,11 @@ def require_current(connection: Connection) -> None:
     )
 
 
-def upgrade(engine: Engine) -> SchemaUpgrade:
-    """Upgrade the database to head in one transaction; return where it was and where it is."""
+def upgrade(engine: Engine, wait: LockWait = LockWait()) -> SchemaUpgrade:
+    """Upgrade the database to head in one transaction; return where it was and where it is.
+
+    Before any DDL it locks the schema's tables the way the load switch does (``wait``: how long to wait
+    for readers' transactions, and whom to tell), so readers never queue behind a waiting migration."""
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -165,9 +169,6 @@ def upgrade(engine: Engine) -> SchemaUpgrade:
             Base.metadata.create_all(connection)  # an empty database: the current schema directly
             command.stamp(_config(connection), "head")
             return SchemaUpgrade(before=None, after=head, stamped_release=False)
-        if before is None:
-            command.stamp(_config(connection), RELEASE_0_1_0)
-            stamped = True
         known = {
             script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()
         }
@@ -176,6 +177,12 @@ def upgrade(engine: Engine) -> SchemaUpgrade:
                 f"the database schema is at revision {before}, unknown to this clustr-etl",
                 "it was made by a newer release: upgrade clustr-etl",
             )
+        if before != head:
+            tables = [*Base.metadata.tables, *LEDGER_TABLES]
+            backend_for(engine).lock_for_migration(connection, tables, wait)
+        if before is None:
+            command.stamp(_config(connection), RELEASE_0_1_0)
+            stamped = True
         command.upgrade(_config(connection), "head")
     return SchemaUpgrade(before=before, after=head, stamped_release=stamped)
 

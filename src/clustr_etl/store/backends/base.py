@@ -71,6 +71,13 @@ class Backend(ABC):
         with engine.begin() as conn:
             yield conn
 
+    def lock_for_migration(
+        self, connection: Connection, tables: Sequence[str], wait: LockWait = LockWait()
+    ) -> None:
+        """Before a migration's DDL: take the locks it needs without making readers queue (nothing where
+        the migration's transaction already keeps readers reading, as in SQLite's WAL mode)."""
+        return None
+
     # The writer lock
     @abstractmethod
     def writer_lock(self, timeout: float, on_wait: OnWait) -> AbstractContextManager[None]:

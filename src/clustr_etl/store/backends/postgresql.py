@@ -49,7 +49,7 @@ from clustr_etl.store.backends import ddl
 from clustr_etl.store.backends.base import Backend, poll_lock
 from clustr_etl.store.backends.postgresql_carry import read_carried, refuse_unknown, table_oids
 from clustr_etl.store.backends.postgresql_copy import read_sales_arrays
-from clustr_etl.store.backends.postgresql_switch import switch_when_free
+from clustr_etl.store.backends.postgresql_switch import lock_for_migration, switch_when_free
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
 from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
 from clustr_etl.store.models import table as schema_table
@@ -86,6 +86,13 @@ class PostgresqlBackend(Backend):
             },
             pool_pre_ping=True,
         )
+
+    def lock_for_migration(
+        self, connection: Connection, tables: Sequence[str], wait: LockWait = LockWait()
+    ) -> None:
+        conn: PgConnection = connection.connection.driver_connection  # type: ignore[assignment]
+        with conn.cursor() as cur:
+            lock_for_migration(cur, tables, wait)
 
     # The writer lock
     def _lock_connection(self) -> Connection:

@@ -201,3 +201,12 @@ def test_evaluate_a_lines_import(db_url: str, tmp_path: Path) -> None:
     report = assert_evaluated(db_url, data, *run_evaluate(db_url, data, "--test-days", "20"))
     assert report["split"]["test_until"] == "2024-03-20"  # type: ignore[index]
     assert report["test_baskets"] == 100
+    assert "300 baskets, support 0.02 = 6 baskets < min count 10" in report["notes"]  # type: ignore[operator]
+    code, output = invoke(
+        "evaluate", "--max-p", "0.2", "--max-rules", "20", "--test-days", "20",
+        "--database-url", db_url, "--data-dir", str(data),
+    )  # fmt: skip
+    assert code == 0, output
+    notes = json.loads((data / "evaluation.json").read_text(encoding="utf-8"))["notes"]
+    assert any(note.startswith("support raised from 0.001 to ") for note in notes), notes
+    assert "support raised from 0.001" in output

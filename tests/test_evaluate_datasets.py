@@ -1,5 +1,5 @@
 """`clustr-etl evaluate` on every kind of dataset the tool knows, on both backends: a synthetic twin
-(`generate --like`), an Online Retail II export, an Instacart folder (dates derived from
+(`generate --like`), Online Retail and Online Retail II exports, an Instacart folder (dates derived from
 days_since_prior_order) and a `lines` import; a dataset that cannot be split is one line."""
 
 from __future__ import annotations
@@ -87,9 +87,14 @@ def test_evaluate_a_synthetic_twin(db_url: str, tmp_path: Path) -> None:
     assert report["cases"] == 2000
 
 
-def online_retail_ii_csv(path: Path, days: int = 90) -> Path:
-    """An Online Retail II CSV: 6 invoices a day for ``days`` days from 2010-12-01."""
-    header = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
+HEADERS = {
+    "online-retail-ii": "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country",
+    "online-retail": "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+}
+
+
+def online_retail_csv(path: Path, header: str, days: int = 90) -> Path:
+    """An Online Retail (II) CSV: 6 invoices a day for ``days`` days from 2010-12-01."""
     lines, start = [header], dt.datetime(2010, 12, 1, 9, 0)
     for number, items in enumerate(baskets(6 * days, seed=1)):
         when = start + dt.timedelta(days=number // 6, minutes=number % 6)
@@ -102,12 +107,11 @@ def online_retail_ii_csv(path: Path, days: int = 90) -> Path:
     return path
 
 
-def test_evaluate_an_online_retail_ii_import(db_url: str, tmp_path: Path) -> None:
-    source = online_retail_ii_csv(tmp_path / "online_retail_II.csv")
+@pytest.mark.parametrize("preset", sorted(HEADERS))
+def test_evaluate_an_online_retail_import(db_url: str, tmp_path: Path, preset: str) -> None:
+    source = online_retail_csv(tmp_path / "online_retail.csv", HEADERS[preset])
     data = tmp_path / "d"
-    code, output = invoke(
-        "import", str(source), "--preset", "online-retail-ii", "--data-dir", str(data)
-    )
+    code, output = invoke("import", str(source), "--preset", preset, "--data-dir", str(data))
     assert code == 0, output
     report = assert_evaluated(db_url, data, *run_evaluate(db_url, data))
     assert report["split"] == {

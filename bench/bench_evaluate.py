@@ -1,7 +1,7 @@
 """`clustr-etl evaluate` against `mine-rules` on the same training window, side by side in one run.
 
     .venv/bin/python bench/bench_evaluate.py [--transactions 1000000] [--test-days 30] [--repeat 2]
-        [--data-dir DIR] [--database-url URL] [--min-support 0.001]
+        [--data-dir DIR] [--database-url URL] [--min-support S] [--reuse]
 
 Generates a dataset with `clustr-etl generate` (default options but --transactions) and loads it
 (SQLite file in --data-dir unless --database-url), unless the data folder already holds a loaded
@@ -83,14 +83,18 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("bench-evaluate"))
     parser.add_argument("--database-url")
     parser.add_argument("--reuse", action="store_true", help="the data folder is already loaded")
-    parser.add_argument("--min-support", default="0.001")
+    parser.add_argument(
+        "--min-support", help="passed on when given; else the default (raised to fit --max-rules)"
+    )
     parser.add_argument("--max-cases", type=int)
     options = parser.parse_args()
     data = options.data_dir
     url = ["--database-url", options.database_url] if options.database_url else []
     if not options.reuse:
         prepare(data, url, options.transactions)
-    common = ["--data-dir", str(data), *url, "--min-support", options.min_support]
+    common = ["--data-dir", str(data), *url]
+    if options.min_support:
+        common += ["--min-support", options.min_support]
     evaluate = ["-q", "evaluate", "--test-days", str(options.test_days), *common]
     if options.max_cases:
         evaluate += ["--max-cases", str(options.max_cases)]

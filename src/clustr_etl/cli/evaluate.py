@@ -78,6 +78,11 @@ def evaluate(
     """Mine the days before a cutoff, then score the rules as recommendations on the later baskets
     against popularity, co-occurrence and random (<data dir>/evaluation.json, rule_evaluations).
 
+    Ranking of the rules recommender: an item ranks by its best fired rule (antecedent inside the
+    rest of the basket): higher confidence first, then higher lift, then higher support, then the
+    rules table's order; items of the same rule break ties by training popularity, then lower product id.
+    Items already in the basket are never recommended; no rule fires: an empty list.
+
     Example: clustr-etl evaluate --test-days 30 --max-cases 20000
     """
     from clustr_etl.evaluation.options import EvaluationOptions

@@ -70,6 +70,7 @@ class Evaluation:
             "test_baskets": self.test_baskets,
             "rules_mined": self.rules,
             "summary": self.summary,
+            "notes": self.notes,  # the mining's, e.g. a default support raised to fit --max-rules
             "methods": {
                 method: {metric: interval.to_json() for metric, interval in figures.items()}
                 for method, figures in self.methods.items()

@@ -69,6 +69,12 @@ def resolve_split(
     if test_days is not None and cutoff is not None:
         raise ConfigError("--test-days and --cutoff choose the same thing", "give one of them")
     span = (last - first).days + 1
+    if span < 2:
+        raise ConfigError(
+            f"the data covers 1 day ({first}): a time split needs transactions on 2 or more days",
+            "load dated transactions (an import maps a real date column; an Instacart import dates "
+            "each user's orders back from the last one with days_since_prior_order)",
+        )
     if cutoff is None:
         days = DEFAULT_TEST_DAYS if test_days is None else test_days
         if days < 1:

@@ -61,7 +61,9 @@ def evaluate_step(
             "training rules": evaluation.rules,
             "rule_evaluations": store_rows(run.engine, evaluation, split.label(), run.run_id),
         }
-        report.detail = "\n".join([str(output), split.label(), evaluation.summary])
+        report.detail = "\n".join(
+            [str(output), split.label(), *evaluation.notes, evaluation.summary]
+        )
     return EvaluateResult(report, evaluation, output)
 
 

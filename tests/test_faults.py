@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, select, text
 from assertions import one_error_line
 from clustr_etl.config.settings import load_settings
 from clustr_etl.run import steps as pipeline
+from clustr_etl.run.mine import mine_step
 from clustr_etl.run.status import collect_status
 from clustr_etl.store.backends import writer_lock
 from clustr_etl.store.models import BundleRule
@@ -52,7 +53,7 @@ def next_run_succeeds(db_url: str, data_dir: Path, command: str) -> None:
         if command == "load":
             run.run_step(pipeline.load_step)
         else:
-            run.run_step(pipeline.mine_step)
+            run.run_step(mine_step)
 
 
 DATA = r"^(INSERT INTO|COPY) sales\b"

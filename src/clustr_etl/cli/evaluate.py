@@ -75,8 +75,10 @@ def evaluate(
     data_dir: DataDir = None,
     lock_timeout: LockTimeout = None,
 ) -> None:
-    """Mine the days before a cutoff, then score the rules as recommendations on the later baskets
-    against popularity, co-occurrence and random (<data dir>/evaluation.json, rule_evaluations).
+    """Score the rules mined before a cutoff as recommendations on the later baskets.
+
+    Compared with popularity, co-occurrence and random on the same cases; writes
+    <data dir>/evaluation.json and rule_evaluations.
 
     Ranking of the rules recommender: an item ranks by its best fired rule (antecedent inside the
     rest of the basket): higher confidence first, then higher lift, then higher support, then the

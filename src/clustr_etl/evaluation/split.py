@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from clustr_etl.errors import ConfigError, InputFileError
 from clustr_etl.mining.db_reader import read_sales_pairs
-from clustr_etl.mining.selection import BasketSelection, SelectedBaskets, select_baskets
+from clustr_etl.mining.selection import BasketSelection, SelectedBaskets, as_date, select_baskets
 from clustr_etl.store.models import Transaction
 
 DEFAULT_TEST_DAYS = 30
@@ -59,7 +59,7 @@ def date_range(engine: Engine) -> tuple[dt.date, dt.date]:
         raise InputFileError(
             "the transactions table is empty: nothing to evaluate", "load it first"
         )
-    return _as_date(first), _as_date(last)
+    return as_date(first), as_date(last)
 
 
 def resolve_split(
@@ -113,11 +113,3 @@ def read_split(
         pairs,
     )
     return train, test
-
-
-def _as_date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))

@@ -139,7 +139,7 @@ def resolve_window(
         ).one()
     if first is None or last is None:
         raise InputFileError("the transactions table is empty: nothing to mine", "load it first")
-    first, last = _as_date(first), _as_date(last)
+    first, last = as_date(first), as_date(last)
     if selection.last_days is not None:
         return last - dt.timedelta(days=selection.last_days - 1), last
     since, until = selection.since, selection.until
@@ -177,7 +177,8 @@ def _transactions(
     return ids, groups
 
 
-def _as_date(value: object) -> dt.date:
+def as_date(value: object) -> dt.date:
+    """A date from what a driver returns for a DATE column (date, datetime or ISO text)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -102,4 +102,4 @@ def mine_rules(
     result = mine(settings, request, progress=progress_for(ctx), on_wait=wait_notice(ctx))
     print_results([result.report], quiet=quiet(ctx))
     if top and not quiet(ctx):
-        print_rules(result.rules, top)
+        print_rules(result.top_rules(top), top)

@@ -1,6 +1,6 @@
 """Loading CSVs and mined rules into the database: validated first, atomic, fast (COPY on PostgreSQL)."""
 
-from clustr_etl.loading.rules import load_rules
+from clustr_etl.loading.rules import load_rule_chunks, load_rules
 from clustr_etl.loading.tables import (
     append_frame,
     load_customers,
@@ -17,6 +17,7 @@ __all__ = [
     "append_frame",
     "load_customers",
     "load_products",
+    "load_rule_chunks",
     "load_rules",
     "load_sales",
     "load_tables",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from clustr_etl.dataset.rule_columns import (
     RuleColumn,
 )
 from clustr_etl.errors import DataValidationError
-from clustr_etl.loading.sources import FrameSource
+from clustr_etl.loading.sources import FrameChunksSource
 from clustr_etl.loading.tables import require_tables
 from clustr_etl.progress import NO_PROGRESS
 from clustr_etl.store.backends import LockWait, backend_for
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ITEM_COLUMNS = ("rule_id", "side", "item_key")
+
+
+LOAD_ROWS = 100_000  # rules checked and sent to the database at a time
+RuleFrames = Callable[[], Iterator["pd.DataFrame"]]
 
 
 def load_rules(
@@ -41,17 +46,54 @@ def load_rules(
     ``run_id`` (the etl_runs row of the command doing this) is stored in every rule's run_id. Written
     like the data tables: one transaction through the backend's bulk path (COPY / batched insert).
     """
-    frame = rules_frame(rules).assign(run_id=run_id)  # [ops helper] run ledger link
-    items = items_frame(frame)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        for start in range(0, max(len(rules), 1), LOAD_ROWS):
+            yield rules.iloc[start : start + LOAD_ROWS]
+
+    return load_rule_chunks(
+        engine, chunks, run_id=run_id, schema_checked=schema_checked, wait=wait
+    )
+
+
+def load_rule_chunks(
+    engine: Engine,
+    chunks: RuleFrames,
+    *,
+    run_id: int | None = None,
+    schema_checked: bool = False,
+    wait: LockWait | None = None,
+    total: int = 0,
+) -> int:
+    """``load_rules`` of rules given a chunk at a time: ``chunks()`` is called once for
+    bundle_rules and once for bundle_rule_items, and only one chunk is in memory. A chunk that
+    fails the checks rolls the whole load back (the previous rules stay)."""
     if not schema_checked:
         require_tables(engine, RULE_TABLES)
-    sources = [FrameSource("bundle_rules", frame), FrameSource("bundle_rule_items", items)]
+    loaded = [0]
+
+    def numbered() -> Iterator[pd.DataFrame]:
+        loaded[0] = 0
+        for chunk in chunks():
+            frame = rules_frame(chunk, first_id=loaded[0] + 1).assign(run_id=run_id)
+            loaded[0] += len(frame)
+            yield frame
+
+    def items() -> Iterator[pd.DataFrame]:
+        for frame in numbered():
+            yield items_frame(frame)
+
+    sources = [
+        FrameChunksSource("bundle_rules", (*STORED_COLUMNS, "run_id"), numbered, total),
+        FrameChunksSource("bundle_rule_items", ITEM_COLUMNS, items, total),
+    ]
     backend_for(engine).replace_tables(engine, sources, NO_PROGRESS, wait or LockWait())
-    return len(frame)
+    return loaded[0]
 
 
-def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
-    """The rules as bundle_rules rows: checked, numbered, conviction inf -> NULL (NaN).
+def rules_frame(rules: pd.DataFrame, first_id: int = 1) -> pd.DataFrame:
+    """The rules as bundle_rules rows: checked, numbered from ``first_id``, conviction inf -> NULL
+    (NaN).
 
     Optional columns a frame lacks are NULL (scope: 'all')."""
     import pandas as pd  # imported here: loading data tables does not need pandas
@@ -62,18 +104,18 @@ def rules_frame(rules: pd.DataFrame) -> pd.DataFrame:
             f"the rules lack column {', '.join(missing)}",
             "they come from clustr_etl.mining.mine_rules",
         )
-    frame = pd.DataFrame({"rule_id": np.arange(1, len(rules) + 1, dtype=np.int64)})
+    frame = pd.DataFrame({"rule_id": np.arange(first_id, first_id + len(rules), dtype=np.int64)})
     for column in RULE_COLUMN_SPECS:
         if column.name in rules.columns:
-            frame[column.name] = _checked(rules[column.name], column)
+            frame[column.name] = _checked(rules[column.name], column, first_id)
         else:
             frame[column.name] = DEFAULT_SCOPE if column.name == "scope" else None
     # An empty antecedent is a legal rule ({} => {c}, mined with --min-len 1); a consequent is not.
-    _refuse((frame["consequents"].str.strip() == "").to_numpy(), "consequents", "is empty")
+    _refuse((frame["consequents"].str.strip() == "").to_numpy(), "consequents", "is empty", first_id)
     return frame[list(STORED_COLUMNS)]
 
 
-def _checked(values: pd.Series, column: RuleColumn) -> npt.NDArray[Any]:
+def _checked(values: pd.Series, column: RuleColumn, first_id: int = 1) -> npt.NDArray[Any]:
     """One column's values as stored: keys as text, floats finite (conviction inf -> NaN), ints whole."""
     import pandas as pd
 
@@ -89,21 +131,28 @@ def _checked(values: pd.Series, column: RuleColumn) -> npt.NDArray[Any]:
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     if column.kind == "int":
         bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
-        _refuse(bad, column.name, "is not a whole number")
+        _refuse(bad, column.name, "is not a whole number", first_id)
         return numbers.astype(np.int64)
     if column.finite:
         optional_missing = np.isnan(numbers) & (not column.required)
-        _refuse(~np.isfinite(numbers) & ~optional_missing, column.name, "is not a finite number")
+        _refuse(
+            ~np.isfinite(numbers) & ~optional_missing,
+            column.name,
+            "is not a finite number",
+            first_id,
+        )
         return numbers
-    _refuse(np.isnan(numbers) | (numbers == -np.inf), column.name, "is not a number")
+    _refuse(np.isnan(numbers) | (numbers == -np.inf), column.name, "is not a number", first_id)
     return np.where(np.isinf(numbers), np.nan, numbers)
 
 
-def _refuse(bad: npt.NDArray[np.bool_], column: str, problem: str) -> None:
+def _refuse(
+    bad: npt.NDArray[np.bool_], column: str, problem: str, first_id: int = 1
+) -> None:
     if bad.any():
         row = int(np.argmax(bad))
         raise DataValidationError(
-            f"rule {row + 1}: column {column} {problem}",
+            f"rule {row + first_id}: column {column} {problem}",
             "the rules were not loaded; nothing was changed",
         )
 

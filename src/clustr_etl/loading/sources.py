@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -104,9 +104,40 @@ class FrameSource:
 
     def row_batches(self) -> Iterator[tuple[Rows, int]]:
         """Plain Python scalars (int, float, str, ISO date text, None), as for a CSV file's rows."""
-        data = self.frame.astype(object).where(self.frame.notna(), None)
-        columns = [[_plain(value) for value in data[name]] for name in data.columns]
-        yield zip(*columns, strict=True), self.size
+        yield python_rows(self.frame), self.size
+
+
+@dataclass
+class FrameChunksSource:
+    """Frames made a chunk at a time by ``make_frames`` (called once per pass over the rows), so
+    only one chunk's rows and text are in memory; ``size`` counts rows."""
+
+    table: str
+    columns: tuple[str, ...]
+    make_frames: Callable[[], Iterator[pd.DataFrame]]
+    size: int = 0
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.table
+
+    def csv_chunks(self) -> Iterator[bytes]:
+        header = True
+        for frame in self.make_frames():
+            text = frame[list(self.columns)].to_csv(index=False, header=header, lineterminator="\n")
+            header = False
+            yield text.encode()
+
+    def row_batches(self) -> Iterator[tuple[Rows, int]]:
+        for frame in self.make_frames():
+            yield python_rows(frame[list(self.columns)]), len(frame)
+
+
+def python_rows(frame: pd.DataFrame) -> Rows:
+    """The frame's rows as plain Python scalars (int, float, str, ISO date text, None)."""
+    data = frame.astype(object).where(frame.notna(), None)
+    columns = [[_plain(value) for value in data[name]] for name in data.columns]
+    return zip(*columns, strict=True)
 
 
 def _plain(value: Any) -> Any:

@@ -22,9 +22,9 @@ from clustr_etl.mining.baskets import (
 )
 from clustr_etl.mining.budget import mine_within_budget
 from clustr_etl.mining.filters import check_items_exist, rules_with_items, without_large_baskets
-from clustr_etl.mining.output import write_rules_csv
-from clustr_etl.mining.quality import FilterCounts, apply_quality_filters
-from clustr_etl.mining.rules import rules_from_itemsets
+from clustr_etl.mining.output import write_rule_chunks, write_rules_csv
+from clustr_etl.mining.quality import FilterCounts, apply_quality_filters, filter_rule_set
+from clustr_etl.mining.rules import FrameRules, RuleTable, build_rule_set
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
@@ -40,6 +40,7 @@ __all__ = [
     "FilterCounts",
     "MinedRules",
     "MiningEngine",
+    "RuleTable",
     "RuleThresholds",
     "baskets_from_pairs",
     "mine_rules",
@@ -47,6 +48,7 @@ __all__ = [
     "read_basket_file",
     "read_baskets_from_db",
     "read_sales_csv",
+    "write_rule_chunks",
     "write_rules_csv",
 ]
 
@@ -64,11 +66,16 @@ def __getattr__(name: str) -> Any:
 class MinedRules:
     """The rules, what the quality filters did, and the thresholds used (support may be raised)."""
 
-    rules: pd.DataFrame
+    table: RuleTable
     quality: FilterCounts
     count_threshold: int
     thresholds: RuleThresholds | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """Every rule in one frame (``table.frames`` gives them a chunk at a time)."""
+        return self.table.to_frame()
 
 
 def mine_rules(
@@ -109,17 +116,19 @@ def mine_rules_with_report(
     fitted = mine_within_budget(baskets, thresholds, progress)  # mlxtend: the budget's pre-check
     thresholds = fitted.thresholds
     notes.extend([fitted.note] if fitted.note else [])
+    min_count = thresholds.count_threshold(baskets.n_transactions)
+    table: RuleTable
     if engine == "mlxtend":
         from clustr_etl.mining.reference import mine_rules_mlxtend
 
         with progress.task("mining rules (mlxtend)"):
-            candidates = mine_rules_mlxtend(baskets, thresholds)
+            candidates = rules_with_items(mine_rules_mlxtend(baskets, thresholds), thresholds)
+        with progress.task("testing rules"):
+            rules, quality = apply_quality_filters(candidates, thresholds)
+        table = FrameRules(rules)
     else:
         with progress.task("building rules"):
-            candidates = rules_from_itemsets(fitted.itemsets, baskets.labels, thresholds)
-    del fitted
-    candidates = rules_with_items(candidates, thresholds)
-    with progress.task("testing rules"):
-        rules, quality = apply_quality_filters(candidates, thresholds)
-    min_count = thresholds.count_threshold(baskets.n_transactions)
-    return MinedRules(rules, quality, min_count, thresholds, notes)
+            built = build_rule_set(fitted.itemsets, baskets.labels, thresholds)
+        with progress.task("testing rules"):
+            table, quality = filter_rule_set(built.with_items(thresholds), thresholds)
+    return MinedRules(table, quality, min_count, thresholds, notes)

@@ -29,8 +29,8 @@ def rule_measures(
     r = rule_count.astype(np.float64)
     a = antecedent_count.astype(np.float64)
     c = consequent_count.astype(np.float64)
-    s_ac, s_a, s_c = r / n, a / n, c / n
-    confidence = r / a
+    lift, confidence, s_ac = sort_measures(rule_count, antecedent_count, consequent_count, n)
+    s_a, s_c = a / n, c / n
     leverage = (rule_count * n - antecedent_count * consequent_count) / float(n * n)
     with np.errstate(divide="ignore", invalid="ignore"):
         conviction = np.where(
@@ -44,7 +44,7 @@ def rule_measures(
     return {
         "support": s_ac,
         "confidence": confidence,
-        "lift": (r * n) / (a * c),
+        "lift": lift,
         "leverage": leverage,
         "conviction": conviction.astype(np.float64),
         "zhangs_metric": zhang.astype(np.float64),
@@ -55,6 +55,17 @@ def rule_measures(
         "consequent_support": s_c,
         "p_value": fisher_greater(rule_count, antecedent_count, consequent_count, n),
     }
+
+
+def sort_measures(
+    rule_count: Int64Array, antecedent_count: Int64Array, consequent_count: Int64Array, n: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Lift, confidence and support: the measures the rules are ordered by (the same floats as
+    the rules table's columns, so an order computed on them is the table's order)."""
+    r = rule_count.astype(np.float64)
+    a = antecedent_count.astype(np.float64)
+    c = consequent_count.astype(np.float64)
+    return (r * n) / (a * c), r / a, r / n
 
 
 def fisher_greater(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -41,17 +42,29 @@ WRITE_ROWS = (
 def write_rules_csv(rules: pd.DataFrame, path: str | Path) -> None:
     """Write the DataFrame's columns in the rule-column order (``rule_columns``), floats with full
     precision and conviction inf as ``inf``; WRITE_ROWS rows are formatted at a time."""
+    write_rule_chunks(
+        (rules.iloc[start : start + WRITE_ROWS] for start in range(0, max(len(rules), 1), WRITE_ROWS)),
+        path,
+    )
+
+
+def write_rule_chunks(chunks: Iterable[pd.DataFrame], path: str | Path) -> None:
+    """``write_rules_csv`` of rules given a chunk at a time (the header from the first chunk):
+    only one chunk's text is in memory."""
     path = Path(path)
-    columns = ordered_columns(list(rules.columns))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(columns)
-            for start in range(0, len(rules), WRITE_ROWS):
-                part = rules.iloc[start : start + WRITE_ROWS]
-                texts = [_column_texts(part[name]) for name in columns]
-                writer.writerows(zip(*texts, strict=True))
+            columns: list[str] | None = None
+            for part in chunks:
+                if columns is None:
+                    columns = ordered_columns(list(part.columns))
+                    writer.writerow(columns)
+                for start in range(0, len(part), WRITE_ROWS):
+                    rows = part.iloc[start : start + WRITE_ROWS]
+                    texts = [_column_texts(rows[name]) for name in columns]
+                    writer.writerows(zip(*texts, strict=True))
     except OSError as err:
         raise InputFileError(
             f"cannot write rules to {path}: {err.strerror}", "check --output"

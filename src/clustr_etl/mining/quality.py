@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
-from clustr_etl.mining.measures import adjust_p_values
+from clustr_etl.mining.measures import adjust_p_values, fisher_greater
+from clustr_etl.mining.rules import RuleSet
 from clustr_etl.mining.thresholds import RuleThresholds
 
 
@@ -46,6 +47,48 @@ def apply_quality_filters(
         redundant = int(mask.sum())
         kept = kept[~mask]
     return kept.reset_index(drop=True), FilterCounts(tested, not_significant, redundant)
+
+
+TEST_ROWS = 1_000_000  # rules whose p-values are computed at a time
+
+
+def filter_rule_set(rules: RuleSet, thresholds: RuleThresholds) -> tuple[RuleSet, FilterCounts]:
+    """``apply_quality_filters`` on numeric rules: p-values only when a test is asked for
+    (``--max-p`` below 1), names only when redundancy is pruned."""
+    tested = len(rules)
+    kept = rules
+    if thresholds.tests_significance and tested:
+        adjusted = adjust_p_values(p_values(rules), thresholds.p_adjust)
+        kept = rules.take(adjusted < float(thresholds.max_p))
+        del adjusted
+    not_significant = tested - len(kept)
+    redundant = 0
+    if thresholds.prune_redundant and len(kept):
+        names = kept.catalog.names(np.concatenate([kept.antecedents, kept.consequents]))
+        sides = pd.DataFrame(
+            {
+                "antecedents": names[: len(kept)],
+                "consequents": names[len(kept) :],
+                "rule_count": kept.rule_counts,
+                "antecedent_count": kept.antecedent_counts,
+            }
+        )
+        mask = redundant_rules(sides)
+        redundant = int(mask.sum())
+        kept = kept.take(~mask)
+    return kept, FilterCounts(tested, not_significant, redundant)
+
+
+def p_values(rules: RuleSet) -> np.ndarray:
+    """The one-sided Fisher p-value of every rule, TEST_ROWS rules at a time."""
+    values = np.empty(len(rules), dtype=np.float64)
+    n = rules.catalog.n_transactions
+    for start in range(0, len(rules), TEST_ROWS):
+        part = rules.take(np.arange(start, min(start + TEST_ROWS, len(rules))))
+        values[start : start + len(part)] = fisher_greater(
+            part.rule_counts, part.antecedent_counts, part.consequent_counts, n
+        )
+    return values
 
 
 def redundant_rules(rules: pd.DataFrame) -> np.ndarray:

@@ -10,7 +10,9 @@ compared on integers (see ``thresholds``) and the measures come from the counts 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +20,7 @@ import pandas as pd
 
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR, MINED_COLUMNS
 from clustr_etl.mining.itemsets import FrequentItemsets
-from clustr_etl.mining.measures import rule_measures
+from clustr_etl.mining.measures import rule_measures, sort_measures
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction, fraction_at_least
 
 Int64Array = npt.NDArray[np.int64]
@@ -47,7 +49,44 @@ def passes_thresholds(
     return confident & lifted
 
 
-def rules_frame(
+class RuleTable(Protocol):
+    """Rules in their final order, offered a chunk of rows at a time."""
+
+    def __len__(self) -> int: ...
+
+    def frames(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The rules table ``chunk_rows`` rows at a time (one empty frame when there are none)."""
+        ...
+
+    def head(self, rows: int) -> pd.DataFrame:
+        """The first ``rows`` rules."""
+        ...
+
+    def to_frame(self) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class FrameRules:
+    """A rules table already in memory (the mlxtend and Spark engines) as a RuleTable."""
+
+    frame: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def frames(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        yield self.frame.iloc[:chunk_rows]
+        for start in range(chunk_rows, len(self.frame), chunk_rows):
+            yield self.frame.iloc[start : start + chunk_rows]
+
+    def head(self, rows: int) -> pd.DataFrame:
+        return self.frame.iloc[:rows]
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame
+
+
+def measured_frame(
     antecedents: Sequence[str] | npt.NDArray[np.object_],
     consequents: Sequence[str] | npt.NDArray[np.object_],
     rule_count: Int64Array,
@@ -55,12 +94,12 @@ def rules_frame(
     consequent_count: Int64Array,
     n_transactions: int,
 ) -> pd.DataFrame:
-    """The rules table (columns MINED_COLUMNS) in the documented deterministic order."""
+    """The rules table (columns MINED_COLUMNS) of these rules, in the order given."""
     n = n_transactions
     r = np.asarray(rule_count, dtype=np.int64)
     a = np.asarray(antecedent_count, dtype=np.int64)
     c = np.asarray(consequent_count, dtype=np.int64)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "antecedents": pd.Series(np.asarray(antecedents, dtype=object), dtype=object),
             "consequents": pd.Series(np.asarray(consequents, dtype=object), dtype=object),
@@ -72,6 +111,20 @@ def rules_frame(
         },
         columns=list(MINED_COLUMNS),
     )
+
+
+def rules_frame(
+    antecedents: Sequence[str] | npt.NDArray[np.object_],
+    consequents: Sequence[str] | npt.NDArray[np.object_],
+    rule_count: Int64Array,
+    antecedent_count: Int64Array,
+    consequent_count: Int64Array,
+    n_transactions: int,
+) -> pd.DataFrame:
+    """The rules table (columns MINED_COLUMNS) in the documented deterministic order."""
+    frame = measured_frame(
+        antecedents, consequents, rule_count, antecedent_count, consequent_count, n_transactions
+    )
     ordered = frame.sort_values(SORT_COLUMNS, ascending=SORT_ASCENDING, kind="stable")
     return ordered.reset_index(drop=True)
 
@@ -80,12 +133,21 @@ def rules_from_itemsets(
     itemsets: FrequentItemsets, labels: list[str], thresholds: RuleThresholds
 ) -> pd.DataFrame:
     """All rules A => C passing the thresholds, from the complete set of frequent itemsets."""
+    return build_rule_set(itemsets, labels, thresholds).to_frame()
+
+
+def build_rule_set(
+    itemsets: FrequentItemsets, labels: list[str], thresholds: RuleThresholds
+) -> RuleSet:
+    """All rules A => C passing the thresholds, as numbers (itemset ids and counts), in the
+    documented order; names are joined only when rows are asked for (``RuleSet.frames``)."""
+    catalog = ItemsetCatalog(itemsets, labels)
     levels = itemsets.levels
     n = itemsets.n_transactions
     drop = _subset_ids(itemsets)
-    antecedents: list[npt.NDArray[np.object_]] = []
-    consequents: list[npt.NDArray[np.object_]] = []
-    counts: list[tuple[Int64Array, Int64Array, Int64Array]] = []
+    antecedents: list[Int64Array] = []
+    consequents: list[Int64Array] = []
+    counts: list[Int64Array] = []
     for size in range(max(thresholds.min_len, 1), min(thresholds.max_len, len(levels) - 1) + 1):
         r = levels[size].counts
         for cons_positions in _consequent_positions(size, thresholds.max_consequent_len):
@@ -97,20 +159,150 @@ def rules_from_itemsets(
             keep = passes_thresholds(r, a, c, n, thresholds)
             if not keep.any():
                 continue
-            antecedents.append(_itemset_keys(itemsets, labels, len(ante_positions), ante_ids[keep]))
-            consequents.append(_itemset_keys(itemsets, labels, len(cons_positions), cons_ids[keep]))
-            counts.append((r[keep], a[keep], c[keep]))
-    if not counts:
-        empty = np.zeros(0, dtype=np.int64)
-        return rules_frame([], [], empty, empty, empty, n)
-    return rules_frame(
-        np.concatenate(antecedents),
-        np.concatenate(consequents),
-        np.concatenate([part[0] for part in counts]),
-        np.concatenate([part[1] for part in counts]),
-        np.concatenate([part[2] for part in counts]),
-        n,
-    )
+            antecedents.append(ante_ids[keep] + catalog.offsets[len(ante_positions)])
+            consequents.append(cons_ids[keep] + catalog.offsets[len(cons_positions)])
+            counts.append(r[keep])
+    del drop
+    rules = RuleSet(catalog, _joined(antecedents), _joined(consequents), _joined(counts))
+    return rules.take(rules.documented_order())
+
+
+def _joined(parts: list[Int64Array]) -> Int64Array:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+class ItemsetCatalog:
+    """Every frequent itemset under one global id (level offset + id in its level): counts and names."""
+
+    def __init__(self, itemsets: FrequentItemsets, labels: list[str]) -> None:
+        self.itemsets = itemsets
+        self.labels = labels
+        sizes = [level.counts.size for level in itemsets.levels]
+        self.offsets: list[int] = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
+        self.counts: Int64Array = np.concatenate([level.counts for level in itemsets.levels])
+
+    @property
+    def n_transactions(self) -> int:
+        return self.itemsets.n_transactions
+
+    def names(self, ids: Int64Array) -> npt.NDArray[np.object_]:
+        """``"key|key|..."`` of the itemsets ``ids`` (global), keys in canonical (code) order."""
+        unique_ids, inverse = np.unique(ids, return_inverse=True)
+        texts = np.empty(unique_ids.size, dtype=object)
+        bounds = np.searchsorted(unique_ids, self.offsets)
+        for size in range(len(self.itemsets.levels)):
+            lo, hi = int(bounds[size]), int(bounds[size + 1])
+            if lo < hi:
+                local = unique_ids[lo:hi] - self.offsets[size]
+                texts[lo:hi] = _itemset_keys(self.itemsets, self.labels, size, local)
+        return texts[inverse.reshape(-1)]
+
+    def name_ranks(self, ids: Int64Array) -> Int64Array:
+        """Rank of each itemset's name among the names of ``ids`` (string order, as pandas sorts)."""
+        unique_ids, inverse = np.unique(ids, return_inverse=True)
+        names = self.names(unique_ids).tolist()
+        ranks = np.empty(unique_ids.size, dtype=np.int64)
+        ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(unique_ids.size)
+        return ranks[inverse.reshape(-1)]
+
+    def containing(self, label: str) -> npt.NDArray[np.bool_]:
+        """By global id: whether the itemset holds the item ``label``."""
+        position = self.labels.index(label) if label in self.labels else -1
+        codes = np.flatnonzero(self.itemsets.item_codes == position)
+        parts = [
+            np.isin(level.itemsets, codes).any(axis=1) if level.itemsets.shape[1] else
+            np.zeros(level.counts.size, dtype=bool)
+            for level in self.itemsets.levels
+        ]
+        return np.concatenate(parts)
+
+    def single(self, label: str) -> int:
+        """Global id of the itemset ``{label}``, -1 when the item is not frequent."""
+        position = self.labels.index(label) if label in self.labels else -1
+        codes = np.flatnonzero(self.itemsets.item_codes == position)
+        return int(codes[0]) + self.offsets[1] if codes.size else -1
+
+
+class RuleSet:
+    """Rules as numbers: antecedent and consequent (global itemset ids of ``catalog``) and n(AC)."""
+
+    def __init__(
+        self,
+        catalog: ItemsetCatalog,
+        antecedents: Int64Array,
+        consequents: Int64Array,
+        rule_counts: Int64Array,
+    ) -> None:
+        self.catalog = catalog
+        self.antecedents = antecedents
+        self.consequents = consequents
+        self.rule_counts = rule_counts
+
+    def __len__(self) -> int:
+        return int(self.rule_counts.size)
+
+    @property
+    def antecedent_counts(self) -> Int64Array:
+        return self.catalog.counts[self.antecedents]
+
+    @property
+    def consequent_counts(self) -> Int64Array:
+        return self.catalog.counts[self.consequents]
+
+    def take(self, rows: npt.NDArray[np.bool_] | Int64Array) -> RuleSet:
+        """The rules at ``rows`` (a mask or positions), in that order."""
+        return RuleSet(
+            self.catalog, self.antecedents[rows], self.consequents[rows], self.rule_counts[rows]
+        )
+
+    def documented_order(self) -> Int64Array:
+        """Positions in the order of ``rules_frame``: lift, confidence, support descending, then
+        the antecedent and consequent names ascending (their ranks: no string per rule)."""
+        n = self.catalog.n_transactions
+        lift, confidence, support = sort_measures(
+            self.rule_counts, self.antecedent_counts, self.consequent_counts, n
+        )
+        ranks = self.catalog.name_ranks(np.concatenate([self.antecedents, self.consequents]))
+        ante_ranks, cons_ranks = ranks[: len(self)], ranks[len(self) :]
+        del ranks
+        order = np.lexsort((cons_ranks, ante_ranks, -support, -confidence, -lift))
+        return order.astype(np.int64)
+
+    def frame(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """Rows ``start:stop`` as the rules table (columns MINED_COLUMNS)."""
+        part = self.take(np.arange(start, len(self) if stop is None else stop))
+        ids = np.concatenate([part.antecedents, part.consequents])
+        names = self.catalog.names(ids)
+        return measured_frame(
+            names[: len(part)],
+            names[len(part) :],
+            part.rule_counts,
+            part.antecedent_counts,
+            part.consequent_counts,
+            self.catalog.n_transactions,
+        )
+
+    def frames(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The rules table ``chunk_rows`` rows at a time (one empty frame when there are none)."""
+        yield self.frame(0, min(chunk_rows, len(self)))
+        for start in range(chunk_rows, len(self), chunk_rows):
+            yield self.frame(start, min(start + chunk_rows, len(self)))
+
+    def head(self, rows: int) -> pd.DataFrame:
+        return self.frame(0, min(rows, len(self)))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame()
+
+    def with_items(self, thresholds: RuleThresholds) -> RuleSet:
+        """The rules whose consequent is ``--consequent`` and that contain ``--item``."""
+        keep = np.ones(len(self), dtype=bool)
+        if thresholds.consequent is not None:
+            keep &= self.consequents == self.catalog.single(thresholds.consequent)
+        if thresholds.item is not None:
+            contains = self.catalog.containing(thresholds.item)
+            keep &= contains[self.antecedents] | contains[self.consequents]
+        return self if keep.all() else self.take(keep)
 
 
 def _consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, ...]]:

@@ -3,23 +3,69 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE
-from clustr_etl.mining import MinedRules, MiningEngine, mine_rules_with_report
+from clustr_etl.mining import MinedRules, MiningEngine, RuleTable, mine_rules_with_report
 from clustr_etl.mining.selection import SelectedBaskets
 from clustr_etl.mining.summary import summarize
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
 
+@dataclass(frozen=True)
+class ScopeTable:
+    """One scope's rules with the columns that name the scope (``scope`` first, window last)."""
+
+    table: RuleTable
+    scope: str = DEFAULT_SCOPE
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def frames(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        for frame in self.table.frames(chunk_rows):
+            yield self.labelled(frame)
+
+    def labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame.insert(0, "scope", self.scope)
+        frame["since"] = self.since
+        frame["until"] = self.until
+        return frame
+
+
 @dataclass
 class ScopedRules:
-    rules: pd.DataFrame
+    """The rules of every scope (scope 'all' first), a chunk of rows at a time."""
+
+    tables: list[ScopeTable]
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return sum(len(part.table) for part in self.tables)
+
+    def frames(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """Every scope's rules ``chunk_rows`` at a time (each chunk within one scope)."""
+        for part in self.tables:
+            if len(part.table) or part is self.tables[0]:
+                yield from part.frames(chunk_rows)
+
+    def head(self, rows: int) -> pd.DataFrame:
+        """The first ``rows`` rules of each scope (the best by lift: each scope is in that order)."""
+        return pd.concat(
+            [part.labelled(part.table.head(rows)) for part in self.tables], ignore_index=True
+        )
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """Every rule in one frame."""
+        return pd.concat(
+            [part.labelled(part.table.to_frame()) for part in self.tables], ignore_index=True
+        )
 
 
 def mine_scopes(
@@ -41,7 +87,7 @@ def mine_scopes(
         for scope in selected.scopes
     ]
     return ScopedRules(
-        pd.concat([part.rules for part in parts], ignore_index=True),
+        [table for part in parts for table in part.tables],
         [note for part in parts for note in part.notes],
         [warning for part in parts for warning in part.warnings],
     )
@@ -57,12 +103,9 @@ def scoped(
     until: dt.date | None = None,
 ) -> ScopedRules:
     """One scope's rules with its ``scope``, ``since`` and ``until`` columns and its summary."""
-    frame = mined.rules
-    frame.insert(0, "scope", scope)
-    frame["since"] = since
-    frame["until"] = until
     used = mined.thresholds or thresholds  # the support may have been raised to fit --max-rules
-    summary = summarize(scope, used, n_transactions, mined.quality, len(frame))
+    summary = summarize(scope, used, n_transactions, mined.quality, len(mined.table))
     prefix = "" if scope == DEFAULT_SCOPE else f"{scope}: "
     notes = [f"{prefix}{note}" for note in mined.notes]
-    return ScopedRules(frame, [*summary.notes, *notes], summary.warnings)
+    table = ScopeTable(mined.table, scope, since, until)
+    return ScopedRules([table], [*summary.notes, *notes], summary.warnings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,14 +16,14 @@ from clustr_etl.config.settings import Settings
 from clustr_etl.config.specs import InputFormat, MinerEngine
 from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE, ITEM_SEPARATOR
 from clustr_etl.errors import ConfigError
-from clustr_etl.loading import load_rules
+from clustr_etl.loading import load_rule_chunks
 from clustr_etl.mining import (
     Baskets,
     MiningEngine,
     RuleThresholds,
     read_basket_file,
     read_sales_csv,
-    write_rules_csv,
+    write_rule_chunks,
 )
 from clustr_etl.mining.scopes import ScopedRules, mine_scopes, scoped
 from clustr_etl.mining.selection import BasketSelection, Scope, SelectedBaskets, select_baskets
@@ -152,12 +153,39 @@ def with_names(rules: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return named
 
 
+STREAM_ROWS = 100_000  # rules named, written and loaded at a time
+
+
+@dataclass(frozen=True)
+class NamedRules:
+    """The mined rules with product names when there are names, a chunk at a time."""
+
+    mined: ScopedRules
+    names: dict[str, str] | None = None
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        for frame in self.mined.frames(STREAM_ROWS):
+            yield self.named(frame)
+
+    def named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if self.names is None else with_names(frame, self.names)
+
+
 @dataclass
 class MineResult:
     """The mining step's result and the rules it wrote."""
 
     report: StepResult
-    rules: pd.DataFrame
+    written: NamedRules
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """Every rule written, in one frame."""
+        return self.written.named(self.written.mined.rules)
+
+    def top_rules(self, count: int) -> pd.DataFrame:
+        """The first ``count`` rules of each scope: they hold the ``count`` best by lift."""
+        return self.written.named(self.written.mined.head(count))
 
     @property
     def step_result(self) -> StepResult:
@@ -201,19 +229,23 @@ def mine_step(
             mined = mine_scopes(selected, thresholds, in_process, progress)
             n_baskets = selected.scopes[0].baskets.n_transactions
             non_merchandise_lines = selected.non_merchandise_lines
-        rules = mined.rules
-        if needs_db and input_format == "sales":
-            rules = with_names(rules, product_names(run.engine))
-        write_rules_csv(rules, output_path)
-        report.rows = {"baskets": n_baskets, "rules": len(rules)}
+        names = product_names(run.engine) if needs_db and input_format == "sales" else None
+        rules = NamedRules(mined, names)
+        write_rule_chunks(rules.frames(), output_path)
+        report.rows = {"baskets": n_baskets, "rules": len(mined)}
         if non_merchandise_lines:
             report.rows["non-merchandise lines left out"] = non_merchandise_lines
         warnings = [f"Warning: {warning}" for warning in mined.warnings]
         report.detail = "\n".join([str(output_path), *mined.notes, *warnings])
         if load:
             run.require_schema()
-            report.rows["bundle_rules"] = load_rules(
-                run.engine, rules, run_id=run.run_id, schema_checked=True, wait=run.lock_wait
+            report.rows["bundle_rules"] = load_rule_chunks(
+                run.engine,
+                rules.frames,
+                run_id=run.run_id,
+                schema_checked=True,
+                wait=run.lock_wait,
+                total=len(mined),
             )
     return MineResult(report, rules)
 

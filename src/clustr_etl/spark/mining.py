@@ -28,7 +28,7 @@ from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.mining import MinedRules
 from clustr_etl.mining.filters import rules_with_items
 from clustr_etl.mining.quality import apply_quality_filters
-from clustr_etl.mining.rules import rules_frame
+from clustr_etl.mining.rules import FrameRules, rules_frame
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.spark.baskets import SparkBaskets, read_spark_baskets
@@ -67,7 +67,7 @@ def mine_rules_spark(
     candidates = rules_with_items(candidates, thresholds)
     with progress.task("testing rules"):
         rules, quality = apply_quality_filters(candidates, thresholds)
-    return MinedRules(rules, quality, thresholds.count_threshold(baskets.n_transactions)), baskets
+    return MinedRules(FrameRules(rules), quality, thresholds.count_threshold(baskets.n_transactions)), baskets
 
 
 BASKETS_PER_TREE = 250_000

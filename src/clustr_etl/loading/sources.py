@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clustr_etl.dataset.rule_csv import csv_text, header_line
 from clustr_etl.loading.csv_files import BOM, CsvFile
 from clustr_etl.loading.csv_scan import CountingFile, open_batches
 from clustr_etl.loading.schema import Kind, column_specs
@@ -122,11 +123,9 @@ class FrameChunksSource:
         self.label = self.label or self.table
 
     def csv_chunks(self) -> Iterator[bytes]:
-        header = True
+        yield header_line(self.columns).encode()
         for frame in self.make_frames():
-            text = frame[list(self.columns)].to_csv(index=False, header=header, lineterminator="\n")
-            header = False
-            yield text.encode()
+            yield csv_text(frame, self.columns).encode()
 
     def row_batches(self) -> Iterator[tuple[Rows, int]]:
         for frame in self.make_frames():

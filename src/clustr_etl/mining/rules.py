@@ -19,11 +19,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR, MINED_COLUMNS
+from clustr_etl.dataset.rule_csv import distinct_rows
 from clustr_etl.mining.itemsets import FrequentItemsets
 from clustr_etl.mining.measures import rule_measures, sort_measures
 from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction, fraction_at_least
 
 Int64Array = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+IdArray = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
 SORT_COLUMNS = ["lift", "confidence", "support", "antecedents", "consequents"]
 SORT_ASCENDING = [False, False, False, True, True]
@@ -103,7 +106,7 @@ def measured_frame(
         {
             "antecedents": pd.Series(np.asarray(antecedents, dtype=object), dtype=object),
             "consequents": pd.Series(np.asarray(consequents, dtype=object), dtype=object),
-            **rule_measures(r, a, c, n),
+            **distinct_measures(r, a, c, n),
             "antecedent_count": a,
             "consequent_count": c,
             "rule_count": r,
@@ -111,6 +114,16 @@ def measured_frame(
         },
         columns=list(MINED_COLUMNS),
     )
+
+
+def distinct_measures(r: Int64Array, a: Int64Array, c: Int64Array, n: int) -> dict[str, FloatArray]:
+    """``rule_measures``, computed once per distinct (n(AC), n(A), n(C)): rules of identical
+    baskets share a few (the Fisher test is the costly measure)."""
+    if r.size == 0:
+        return rule_measures(r, a, c, n)
+    first, rows = distinct_rows([r, a, c])
+    measures = rule_measures(r[first], a[first], c[first], n)
+    return {name: values[rows] for name, values in measures.items()}
 
 
 def rules_frame(
@@ -145,9 +158,10 @@ def build_rule_set(
     levels = itemsets.levels
     n = itemsets.n_transactions
     drop = _subset_ids(itemsets)
-    antecedents: list[Int64Array] = []
-    consequents: list[Int64Array] = []
-    counts: list[Int64Array] = []
+    compact = np.int32 if max(catalog.counts.size, n) < np.iinfo(np.int32).max else np.int64
+    antecedents: list[IdArray] = []
+    consequents: list[IdArray] = []
+    counts: list[IdArray] = []
     for size in range(max(thresholds.min_len, 1), min(thresholds.max_len, len(levels) - 1) + 1):
         r = levels[size].counts
         for cons_positions in _consequent_positions(size, thresholds.max_consequent_len):
@@ -159,16 +173,18 @@ def build_rule_set(
             keep = passes_thresholds(r, a, c, n, thresholds)
             if not keep.any():
                 continue
-            antecedents.append(ante_ids[keep] + catalog.offsets[len(ante_positions)])
-            consequents.append(cons_ids[keep] + catalog.offsets[len(cons_positions)])
-            counts.append(r[keep])
+            ante_offset = catalog.offsets[len(ante_positions)]
+            cons_offset = catalog.offsets[len(cons_positions)]
+            antecedents.append((ante_ids[keep] + ante_offset).astype(compact))
+            consequents.append((cons_ids[keep] + cons_offset).astype(compact))
+            counts.append(r[keep].astype(compact))
     del drop
     rules = RuleSet(catalog, _joined(antecedents), _joined(consequents), _joined(counts))
     return rules.take(rules.documented_order())
 
 
-def _joined(parts: list[Int64Array]) -> Int64Array:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+def _joined(parts: list[IdArray]) -> IdArray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
 class ItemsetCatalog:
@@ -197,13 +213,15 @@ class ItemsetCatalog:
                 texts[lo:hi] = _itemset_keys(self.itemsets, self.labels, size, local)
         return texts[inverse.reshape(-1)]
 
-    def name_ranks(self, ids: Int64Array) -> Int64Array:
-        """Rank of each itemset's name among the names of ``ids`` (string order, as pandas sorts)."""
-        unique_ids, inverse = np.unique(ids, return_inverse=True)
-        names = self.names(unique_ids).tolist()
-        ranks = np.empty(unique_ids.size, dtype=np.int64)
-        ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(unique_ids.size)
-        return ranks[inverse.reshape(-1)]
+    def name_ranks(self) -> npt.NDArray[np.int32]:
+        """By global id: the rank of the itemset's name among all names (string order, as pandas
+        sorts), so rules sort on integers."""
+        names = self.names(np.arange(self.counts.size, dtype=np.int64)).tolist()
+        ranks = np.empty(len(names), dtype=np.int32)
+        ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(
+            len(names), dtype=np.int32
+        )
+        return ranks
 
     def containing(self, label: str) -> npt.NDArray[np.bool_]:
         """By global id: whether the itemset holds the item ``label``."""
@@ -229,9 +247,9 @@ class RuleSet:
     def __init__(
         self,
         catalog: ItemsetCatalog,
-        antecedents: Int64Array,
-        consequents: Int64Array,
-        rule_counts: Int64Array,
+        antecedents: IdArray,
+        consequents: IdArray,
+        rule_counts: IdArray,
     ) -> None:
         self.catalog = catalog
         self.antecedents = antecedents
@@ -259,13 +277,16 @@ class RuleSet:
         """Positions in the order of ``rules_frame``: lift, confidence, support descending, then
         the antecedent and consequent names ascending (their ranks: no string per rule)."""
         n = self.catalog.n_transactions
-        lift, confidence, support = sort_measures(
+        measures = sort_measures(
             self.rule_counts, self.antecedent_counts, self.consequent_counts, n
         )
-        ranks = self.catalog.name_ranks(np.concatenate([self.antecedents, self.consequents]))
-        ante_ranks, cons_ranks = ranks[: len(self)], ranks[len(self) :]
-        del ranks
-        order = np.lexsort((cons_ranks, ante_ranks, -support, -confidence, -lift))
+        for values in measures:
+            np.negative(values, out=values)  # descending
+        lift, confidence, support = measures
+        ranks = self.catalog.name_ranks()
+        order = np.lexsort(
+            (ranks[self.consequents], ranks[self.antecedents], support, confidence, lift)
+        )
         return order.astype(np.int64)
 
     def frame(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:

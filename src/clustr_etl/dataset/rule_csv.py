@@ -60,20 +60,18 @@ def csv_text(frame: pd.DataFrame, columns: Sequence[str]) -> str:
 
 
 def _lines(fields: list[Texts]) -> str:
-    """Rows of the fields joined by commas; fields the same on every row (scope, an empty window)
-    are written into the row template once instead of per row."""
-    template: list[str] = []
-    varying: list[list[str]] = []
-    for texts in fields:
-        if texts.size and (texts == texts[0]).all():
-            template.append(str(texts[0]).replace("{", "{{").replace("}", "}}"))
-        else:
-            template.append("{}")
-            varying.append(texts.tolist())
-    line = ",".join(template) + "\n"
-    if not varying:
-        return line * len(fields[0])
-    return "".join(map(line.format, *varying))
+    """Rows of the fields joined by commas; leading and trailing fields the same on every row
+    (scope, an empty window) are written into the line's prefix and suffix, not per row."""
+    same = [bool(texts.size) and bool((texts == texts[0]).all()) for texts in fields]
+    lead = next((i for i, flag in enumerate(same) if not flag), len(fields))
+    if lead == len(fields):  # every field constant
+        return (",".join(str(texts[0]) for texts in fields) + "\n") * len(fields[0])
+    tail = len(fields) - next(i for i, flag in enumerate(reversed(same)) if not flag)
+    prefix = "".join(str(texts[0]) + "," for texts in fields[:lead])
+    suffix = "".join("," + str(texts[0]) for texts in fields[tail:]) + "\n"
+    middle = [texts.tolist() for texts in fields[lead:tail]]
+    rows = middle[0] if len(middle) == 1 else map(",".join, zip(*middle, strict=True))
+    return prefix + (suffix + prefix).join(rows) + suffix
 
 
 Groups = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]  # first row of each tuple, row -> tuple

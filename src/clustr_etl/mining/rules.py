@@ -196,13 +196,16 @@ class ItemsetCatalog:
         sizes = [level.counts.size for level in itemsets.levels]
         self.offsets: list[int] = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
         self.counts: Int64Array = np.concatenate([level.counts for level in itemsets.levels])
+        self._names: npt.NDArray[np.object_] | None = None
 
     @property
     def n_transactions(self) -> int:
         return self.itemsets.n_transactions
 
-    def names(self, ids: Int64Array) -> npt.NDArray[np.object_]:
+    def names(self, ids: IdArray) -> npt.NDArray[np.object_]:
         """``"key|key|..."`` of the itemsets ``ids`` (global), keys in canonical (code) order."""
+        if self._names is not None:
+            return self._names[ids]
         unique_ids, inverse = np.unique(ids, return_inverse=True)
         texts = np.empty(unique_ids.size, dtype=object)
         bounds = np.searchsorted(unique_ids, self.offsets)
@@ -215,8 +218,11 @@ class ItemsetCatalog:
 
     def name_ranks(self) -> npt.NDArray[np.int32]:
         """By global id: the rank of the itemset's name among all names (string order, as pandas
-        sorts), so rules sort on integers."""
-        names = self.names(np.arange(self.counts.size, dtype=np.int64)).tolist()
+        sorts), so rules sort on integers. The names are kept (one string per itemset) for
+        the rows written later."""
+        self._names = None
+        self._names = self.names(np.arange(self.counts.size, dtype=np.int64))
+        names = self._names.tolist()
         ranks = np.empty(len(names), dtype=np.int32)
         ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(
             len(names), dtype=np.int32

@@ -7,6 +7,10 @@ the rows of each chunk; these tests pin that both give the same rows, bytes and 
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import math
 import random
 from pathlib import Path
 
@@ -17,7 +21,13 @@ from sqlalchemy import Engine, select
 
 from clustr_etl.errors import DataValidationError
 from clustr_etl.loading import load_rule_chunks, load_rules
-from clustr_etl.mining import Baskets, RuleThresholds, mine_rules, write_rule_chunks, write_rules_csv
+from clustr_etl.mining import (
+    Baskets,
+    RuleThresholds,
+    mine_rules,
+    write_rule_chunks,
+    write_rules_csv,
+)
 from clustr_etl.mining.budget import mine_within_budget
 from clustr_etl.mining.quality import apply_quality_filters, filter_rule_set
 from clustr_etl.mining.rules import RuleSet, build_rule_set, rules_frame
@@ -57,7 +67,9 @@ def reference_order(rules: RuleSet) -> pd.DataFrame:
 
 THRESHOLDS = [
     RuleThresholds(min_support=0.01, min_count=3, min_confidence=0.1, max_p=1.0),
-    RuleThresholds(min_support=0.01, min_count=2, min_confidence=0.01, max_consequent_len=3, max_p=1.0),
+    RuleThresholds(
+        min_support=0.01, min_count=2, min_confidence=0.01, max_consequent_len=3, max_p=1.0
+    ),
     RuleThresholds(min_support=0.02, min_count=2, min_len=1, max_len=3, max_p=1.0),
 ]
 
@@ -125,7 +137,9 @@ def test_numeric_item_filters_keep_the_reference_rules(wanted: dict[str, str]) -
     if "item" in wanted:
         sides = ("|" + frame["antecedents"] + "|", "|" + frame["consequents"] + "|")
         needle = "|" + wanted["item"] + "|"
-        keep &= (sides[0].str.contains(needle, regex=False) | sides[1].str.contains(needle, regex=False)).to_numpy()
+        keep &= (
+            sides[0].str.contains(needle, regex=False) | sides[1].str.contains(needle, regex=False)
+        ).to_numpy()
     assert 0 < keep.sum() < len(frame)
     pd.testing.assert_frame_equal(
         rules.with_items(thresholds).to_frame(), frame[keep].reset_index(drop=True)
@@ -179,3 +193,38 @@ def test_a_bad_chunk_leaves_the_previous_rules(engine: Engine) -> None:
     with pytest.raises(DataValidationError, match="rule 18: column lift is not a finite number"):
         load_rule_chunks(engine, lambda: iter(broken()))
     assert stored(engine) == before
+
+
+def csv_module_bytes(frame: pd.DataFrame) -> str:
+    """The reference: every field formatted on its own and written by the ``csv`` module."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        writer.writerow(
+            [
+                ""
+                if value is None or (isinstance(value, float) and math.isnan(value))
+                else repr(value)
+                if isinstance(value, float)
+                else str(value)
+                for value in row
+            ]
+        )
+    return buffer.getvalue()
+
+
+def test_chunk_text_is_what_the_csv_module_writes(tmp_path: Path) -> None:
+    frame = mine_rules(random_baskets(10), THRESHOLDS[0]).head(40)
+    frame.insert(0, "scope", "all")
+    frame.insert(3, "antecedent_names", [f'Odd "name", {i}' for i in range(len(frame))])
+    frame.insert(4, "consequent_names", ["Tea\nJam", None, "", "plain"] * 10)
+    frame["since"] = dt.date(2024, 1, 2)
+    frame["until"] = None
+    frame.loc[5, "lift"] = 99.5  # no longer a function of the counts: formatted per row
+    frame.loc[7, "conviction"] = math.inf
+    write_rules_csv(frame, tmp_path / "rules.csv")
+    assert (tmp_path / "rules.csv").read_text() == csv_module_bytes(frame)
+    lone = pd.DataFrame({"antecedents": ["", "a,b", ""]})
+    write_rules_csv(lone, tmp_path / "lone.csv")
+    assert (tmp_path / "lone.csv").read_text() == csv_module_bytes(lone)

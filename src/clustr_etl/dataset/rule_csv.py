@@ -48,11 +48,11 @@ def csv_text(frame: pd.DataFrame, columns: Sequence[str]) -> str:
         if groups is not None and name in MEASURE_COLUMNS and _same_in_groups(frame[name], groups):
             block.append(name)
             continue
-        if block:
+        if block and groups is not None:
             fields.append(_block_texts(frame, block, groups))
             block = []
         fields.append(column_texts(frame[name]))
-    if block:
+    if block and groups is not None:
         fields.append(_block_texts(frame, block, groups))
     if len(fields) == 1:  # a lone empty field is written "" (an empty line would be no row)
         return "\n".join(text or '""' for text in fields[0].tolist()) + "\n"
@@ -117,12 +117,12 @@ def _same_in_groups(column: pd.Series, groups: Groups) -> bool:
     return bool(same.all())
 
 
-def _block_texts(frame: pd.DataFrame, names: list[str], groups: Groups | None) -> Texts:
+def _block_texts(frame: pd.DataFrame, names: list[str], groups: Groups) -> Texts:
     """The joined fields of consecutive measure columns, formatted once per count tuple."""
-    assert groups is not None
     first, inverse = groups
     heads = frame.iloc[first]
-    joined = [",".join(row) for row in zip(*[column_texts(heads[n]).tolist() for n in names])]
+    texts = [column_texts(heads[name]).tolist() for name in names]
+    joined = [",".join(row) for row in zip(*texts, strict=True)]
     return np.asarray(joined, dtype=object)[inverse]
 
 
@@ -135,13 +135,13 @@ def column_texts(column: pd.Series) -> Texts:
         return texts
     if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
         return np.asarray(list(map(str, column.tolist())), dtype=object)
-    if pd.api.types.infer_dtype(column, skipna=False) == "string":
-        values: list[str] = column.tolist()
+    if not column.hasnans and pd.api.types.infer_dtype(column, skipna=False) == "string":
+        strings: list[str] = column.tolist()
     else:
-        values = [_text(v) for v in column.tolist()]
-    if any(mark in "\x00".join(values) for mark in _SPECIAL):
-        values = [_quoted(v) for v in values]
-    return np.asarray(values, dtype=object)
+        strings = [_text(v) for v in column.tolist()]
+    if any(mark in "\x00".join(strings) for mark in _SPECIAL):
+        strings = [_quoted(v) for v in strings]
+    return np.asarray(strings, dtype=object)
 
 
 def _text(value: Any) -> str:

@@ -51,9 +51,7 @@ def load_rules(
         for start in range(0, max(len(rules), 1), LOAD_ROWS):
             yield rules.iloc[start : start + LOAD_ROWS]
 
-    return load_rule_chunks(
-        engine, chunks, run_id=run_id, schema_checked=schema_checked, wait=wait
-    )
+    return load_rule_chunks(engine, chunks, run_id=run_id, schema_checked=schema_checked, wait=wait)
 
 
 def load_rule_chunks(
@@ -111,7 +109,9 @@ def rules_frame(rules: pd.DataFrame, first_id: int = 1) -> pd.DataFrame:
         else:
             frame[column.name] = DEFAULT_SCOPE if column.name == "scope" else None
     # An empty antecedent is a legal rule ({} => {c}, mined with --min-len 1); a consequent is not.
-    _refuse((frame["consequents"].str.strip() == "").to_numpy(), "consequents", "is empty", first_id)
+    _refuse(
+        (frame["consequents"].str.strip() == "").to_numpy(), "consequents", "is empty", first_id
+    )
     return frame[list(STORED_COLUMNS)]
 
 
@@ -146,9 +146,7 @@ def _checked(values: pd.Series, column: RuleColumn, first_id: int = 1) -> npt.ND
     return np.where(np.isinf(numbers), np.nan, numbers)
 
 
-def _refuse(
-    bad: npt.NDArray[np.bool_], column: str, problem: str, first_id: int = 1
-) -> None:
+def _refuse(bad: npt.NDArray[np.bool_], column: str, problem: str, first_id: int = 1) -> None:
     if bad.any():
         row = int(np.argmax(bad))
         raise DataValidationError(

@@ -134,9 +134,28 @@ class FrameChunksSource:
 
 def python_rows(frame: pd.DataFrame) -> Rows:
     """The frame's rows as plain Python scalars (int, float, str, ISO date text, None)."""
-    data = frame.astype(object).where(frame.notna(), None)
-    columns = [[_plain(value) for value in data[name]] for name in data.columns]
-    return zip(*columns, strict=True)
+    return zip(*[_python_column(frame.iloc[:, i]) for i in range(frame.shape[1])], strict=True)
+
+
+def _python_column(column: pd.Series) -> list[Any]:
+    """One column as plain Python scalars: numbers through ``tolist`` (NaN -> None), other values
+    one by one (dates as ISO text, Decimal as float, missing as None)."""
+    import pandas as pd
+
+    kind = column.dtype.kind
+    if kind in "iub":
+        return column.to_numpy().tolist()  # type: ignore[no-any-return]
+    if kind == "f":
+        values = column.to_numpy()
+        plain: list[Any] = values.tolist()
+        for position in np.flatnonzero(np.isnan(values)).tolist():
+            plain[position] = None
+        return plain
+    return [None if _missing(value, pd) else _plain(value) for value in column.tolist()]
+
+
+def _missing(value: Any, pd: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or value != value
 
 
 def _plain(value: Any) -> Any:

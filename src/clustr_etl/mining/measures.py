@@ -14,12 +14,14 @@ With N baskets, n(A), n(C), n(AC) and s(X) = n(X)/N (as mlxtend >= 0.23 defines 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 Int64Array = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.signedinteger[Any]]  # counts as int64, or int32 where they fit
 
 
 def rule_measures(
@@ -58,7 +60,7 @@ def rule_measures(
 
 
 def sort_measures(
-    rule_count: Int64Array, antecedent_count: Int64Array, consequent_count: Int64Array, n: int
+    rule_count: IntArray, antecedent_count: IntArray, consequent_count: IntArray, n: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Lift, confidence and support: the measures the rules are ordered by (the same floats as
     the rules table's columns, so an order computed on them is the table's order)."""
@@ -69,7 +71,7 @@ def sort_measures(
 
 
 def fisher_greater(
-    rule_count: Int64Array, antecedent_count: Int64Array, consequent_count: Int64Array, n: int
+    rule_count: IntArray, antecedent_count: IntArray, consequent_count: IntArray, n: int
 ) -> FloatArray:
     """One-sided (greater) Fisher exact p-values of the 2x2 tables, vectorised (numpy only).
 

@@ -10,9 +10,9 @@ compared on integers (see ``thresholds``) and the measures come from the counts 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ from clustr_etl.mining.thresholds import RuleThresholds, exact_fraction, fractio
 
 Int64Array = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-IdArray = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+IdArray = npt.NDArray[np.signedinteger[Any]]  # int32 where the values fit
 
 SORT_COLUMNS = ["lift", "confidence", "support", "antecedents", "consequents"]
 SORT_ASCENDING = [False, False, False, True, True]
@@ -92,9 +92,9 @@ class FrameRules:
 def measured_frame(
     antecedents: Sequence[str] | npt.NDArray[np.object_],
     consequents: Sequence[str] | npt.NDArray[np.object_],
-    rule_count: Int64Array,
-    antecedent_count: Int64Array,
-    consequent_count: Int64Array,
+    rule_count: IdArray,
+    antecedent_count: IdArray,
+    consequent_count: IdArray,
     n_transactions: int,
 ) -> pd.DataFrame:
     """The rules table (columns MINED_COLUMNS) of these rules, in the order given."""
@@ -212,7 +212,7 @@ class ItemsetCatalog:
         for size in range(len(self.itemsets.levels)):
             lo, hi = int(bounds[size]), int(bounds[size + 1])
             if lo < hi:
-                local = unique_ids[lo:hi] - self.offsets[size]
+                local = unique_ids[lo:hi].astype(np.int64) - self.offsets[size]
                 texts[lo:hi] = _itemset_keys(self.itemsets, self.labels, size, local)
         return texts[inverse.reshape(-1)]
 
@@ -234,8 +234,9 @@ class ItemsetCatalog:
         position = self.labels.index(label) if label in self.labels else -1
         codes = np.flatnonzero(self.itemsets.item_codes == position)
         parts = [
-            np.isin(level.itemsets, codes).any(axis=1) if level.itemsets.shape[1] else
-            np.zeros(level.counts.size, dtype=bool)
+            np.isin(level.itemsets, codes).any(axis=1)
+            if level.itemsets.shape[1]
+            else np.zeros(level.counts.size, dtype=bool)
             for level in self.itemsets.levels
         ]
         return np.concatenate(parts)

@@ -67,7 +67,9 @@ def mine_rules_spark(
     candidates = rules_with_items(candidates, thresholds)
     with progress.task("testing rules"):
         rules, quality = apply_quality_filters(candidates, thresholds)
-    return MinedRules(FrameRules(rules), quality, thresholds.count_threshold(baskets.n_transactions)), baskets
+    return MinedRules(
+        FrameRules(rules), quality, thresholds.count_threshold(baskets.n_transactions)
+    ), baskets
 
 
 BASKETS_PER_TREE = 250_000

@@ -144,7 +144,7 @@ def _python_column(column: pd.Series) -> list[Any]:
 
     kind = column.dtype.kind
     if kind in "iub":
-        return column.to_numpy().tolist()  # type: ignore[no-any-return]
+        return column.to_numpy().tolist()
     if kind == "f":
         values = column.to_numpy()
         plain: list[Any] = values.tolist()

@@ -1,10 +1,16 @@
 """Reading baskets from the ``sales`` table in bulk, without one Python object per sale line.
 
-How the pairs are fetched fast is backend-specific (``Backend.read_sales_pairs``: a binary COPY of int8
-arrays on PostgreSQL, ``group_concat`` chunks on SQLite); here they become baskets.
+How the pairs are fetched fast is backend-specific (``Backend.sales_pair_chunks``: a binary COPY of
+int8 arrays on PostgreSQL, ``group_concat`` chunks on SQLite); here each chunk is grouped by
+transaction as it arrives (int32 product ids, one transaction id per basket), so memory follows the
+baskets, not two int64 arrays of every sale line.
 """
 
 from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -12,26 +18,133 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from clustr_etl.errors import DatabaseError, InputFileError
-from clustr_etl.mining.baskets import Baskets, baskets_from_pairs
+from clustr_etl.mining.baskets import Baskets, baskets_from_lines
 from clustr_etl.store.backends import backend_for, driver_error_line
 
 Int64Array = npt.NDArray[np.int64]
+KeyArray = npt.NDArray[np.integer[Any]]
+_INT32 = np.iinfo(np.int32)
+
+
+@dataclass(frozen=True)
+class SaleLines:
+    """Sale lines grouped by transaction: transaction ``transaction_ids[t]`` (increasing) sold
+    ``product_ids[indptr[t]:indptr[t + 1]]`` (at least one line each)."""
+
+    transaction_ids: Int64Array
+    indptr: Int64Array
+    product_ids: KeyArray
+
+    @property
+    def n_lines(self) -> int:
+        return int(self.product_ids.size)
+
+    def without_products(self, excluded: Int64Array) -> SaleLines:
+        """The lines of products not in ``excluded`` (transactions left without lines dropped)."""
+        keep = ~np.isin(self.product_ids, excluded)
+        kept_before = np.zeros(keep.size + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept_before[1:])
+        counts = kept_before[self.indptr[1:]] - kept_before[self.indptr[:-1]]
+        del kept_before
+        some = counts > 0
+        return SaleLines(self.transaction_ids[some], _indptr(counts[some]), self.product_ids[keep])
+
+    def of_transactions(self, ids: Int64Array) -> SaleLines:
+        """The lines of the transactions in ``ids``."""
+        chosen = np.isin(self.transaction_ids, ids)
+        lengths = np.diff(self.indptr)
+        lines = np.repeat(chosen, lengths)
+        return SaleLines(
+            self.transaction_ids[chosen], _indptr(lengths[chosen]), self.product_ids[lines]
+        )
+
+    def baskets(self, *, reuse: bool = False) -> Baskets:
+        """One basket per transaction, in transaction-id order; labels are product ids as text.
+        ``reuse``: the lines are not needed afterwards, so the baskets may take over their arrays."""
+        if self.n_lines == 0:
+            raise InputFileError("no sales lines to mine", "load or generate sales first")
+        return baskets_from_lines(self.indptr, self.product_ids, in_place=reuse)
 
 
 def read_baskets_from_db(engine: Engine) -> Baskets:
     """Baskets from ``sales(transaction_id, product_id)``; labels are product ids as text."""
-    return baskets_from_pairs(*read_sales_pairs(engine))
+    return read_sale_lines(engine).baskets(reuse=True)
 
 
-def read_sales_pairs(engine: Engine) -> tuple[Int64Array, Int64Array]:
-    """(transaction_id, product_id) of every sale line, in no particular order."""
+def read_sale_lines(engine: Engine) -> SaleLines:
+    """Every sale line with a transaction and a product, grouped by transaction."""
     try:
-        tids, pids = backend_for(engine).read_sales_pairs(engine)
+        chunks = [
+            _grouped(tids, pids) for tids, pids in backend_for(engine).sales_pair_chunks(engine)
+        ]
     except DBAPIError as err:
         raise DatabaseError(
             f"cannot read sales from the database: {driver_error_line(err, engine.url)}",
             "run init-db and load the sales table first",
         ) from None
-    if tids.size == 0:
+    chunks = [chunk for chunk in chunks if chunk.n_lines]
+    if not chunks:
         raise InputFileError("the sales table is empty: nothing to mine", "load sales first")
-    return tids, pids
+    chunks.sort(key=lambda chunk: int(chunk.transaction_ids[0]))
+    ends = [(int(c.transaction_ids[0]), int(c.transaction_ids[-1])) for c in chunks]
+    if any(last > first for (_, last), (first, _) in itertools.pairwise(ends)):
+        return _regrouped(chunks)  # chunks interleave: not as a backend reads a settled table
+    return _joined(chunks)
+
+
+def _grouped(tids: Int64Array, pids: Int64Array) -> SaleLines:
+    """One chunk's lines grouped by transaction (sorted only when they come out of order)."""
+    if tids.size > 1 and not bool((tids[1:] >= tids[:-1]).all()):
+        order = np.argsort(tids, kind="stable")
+        tids, pids = tids[order], pids[order]
+        del order
+    if tids.size == 0:
+        return SaleLines(tids, np.zeros(1, dtype=np.int64), pids)
+    starts = np.flatnonzero(tids[1:] != tids[:-1]) + 1
+    indptr = np.concatenate([[0], starts, [tids.size]]).astype(np.int64)
+    return SaleLines(tids[indptr[:-1]], indptr, _narrow(pids))
+
+
+def _narrow(pids: KeyArray) -> KeyArray:
+    """Product ids as int32 when they fit (they do: the column is an INTEGER)."""
+    if pids.size and int(pids.min()) >= _INT32.min and int(pids.max()) <= _INT32.max:
+        return pids.astype(np.int32)
+    return pids
+
+
+def _joined(chunks: list[SaleLines]) -> SaleLines:
+    """Chunks in transaction-id order as one; a transaction split across two chunks (SQLite's rowid
+    ranges) becomes one again. Each chunk is let go of once copied."""
+    total = sum(chunk.n_lines for chunk in chunks)
+    dtype = np.result_type(*(chunk.product_ids.dtype for chunk in chunks))
+    product_ids = np.empty(total, dtype=dtype)
+    tids = np.concatenate([chunk.transaction_ids for chunk in chunks])
+    lengths = np.concatenate([np.diff(chunk.indptr) for chunk in chunks])
+    written = 0
+    while chunks:
+        part = chunks.pop(0).product_ids
+        product_ids[written : written + part.size] = part
+        written += part.size
+    indptr = _indptr(lengths)
+    del lengths
+    repeated = tids[1:] == tids[:-1]
+    if repeated.any():
+        boundary = np.ones(indptr.size, dtype=bool)
+        boundary[1:-1] = ~repeated
+        indptr = indptr[boundary]
+        tids = tids[np.concatenate([[True], ~repeated])]
+    return SaleLines(tids, indptr, product_ids)
+
+
+def _regrouped(chunks: list[SaleLines]) -> SaleLines:
+    """Chunks whose transactions interleave, sorted again as a whole."""
+    tids = np.concatenate([np.repeat(c.transaction_ids, np.diff(c.indptr)) for c in chunks])
+    pids = np.concatenate([chunk.product_ids for chunk in chunks])
+    chunks.clear()
+    return _grouped(tids, pids)
+
+
+def _indptr(lengths: Int64Array) -> Int64Array:
+    indptr = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    return indptr

@@ -8,7 +8,6 @@ baskets, not two int64 arrays of every sale line.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,27 +71,82 @@ def read_baskets_from_db(engine: Engine) -> Baskets:
 
 
 def read_sale_lines(engine: Engine) -> SaleLines:
-    """Every sale line with a transaction and a product, grouped by transaction."""
+    """Every sale line with a transaction and a product, grouped by transaction.
+
+    Each chunk is grouped as it arrives and appended to arrays sized from the backend's estimate,
+    so memory holds the result and one chunk, not a list of chunks and their concatenation.
+    """
+    backend = backend_for(engine)
     try:
-        chunks = [
-            _grouped(tids, pids) for tids, pids in backend_for(engine).sales_pair_chunks(engine)
-        ]
+        estimate = backend.sales_line_estimate(engine)
+        lines = _SaleLinesBuilder(estimate)
+        for tids, pids in backend.sales_pair_chunks(engine):
+            lines.append(_grouped(tids, pids))
     except DBAPIError as err:
         raise DatabaseError(
             f"cannot read sales from the database: {driver_error_line(err, engine.url)}",
             "run init-db and load the sales table first",
         ) from None
-    chunks = [chunk for chunk in chunks if chunk.n_lines]
-    if not chunks:
+    if lines.n_lines == 0:
         raise InputFileError("the sales table is empty: nothing to mine", "load sales first")
-    chunks.sort(key=lambda chunk: int(chunk.transaction_ids[0]))
-    ends = [(int(c.transaction_ids[0]), int(c.transaction_ids[-1])) for c in chunks]
-    if any(last > first for (_, last), (first, _) in itertools.pairwise(ends)):
-        return _regrouped(chunks)  # chunks interleave: not as a backend reads a settled table
-    return _joined(chunks)
+    return lines.result()
 
 
-def _grouped(tids: Int64Array, pids: Int64Array) -> SaleLines:
+class _SaleLinesBuilder:
+    """Grouped chunks appended in arrival order to growing arrays (room for ``estimate`` lines; an
+    untouched tail costs address space only)."""
+
+    def __init__(self, estimate: int) -> None:
+        lines = max(int(estimate * 1.1) + (1 << 20), 1 << 20)
+        self._tids = np.empty(lines // 2, dtype=np.int64)
+        self._indptr = np.zeros(lines // 2 + 1, dtype=np.int64)
+        self._pids: KeyArray = np.empty(lines, dtype=np.int32)
+        self.n_lines = 0
+        self._n_sets = 0
+        self._ordered = True  # chunks so far follow each other in transaction-id order
+
+    def append(self, chunk: SaleLines) -> None:
+        if chunk.n_lines == 0:
+            return
+        n_sets, n_lines = chunk.transaction_ids.size, chunk.n_lines
+        if self._n_sets and chunk.transaction_ids[0] < self._tids[self._n_sets - 1]:
+            self._ordered = False
+        self._tids = _with_room(self._tids, self._n_sets + n_sets)
+        self._indptr = _with_room(self._indptr, self._n_sets + n_sets + 1)
+        if chunk.product_ids.dtype != self._pids.dtype:  # ids beyond int32 (not an INTEGER column)
+            self._pids = self._pids.astype(np.result_type(self._pids, chunk.product_ids))
+        self._pids = _with_room(self._pids, self.n_lines + n_lines)
+        self._tids[self._n_sets : self._n_sets + n_sets] = chunk.transaction_ids
+        ends = self._indptr[self._n_sets + 1 : self._n_sets + n_sets + 1]
+        np.add(chunk.indptr[1:], self.n_lines, out=ends)
+        self._pids[self.n_lines : self.n_lines + n_lines] = chunk.product_ids
+        self._n_sets += n_sets
+        self.n_lines += n_lines
+
+    def result(self) -> SaleLines:
+        tids = self._tids[: self._n_sets]
+        indptr = self._indptr[: self._n_sets + 1]
+        pids = self._pids[: self.n_lines]
+        if not self._ordered:  # chunks interleave: not as a backend reads a settled table
+            return _grouped(np.repeat(tids, np.diff(indptr)), pids)
+        repeated = tids[1:] == tids[:-1]  # a transaction split across two chunks: one again
+        if repeated.any():
+            boundary = np.ones(indptr.size, dtype=bool)
+            boundary[1:-1] = ~repeated
+            indptr = indptr[boundary]
+            tids = tids[np.concatenate([[True], ~repeated])]
+        return SaleLines(tids, indptr, pids)
+
+
+def _with_room(array: npt.NDArray[Any], size: int) -> npt.NDArray[Any]:
+    if size <= array.size:
+        return array
+    grown = np.empty(max(size, 2 * array.size), dtype=array.dtype)
+    grown[: array.size] = array
+    return grown
+
+
+def _grouped(tids: Int64Array, pids: KeyArray) -> SaleLines:
     """One chunk's lines grouped by transaction (sorted only when they come out of order)."""
     if tids.size > 1 and not bool((tids[1:] >= tids[:-1]).all()):
         order = np.argsort(tids, kind="stable")
@@ -110,38 +164,6 @@ def _narrow(pids: KeyArray) -> KeyArray:
     if pids.size and int(pids.min()) >= _INT32.min and int(pids.max()) <= _INT32.max:
         return pids.astype(np.int32)
     return pids
-
-
-def _joined(chunks: list[SaleLines]) -> SaleLines:
-    """Chunks in transaction-id order as one; a transaction split across two chunks (SQLite's rowid
-    ranges) becomes one again. Each chunk is let go of once copied."""
-    total = sum(chunk.n_lines for chunk in chunks)
-    dtype = np.result_type(*(chunk.product_ids.dtype for chunk in chunks))
-    product_ids = np.empty(total, dtype=dtype)
-    tids = np.concatenate([chunk.transaction_ids for chunk in chunks])
-    lengths = np.concatenate([np.diff(chunk.indptr) for chunk in chunks])
-    written = 0
-    while chunks:
-        part = chunks.pop(0).product_ids
-        product_ids[written : written + part.size] = part
-        written += part.size
-    indptr = _indptr(lengths)
-    del lengths
-    repeated = tids[1:] == tids[:-1]
-    if repeated.any():
-        boundary = np.ones(indptr.size, dtype=bool)
-        boundary[1:-1] = ~repeated
-        indptr = indptr[boundary]
-        tids = tids[np.concatenate([[True], ~repeated])]
-    return SaleLines(tids, indptr, product_ids)
-
-
-def _regrouped(chunks: list[SaleLines]) -> SaleLines:
-    """Chunks whose transactions interleave, sorted again as a whole."""
-    tids = np.concatenate([np.repeat(c.transaction_ids, np.diff(c.indptr)) for c in chunks])
-    pids = np.concatenate([chunk.product_ids for chunk in chunks])
-    chunks.clear()
-    return _grouped(tids, pids)
 
 
 def _indptr(lengths: Int64Array) -> Int64Array:

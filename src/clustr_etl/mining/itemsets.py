@@ -47,11 +47,11 @@ CANDIDATE_CHUNK = 1 << 20
 # Largest key space counted with one bincount (a dense int64 array of this many counters); larger
 # spaces are counted a range of parent sets at a time.
 MAX_DENSE_KEYS = 1 << 22
-# Up to this many candidates in a range are kept between counting and collecting (16 bytes each).
-CACHED_CANDIDATES = 1 << 24
+# Up to this many candidates in a range are kept between counting and collecting (8 bytes each).
+CACHED_CANDIDATES = 1 << 23
 # Occurrences summed at a time when cutting the candidates into chunks.
 BOUNDS_BLOCK = 1 << 16
-_EMPTY = np.zeros(0, dtype=np.int64)
+_EMPTY32 = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,8 @@ def _extend(
         part = _extend_range(
             codes,
             after,
-            _positions(occ_pos, lo, hi),
+            None if occ_pos is None else occ_pos[lo:hi],
+            lo,
             occ_set[lo:hi],
             n_after[lo:hi],
             first,
@@ -256,8 +257,11 @@ def _extend(
     )
 
 
-def _positions(occ_pos: Int32Array | None, lo: int, hi: int) -> Int32Array:
-    return np.arange(lo, hi, dtype=np.int32) if occ_pos is None else occ_pos[lo:hi]
+def _positions(occ_pos: Int32Array | None, first: int, lo: int, hi: int) -> Int32Array:
+    """Occurrences ``lo:hi`` of a range; ``occ_pos`` None: the range's positions from ``first``."""
+    if occ_pos is None:
+        return np.arange(first + lo, first + hi, dtype=np.int32)
+    return occ_pos[lo:hi]
 
 
 def _joined(parts: list[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -267,7 +271,8 @@ def _joined(parts: list[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArr
 def _extend_range(
     codes: Int32Array,
     after: AfterArray,
-    occ_pos: Int32Array,
+    occ_pos: Int32Array | None,
+    first_occ: int,
     occ_set: Int32Array,
     n_after: AfterArray,
     first_set: int,
@@ -282,15 +287,15 @@ def _extend_range(
     key_space = (end_set - first_set) * n_items
     totals = np.zeros(key_space, dtype=np.int64)
     keep = int(n_after.sum(dtype=np.int64)) <= CACHED_CANDIDATES  # generate them once, not twice
-    cached: list[tuple[Int64Array, Int64Array]] = []
+    cached: list[tuple[Int32Array, Int32Array]] = []
     for lo, hi in itertools.pairwise(bounds):
         keys, positions = _candidates(
-            codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items
+            codes, _positions(occ_pos, first_occ, lo, hi), occ_set[lo:hi], n_after[lo:hi], n_items
         )
         keys -= base
         totals += np.bincount(keys, minlength=key_space)
-        if keep:
-            cached.append((keys, positions))
+        if keep:  # 8 bytes a candidate: local keys fit int32 (key_space), positions too
+            cached.append((keys.astype(np.int32), positions.astype(np.int32)))
     frequent_keys = np.flatnonzero(totals >= min_count).astype(np.int64)
     frequent_counts = totals[frequent_keys]
     del totals
@@ -300,11 +305,16 @@ def _extend_range(
     new_set: list[Int32Array] = []
     for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         if keep:
-            keys, positions = cached[chunk]
-            cached[chunk] = (_EMPTY, _EMPTY)
+            keys32, positions32 = cached[chunk]
+            keys, positions = keys32.astype(np.int64), positions32.astype(np.int64)
+            cached[chunk] = (_EMPTY32, _EMPTY32)
         else:
             keys, positions = _candidates(
-                codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items
+                codes,
+                _positions(occ_pos, first_occ, lo, hi),
+                occ_set[lo:hi],
+                n_after[lo:hi],
+                n_items,
             )
             keys -= base
         ids = table[keys]

@@ -147,6 +147,10 @@ class Backend(ABC):
         """SQL creating an empty temporary table ``stage`` with ``columns`` of ``table``."""
 
     # Reading
+    def sales_line_estimate(self, engine: Engine) -> int:
+        """About how many sale lines there are (sizes the reader's arrays; 0 when unknown)."""
+        return 0
+
     @abstractmethod
     def sales_pair_chunks(self, engine: Engine) -> Iterator[tuple[Int64Array, Int64Array]]:
         """``(transaction_id, product_id)`` of every sale line, as pairs of int64 arrays in chunks of

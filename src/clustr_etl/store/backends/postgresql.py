@@ -215,6 +215,13 @@ class PostgresqlBackend(Backend):
             _copy(engine, cur, stage, source, NO_PROGRESS, freeze=False)
 
     # Reading
+    def sales_line_estimate(self, engine: Engine) -> int:
+        with engine.connect() as conn:
+            estimate = conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('sales')")
+            ).scalar()
+        return max(int(estimate or 0), 0)
+
     def sales_pair_chunks(self, engine: Engine) -> Iterator[tuple[Int64Array, Int64Array]]:
         raw = engine.raw_connection()
         try:

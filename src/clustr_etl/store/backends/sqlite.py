@@ -221,6 +221,11 @@ class SqliteBackend(Backend):
         _insert(engine, conn, stage, source, NO_PROGRESS)
 
     # Reading
+    def sales_line_estimate(self, engine: Engine) -> int:
+        with engine.connect() as conn:
+            low, high = conn.exec_driver_sql(_RANGE).one()
+        return 0 if low is None else int(high) - int(low) + 1
+
     def sales_pair_chunks(self, engine: Engine) -> Iterator[tuple[Int64Array, Int64Array]]:
         """``group_concat`` over rowid ranges, parsed by pyarrow's CSV reader (no Python per line)."""
         raw = engine.raw_connection()

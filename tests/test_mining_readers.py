@@ -19,6 +19,7 @@ from clustr_etl.mining import (
     read_baskets_from_db,
     read_sales_csv,
 )
+from clustr_etl.mining import baskets as baskets_module
 from clustr_etl.store.backends import base as backends_base
 from clustr_etl.store.backends.postgresql_copy import PgCopyArrays
 from clustr_etl.store.models import CSV_COLUMNS, Customer, Product, Sale, Timeframe, Transaction
@@ -276,3 +277,36 @@ def test_pgcopy_parser_rejects_a_truncated_stream() -> None:
     parser.feed(pgcopy_stream([([1], [2])])[:-5])
     with pytest.raises(DatabaseError, match="truncated"):
         parser.result()
+
+
+@pytest.mark.parametrize("rows_per_chunk", [3, 7, 250])
+def test_read_baskets_from_db_in_key_order_with_transactions_split_across_chunks(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, rows_per_chunk: int
+) -> None:
+    rng = np.random.default_rng(11)
+    rows = sorted(
+        (int(t), int(p))
+        for t, p in zip(rng.integers(1, 300, 2000), rng.integers(1, 40, 2000), strict=True)
+    )
+    fill_sales(engine, rows)  # sale ids in transaction order: the physical order a load leaves
+    monkeypatch.setattr(backends_base, "ROWS_PER_CHUNK", rows_per_chunk)
+    from_db = read_baskets_from_db(engine)
+    expected = baskets_from_pairs(np.array([t for t, _ in rows]), np.array([p for _, p in rows]))
+    assert from_db.labels == expected.labels
+    assert from_db.indptr.tolist() == expected.indptr.tolist()
+    assert from_db.items.tolist() == expected.items.tolist()
+
+
+def test_basket_file_read_in_tiny_blocks_gives_each_line_as_a_sorted_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(5)
+    pool = ["tea", " jam", "bun ", "milk", "\u00e9clair", "", "rye bread"]
+    lines = [",".join(rng.choice(pool, int(rng.integers(0, 9))).tolist()) for _ in range(400)]
+    lines.append(",".join(f"w{i:03d}" for i in range(60)))  # a line longer than any block
+    path = tmp_path / "baskets.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setattr(baskets_module, "READ_BLOCK_BYTES", 5)
+    monkeypatch.setattr(baskets_module, "NORMALIZE_BLOCK", 3)
+    expected = [sorted({label.strip() for label in line.split(",")} - {""}) for line in lines]
+    assert as_lists(read_basket_file(path)) == [basket for basket in expected if basket]

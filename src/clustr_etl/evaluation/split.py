@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 
 from clustr_etl.errors import ConfigError, InputFileError
-from clustr_etl.mining.db_reader import read_sales_pairs
+from clustr_etl.mining.db_reader import read_sale_lines
 from clustr_etl.mining.selection import BasketSelection, SelectedBaskets, as_date, select_baskets
 from clustr_etl.store.models import Transaction
 
@@ -99,17 +99,17 @@ def read_split(
 ) -> tuple[SelectedBaskets, SelectedBaskets]:
     """The training and the test baskets, each selected as ``mine-rules`` selects a window (the
     sale lines are read once for both)."""
-    pairs = read_sales_pairs(engine)
+    lines = read_sale_lines(engine)
     train = select_baskets(
         engine,
         BasketSelection(
             by=by, until=split.train_until, include_non_merchandise=include_non_merchandise
         ),
-        pairs,
+        lines,
     )
     test = select_baskets(
         engine,
         BasketSelection(by=by, since=split.cutoff, include_non_merchandise=include_non_merchandise),
-        pairs,
+        lines,
     )
     return train, test

@@ -8,6 +8,7 @@ transactions without any item are not transactions (they are skipped).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from clustr_etl.errors import InputFileError
 SALES_KEY_COLUMNS = ("transaction_id", "product_id")
 _COMMA, _NEWLINE, _SPACE = ord(","), ord("\n"), ord(" ")
 _UTF8_BOM = b"\xef\xbb\xbf"
+READ_BLOCK_BYTES = 1 << 22  # basket file bytes per block (whole lines)
+NORMALIZE_BLOCK = 1 << 20  # items sorted per block
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,73 @@ def read_basket_file(path: str | Path) -> Baskets:
 
     Whitespace around labels is stripped, empty labels are ignored, a UTF-8 BOM and CRLF line ends
     are accepted, lines without any label are skipped, duplicate labels in a basket count once.
+    The file is read in blocks of whole lines: memory follows the item codes (4 bytes an item), not
+    the file's size.
     """
     path = Path(path)
-    data = _read_bytes(path)
+    if not path.is_file():
+        raise InputFileError(f"basket file {path} not found", "check --input")
+    # Every label takes at least one byte and a delimiter: an upper bound whose untouched tail costs
+    # address space only, never memory.
+    items = np.empty(path.stat().st_size // 2 + 2, dtype=np.int32)
+    keys: dict[str, int] = {}
+    lengths: list[npt.NDArray[np.int32]] = []
+    written = 0
+    for block in _line_blocks(path):
+        codes, block_lengths = _encode_block(block, keys, path)
+        items[written : written + codes.size] = codes
+        written += codes.size
+        lengths.append(block_lengths)
+    if written == 0:
+        raise InputFileError(
+            f"basket file {path} has no baskets", "expected one comma-separated basket per line"
+        )
+    labels = list(keys)
+    order = canonical_order(labels)
+    rank = np.empty(len(labels), dtype=np.int32)
+    rank[order] = np.arange(len(labels), dtype=np.int32)
+    items = items[:written]
+    for start in range(0, written, NORMALIZE_BLOCK):  # codes -> canonical codes, in place
+        part = items[start : start + NORMALIZE_BLOCK]
+        np.take(rank, part, out=part)
+    indptr = np.zeros(sum(part.size for part in lengths) + 1, dtype=np.int64)
+    filled = 0
+    while lengths:  # each block's lengths let go of once summed
+        part = lengths.pop(0)
+        np.cumsum(part, out=indptr[filled + 1 : filled + 1 + part.size])
+        indptr[filled + 1 : filled + 1 + part.size] += indptr[filled]
+        filled += part.size
+    indptr, items = normalize_baskets(indptr, items, len(labels))
+    return Baskets(indptr=indptr, items=items, labels=[labels[i] for i in order.tolist()])
+
+
+def _line_blocks(path: Path) -> Iterator[npt.NDArray[np.uint8]]:
+    """The file's bytes in writable blocks of whole lines, each ending with a newline (no UTF-8 BOM)."""
+    carry = b""
+    first = True
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(READ_BLOCK_BYTES):
+                if first:
+                    chunk = chunk.removeprefix(_UTF8_BOM)
+                    first = False
+                last_newline = chunk.rfind(b"\n")
+                if last_newline < 0:
+                    carry += chunk
+                    continue
+                block = np.frombuffer(carry + chunk[: last_newline + 1], dtype=np.uint8).copy()
+                carry = chunk[last_newline + 1 :]
+                yield block
+    except OSError as err:
+        raise InputFileError(f"cannot read basket file {path}: {err.strerror}") from None
+    if carry:
+        yield np.frombuffer(carry + b"\n", dtype=np.uint8).copy()
+
+
+def _encode_block(
+    data: npt.NDArray[np.uint8], keys: dict[str, int], path: Path
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """Codes (into ``keys``, which grows) of the labels of whole lines, and each basket's length."""
     # Every label ends at a delimiter (comma or newline). Blanking the delimiters lets one
     # zero-copy Arrow string array hold every label; trimming whitespace then removes them.
     delimiters = np.flatnonzero((data == _COMMA) | (data == _NEWLINE))
@@ -143,40 +210,94 @@ def read_basket_file(path: str | Path) -> Baskets:
             f"basket file {path} is not valid UTF-8 text", "save it as UTF-8"
         ) from None
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(raw))
-    del raw, data, offsets
-    keys = [str(label) for label in encoded.dictionary.to_pylist()]
-    codes = np.asarray(encoded.indices)
+    del raw, offsets
+    labels = encoded.dictionary.to_pylist()
+    remap = np.asarray(
+        [-1 if label == "" else keys.setdefault(label, len(keys)) for label in labels],
+        dtype=np.int32,
+    )
+    codes = remap[np.asarray(encoded.indices)]
     del encoded
-    pa.default_memory_pool().release_unused()
     row = np.cumsum(is_newline, dtype=np.int32) - is_newline  # line number of each label
-    del is_newline
-    if "" in keys:  # empty labels: blank lines, ",,", trailing commas
-        empty = keys.index("")
-        keep = codes != empty
-        row, codes = row[keep], codes[keep]
-        codes = codes - (codes > empty)
-        keys.pop(empty)
-    if codes.size == 0:
-        raise InputFileError(
-            f"basket file {path} has no baskets", "expected one comma-separated basket per line"
-        )
-    return baskets_from_codes(row, codes, keys)
+    keep = codes >= 0  # empty labels: blank lines, ",,", trailing commas
+    lengths = np.bincount(row[keep], minlength=int(is_newline.sum()))
+    return codes[keep], lengths[lengths > 0].astype(np.int32)
 
 
-def _read_bytes(path: Path) -> npt.NDArray[np.uint8]:
-    """The file's bytes (without a UTF-8 BOM) in a writable array that ends with a newline."""
-    if not path.is_file():
-        raise InputFileError(f"basket file {path} not found", "check --input")
-    try:
-        size = path.stat().st_size
-        data = np.empty(size + 1, dtype=np.uint8)
-        with path.open("rb") as handle:
-            read = handle.readinto(data[:size].data)
-    except OSError as err:
-        raise InputFileError(f"cannot read basket file {path}: {err.strerror}") from None
-    data = data[: read + 1]
-    data[read] = _NEWLINE
-    return data[3:] if data[:3].tobytes() == _UTF8_BOM else data
+def normalize_baskets(
+    indptr: npt.NDArray[np.int64], items: npt.NDArray[np.int32], n_keys: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """Each basket's items sorted, an item twice in a basket kept once. Works on ``indptr`` and
+    ``items`` in place, a block of baskets at a time (no array of every line's basket number)."""
+    n_baskets = indptr.size - 1
+    written = 0
+    first = 0
+    low = int(indptr[0])
+    while first < n_baskets:
+        last = int(np.searchsorted(indptr, low + NORMALIZE_BLOCK, side="right")) - 1
+        last = min(max(last, first + 1), n_baskets)
+        high = int(indptr[last])
+        block = items[low:high]
+        ends = indptr[first + 1 : last + 1] - low  # each basket's end within the block
+        ascending = block[1:] > block[:-1]
+        ascending[ends[:-1] - 1] = True  # a basket starts: no order across
+        if ascending.all():  # already sorted, no repeats: only moved
+            items[written : written + block.size] = block
+            indptr[first + 1 : last + 1] = ends + written
+            written += block.size
+        else:
+            lengths = np.diff(ends, prepend=0)
+            keyed = np.repeat(np.arange(last - first, dtype=np.int64) * n_keys, lengths)
+            keyed += block
+            keyed.sort()
+            fresh = np.empty(keyed.size, dtype=bool)
+            fresh[0] = True
+            np.not_equal(keyed[1:], keyed[:-1], out=fresh[1:])
+            keyed = keyed[fresh]
+            basket = keyed // n_keys
+            items[written : written + keyed.size] = keyed - basket * n_keys
+            counts = np.bincount(basket, minlength=last - first)
+            indptr[first + 1 : last + 1] = np.cumsum(counts) + written
+            written += keyed.size
+        first, low = last, high
+    indptr[0] = 0
+    return indptr, items[:written]
+
+
+def baskets_from_lines(
+    indptr: npt.NDArray[np.int64],
+    product_ids: npt.NDArray[np.integer[Any]],
+    *,
+    in_place: bool = False,
+) -> Baskets:
+    """Baskets from integer item keys grouped by basket (``indptr``, no empty basket); labels are
+    the keys as text, in numeric order. ``in_place``: the arrays may be overwritten (and reused)."""
+    codes, keys = _integer_codes(product_ids, in_place=in_place)
+    indptr, items = normalize_baskets(indptr if in_place else indptr.copy(), codes, keys.size)
+    return Baskets(indptr=indptr, items=items, labels=[str(key) for key in keys.tolist()])
+
+
+def _integer_codes(
+    keys: npt.NDArray[np.integer[Any]], *, in_place: bool
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Codes of ``keys`` in numeric order (a lookup table when the keys are small, as ids are;
+    written over int32 ``keys`` when ``in_place``)."""
+    low, high = int(keys.min()), int(keys.max())
+    if low >= 0 and high < max(4 * keys.size, 1 << 20):
+        used = np.zeros(high + 1, dtype=bool)
+        used[keys] = True
+        rank = np.cumsum(used, dtype=np.int32) - 1
+        in_keys = in_place and keys.dtype == np.int32
+        codes = keys.view(np.int32) if in_keys else np.empty(keys.size, dtype=np.int32)
+        for start in range(0, keys.size, NORMALIZE_BLOCK):
+            np.take(
+                rank,
+                keys[start : start + NORMALIZE_BLOCK],
+                out=codes[start : start + NORMALIZE_BLOCK],
+            )
+        return codes, np.flatnonzero(used).astype(np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return inverse.astype(np.int32), unique.astype(np.int64)
 
 
 def read_sales_csv(path: str | Path) -> Baskets:

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from clustr_etl.errors import MiningBudgetError
 from clustr_etl.mining.baskets import Baskets
-from clustr_etl.mining.itemsets import FrequentItemsets, mine_frequent_itemsets
+from clustr_etl.mining.itemsets import AfterArray, FrequentItemsets, mine_frequent_itemsets
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
@@ -75,7 +75,7 @@ class LevelBudget:
         self.candidates = 0
 
     def before_counting(
-        self, size: int, parent_counts: Int64Array, occ_set: Int32Array, n_after: Int32Array
+        self, size: int, parent_counts: Int64Array, occ_set: Int32Array, n_after: AfterArray
     ) -> None:
         """Refuse a level whose candidates are too many to count and could exceed the budget
         (each frequent itemset needs ``min_count`` of them)."""

@@ -14,8 +14,10 @@ from clustr_etl.mining.thresholds import RuleThresholds
 
 def without_large_baskets(baskets: Baskets, max_size: int) -> tuple[Baskets, int]:
     """The baskets of at most ``max_size`` items (0 keeps all) and how many were left out."""
+    if not max_size:
+        return baskets, 0
     sizes = np.diff(baskets.indptr)
-    large = sizes > max_size if max_size else np.zeros(sizes.size, dtype=bool)
+    large = sizes > max_size
     if not large.any():
         return baskets, 0
     kept_sizes = sizes[~large]

@@ -14,6 +14,7 @@ also makes "id of S+{x}" a ``searchsorted`` lookup (used to find rule antecedent
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,13 +26,14 @@ from clustr_etl.progress import NO_PROGRESS, Progress
 
 Int64Array = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
+AfterArray = npt.NDArray[np.integer[Any]]  # items after each one in its basket: uint16 or int32
 
 
 class LevelCheck(Protocol):
     """Sees each level before and after it is counted (a budget raises there to stop mining)."""
 
     def before_counting(
-        self, size: int, parent_counts: Int64Array, occ_set: Int32Array, n_after: Int32Array
+        self, size: int, parent_counts: Int64Array, occ_set: Int32Array, n_after: AfterArray
     ) -> None:
         """Level ``size`` is about to be counted from these occurrences of its parent sets
         (``n_after``: candidates each occurrence generates)."""
@@ -45,9 +47,11 @@ CANDIDATE_CHUNK = 1 << 20
 # Largest key space counted with one bincount (a dense int64 array of this many counters); larger
 # spaces are counted a range of parent sets at a time.
 MAX_DENSE_KEYS = 1 << 22
-# Up to this many candidates in a range are kept between counting and collecting (16 bytes each).
-CACHED_CANDIDATES = 1 << 24
-_EMPTY = np.zeros(0, dtype=np.int64)
+# Up to this many candidates in a range are kept between counting and collecting (8 bytes each).
+CACHED_CANDIDATES = 1 << 23
+# Occurrences summed at a time when cutting the candidates into chunks.
+BOUNDS_BLOCK = 1 << 16
+_EMPTY32 = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,10 @@ def mine_frequent_itemsets(
     ``check_level`` sees each level's counts as soon as they are known (a budget raises there).
     """
     n_transactions = baskets.n_transactions
-    item_counts = np.bincount(baskets.items, minlength=len(baskets.labels)).astype(np.int64)
+    item_counts = np.zeros(len(baskets.labels), dtype=np.int64)
+    for start in range(0, baskets.items.size, CANDIDATE_CHUNK):  # bincount copies into int64
+        part = baskets.items[start : start + CANDIDATE_CHUNK]
+        item_counts += np.bincount(part, minlength=item_counts.size)
     frequent = np.flatnonzero(item_counts >= min_count)
     item_codes = frequent[np.argsort(item_counts[frequent], kind="stable")].astype(np.int32)
     n_items = int(item_codes.size)
@@ -112,18 +119,18 @@ def mine_frequent_itemsets(
         return result
     with progress.task("mining itemsets", total=max_len) as advance:
         advance(1)
-        codes, ends = _frequent_items_per_basket(baskets, item_codes)
-        occ_pos = np.arange(codes.size, dtype=np.int32)
+        codes, after = _frequent_items_per_basket(baskets, item_codes)
+        occ_pos: Int32Array | None = None  # level 1: every position is an occurrence
         occ_set = codes
         for size in range(2, max_len + 1):
             previous = levels[-1]
+            n_after = after if occ_pos is None else after[occ_pos]
             if check_level is not None:
-                n_after = ends[occ_pos] - occ_pos - 1
                 check_level.before_counting(size, previous.counts, occ_set, n_after)
-                del n_after
             keys, counts, occ_pos, occ_set = _extend(
-                codes, ends, occ_pos, occ_set, previous.keys.size, n_items, min_count
+                codes, after, occ_pos, occ_set, n_after, previous.keys.size, n_items, min_count
             )
+            del n_after
             advance(1)
             if keys.size == 0:
                 break
@@ -138,40 +145,63 @@ def mine_frequent_itemsets(
 
 def _frequent_items_per_basket(
     baskets: Baskets, item_codes: Int32Array
-) -> tuple[Int32Array, Int32Array]:
-    """Flat miner codes of the frequent items, sorted within each basket, and each one's basket end.
+) -> tuple[Int32Array, AfterArray]:
+    """Flat miner codes of the frequent items, sorted within each basket, and how many items follow
+    each one in its basket (uint16 when every basket is short enough, else int32).
 
-    Baskets with fewer than two frequent items cannot hold a pair and are left out.
+    Baskets with fewer than two frequent items cannot hold a pair and are left out. Built a block
+    of baskets at a time, so memory holds the two results and one block.
     """
     n_items = max(int(item_codes.size), 1)
     recode = np.full(len(baskets.labels), -1, dtype=np.int32)
     recode[item_codes] = np.arange(item_codes.size, dtype=np.int32)
-    codes = recode[baskets.items]
-    keep = codes >= 0
-    rows = np.repeat(np.arange(baskets.n_transactions, dtype=np.int32), np.diff(baskets.indptr))
-    rows, codes = rows[keep], codes[keep]
-    del keep
-    sizes = np.bincount(rows, minlength=baskets.n_transactions)
-    useful = sizes[rows] >= 2
-    rows, codes = rows[useful], codes[useful]
-    del useful
-    combined = rows.astype(np.int64) * n_items
-    combined += codes
-    combined.sort(kind="stable")  # rows are non-decreasing, so each row keeps its place
-    combined -= rows.astype(np.int64) * n_items
-    flat = combined.astype(np.int32)
-    del combined
-    starts = np.flatnonzero(np.diff(rows, prepend=-1) != 0)
-    bounds = np.append(starts, rows.size)
-    ends = np.repeat(bounds[1:], np.diff(bounds)).astype(np.int32)
-    return flat, ends
+    indptr = baskets.indptr
+    flat = np.empty(baskets.items.size, dtype=np.int32)  # untouched tails cost no memory
+    longest = int(np.diff(indptr).max(initial=0))
+    after: AfterArray = (
+        np.empty(baskets.items.size, dtype=np.uint16)
+        if longest <= np.iinfo(np.uint16).max
+        else np.empty(baskets.items.size, dtype=np.int32)
+    )
+    written = 0
+    for first, last in _basket_blocks(indptr):
+        low, high = int(indptr[first]), int(indptr[last])
+        codes = recode[baskets.items[low:high]]
+        rows = np.repeat(np.arange(last - first, dtype=np.int64), np.diff(indptr[first : last + 1]))
+        keep = codes >= 0
+        rows, codes = rows[keep], codes[keep]
+        sizes = np.bincount(rows, minlength=last - first)
+        useful = sizes[rows] >= 2
+        combined = rows[useful] * n_items
+        combined += codes[useful]
+        combined.sort()
+        block_rows = combined // n_items
+        flat[written : written + combined.size] = combined - block_rows * n_items
+        kept_sizes = np.where(sizes >= 2, sizes, 0)
+        block_ends = np.cumsum(kept_sizes) + written
+        position = np.arange(written, written + combined.size, dtype=np.int64)
+        after[written : written + combined.size] = block_ends[block_rows] - position - 1
+        written += combined.size
+    return flat[:written], after[:written]
+
+
+def _basket_blocks(indptr: Int64Array) -> Iterator[tuple[int, int]]:
+    """(first, end) basket ranges of about CANDIDATE_CHUNK items each (at least one basket)."""
+    n_baskets = indptr.size - 1
+    first = 0
+    while first < n_baskets:
+        last = int(np.searchsorted(indptr, indptr[first] + CANDIDATE_CHUNK, side="right")) - 1
+        last = min(max(last, first + 1), n_baskets)
+        yield first, last
+        first = last
 
 
 def _extend(
     codes: Int32Array,
-    ends: Int32Array,
-    occ_pos: Int32Array,
+    after: AfterArray,
+    occ_pos: Int32Array | None,
     occ_set: Int32Array,
+    n_after: AfterArray,
     n_sets: int,
     n_items: int,
     min_count: int,
@@ -180,20 +210,18 @@ def _extend(
 
     Keys are counted densely (``bincount``), a range of parent sets at a time so that each range's
     key space has at most MAX_DENSE_KEYS counters: time linear in the candidates, memory bounded.
+    ``occ_pos`` None: every position is an occurrence (level 1).
     """
-    n_after = ends[occ_pos] - occ_pos - 1
-    useful = n_after > 0
-    occ_pos, occ_set, n_after = occ_pos[useful], occ_set[useful], n_after[useful]
-    del useful
     sets_per_range = max(1, MAX_DENSE_KEYS // max(n_items, 1))
     set_bounds = [*range(0, n_sets, sets_per_range), n_sets]
     if len(set_bounds) > 2:  # several ranges: group the occurrences by parent set
         order = np.argsort(occ_set, kind="stable")
-        occ_pos, occ_set, n_after = occ_pos[order], occ_set[order], n_after[order]
+        positions = order.astype(np.int32) if occ_pos is None else occ_pos[order]
+        occ_pos, occ_set, n_after = positions, occ_set[order], n_after[order]
         del order
         occ_bounds = np.searchsorted(occ_set, set_bounds).tolist()
     else:
-        occ_bounds = [0, occ_pos.size]
+        occ_bounds = [0, occ_set.size]
     keys: list[Int64Array] = []
     counts: list[Int64Array] = []
     new_pos: list[Int32Array] = []
@@ -205,7 +233,16 @@ def _extend(
         if lo == hi:
             continue
         part = _extend_range(
-            codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], first, last, n_items, min_count
+            codes,
+            after,
+            None if occ_pos is None else occ_pos[lo:hi],
+            lo,
+            occ_set[lo:hi],
+            n_after[lo:hi],
+            first,
+            last,
+            n_items,
+            min_count,
         )
         keys.append(part[0])
         counts.append(part[1])
@@ -220,15 +257,24 @@ def _extend(
     )
 
 
+def _positions(occ_pos: Int32Array | None, first: int, lo: int, hi: int) -> Int32Array:
+    """Occurrences ``lo:hi`` of a range; ``occ_pos`` None: the range's positions from ``first``."""
+    if occ_pos is None:
+        return np.arange(first + lo, first + hi, dtype=np.int32)
+    return occ_pos[lo:hi]
+
+
 def _joined(parts: list[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 def _extend_range(
     codes: Int32Array,
-    occ_pos: Int32Array,
+    after: AfterArray,
+    occ_pos: Int32Array | None,
+    first_occ: int,
     occ_set: Int32Array,
-    n_after: Int32Array,
+    n_after: AfterArray,
     first_set: int,
     end_set: int,
     n_items: int,
@@ -241,15 +287,15 @@ def _extend_range(
     key_space = (end_set - first_set) * n_items
     totals = np.zeros(key_space, dtype=np.int64)
     keep = int(n_after.sum(dtype=np.int64)) <= CACHED_CANDIDATES  # generate them once, not twice
-    cached: list[tuple[Int64Array, Int64Array]] = []
+    cached: list[tuple[Int32Array, Int32Array]] = []
     for lo, hi in itertools.pairwise(bounds):
         keys, positions = _candidates(
-            codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items
+            codes, _positions(occ_pos, first_occ, lo, hi), occ_set[lo:hi], n_after[lo:hi], n_items
         )
         keys -= base
         totals += np.bincount(keys, minlength=key_space)
-        if keep:
-            cached.append((keys, positions))
+        if keep:  # 8 bytes a candidate: local keys fit int32 (key_space), positions too
+            cached.append((keys.astype(np.int32), positions.astype(np.int32)))
     frequent_keys = np.flatnonzero(totals >= min_count).astype(np.int64)
     frequent_counts = totals[frequent_keys]
     del totals
@@ -259,15 +305,21 @@ def _extend_range(
     new_set: list[Int32Array] = []
     for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         if keep:
-            keys, positions = cached[chunk]
-            cached[chunk] = (_EMPTY, _EMPTY)
+            keys32, positions32 = cached[chunk]
+            keys, positions = keys32.astype(np.int64), positions32.astype(np.int64)
+            cached[chunk] = (_EMPTY32, _EMPTY32)
         else:
             keys, positions = _candidates(
-                codes, occ_pos[lo:hi], occ_set[lo:hi], n_after[lo:hi], n_items
+                codes,
+                _positions(occ_pos, first_occ, lo, hi),
+                occ_set[lo:hi],
+                n_after[lo:hi],
+                n_items,
             )
             keys -= base
         ids = table[keys]
         hit = ids >= 0
+        hit &= after[positions] > 0  # an item with none after it extends nothing
         new_pos.append(positions[hit].astype(np.int32))
         new_set.append(ids[hit])
     del table
@@ -279,19 +331,26 @@ def _extend_range(
     )
 
 
-def _chunk_bounds(n_after: Int32Array) -> list[int]:
-    """Occurrence index bounds so that each chunk generates about CANDIDATE_CHUNK candidates."""
+def _chunk_bounds(n_after: AfterArray) -> list[int]:
+    """Occurrence index bounds so that each chunk generates about CANDIDATE_CHUNK candidates
+    (summed a block of occurrences at a time: no int64 copy of ``n_after``)."""
     if n_after.size == 0:
         return [0]
-    cumulative = np.cumsum(n_after, dtype=np.int64)
-    marks = np.arange(CANDIDATE_CHUNK, int(cumulative[-1]), CANDIDATE_CHUNK)
-    inner = np.searchsorted(cumulative, marks, side="right")
-    bounds = sorted({0, n_after.size, *inner.tolist()})
-    return [b for b in bounds if b <= n_after.size]
+    bounds = {0, n_after.size}
+    offset = 0
+    for start in range(0, n_after.size, BOUNDS_BLOCK):
+        cumulative = np.cumsum(n_after[start : start + BOUNDS_BLOCK], dtype=np.int64)
+        cumulative += offset
+        marks = np.arange(
+            (offset // CANDIDATE_CHUNK + 1) * CANDIDATE_CHUNK, int(cumulative[-1]), CANDIDATE_CHUNK
+        )
+        bounds.update((np.searchsorted(cumulative, marks, side="right") + start).tolist())
+        offset = int(cumulative[-1])
+    return sorted(bounds)
 
 
 def _candidates(
-    codes: Int32Array, occ_pos: Int32Array, occ_set: Int32Array, n_after: Int32Array, n_items: int
+    codes: Int32Array, occ_pos: Int32Array, occ_set: Int32Array, n_after: AfterArray, n_items: int
 ) -> tuple[Int64Array, Int64Array]:
     """Keys ``set * F + item`` and flat positions of every (occurrence, later item in its basket)."""
     starts = np.cumsum(n_after, dtype=np.int64) - n_after

@@ -1,8 +1,8 @@
 """Which baskets to mine: a date window, customer groups (``--by segment``), merchandise only.
 
-Sale lines are read in bulk (``db_reader``); the few other facts (transaction dates, the customer
-group of each transaction, the non-merchandise products) come from generic SQLAlchemy Core queries
-built from the ORM metadata, and the lines are filtered in numpy.
+Sale lines are read in bulk, grouped by transaction (``db_reader``); the few other facts (transaction
+dates, the customer group of each transaction, the non-merchandise products) come from generic
+SQLAlchemy Core queries built from the ORM metadata, and the lines are filtered in numpy.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy import Boolean, Engine, column, func, inspect, select
 
 from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE
 from clustr_etl.errors import ConfigError, InputFileError
-from clustr_etl.mining.baskets import Baskets, baskets_from_pairs
-from clustr_etl.mining.db_reader import read_sales_pairs
+from clustr_etl.mining.baskets import Baskets
+from clustr_etl.mining.db_reader import SaleLines, read_sale_lines
 from clustr_etl.store.models import Customer, Product, Transaction
 
 Int64Array = npt.NDArray[np.int64]
@@ -79,42 +79,40 @@ class SelectedBaskets:
 
 
 def select_baskets(
-    engine: Engine,
-    selection: BasketSelection,
-    pairs: tuple[Int64Array, Int64Array] | None = None,
+    engine: Engine, selection: BasketSelection, lines: SaleLines | None = None
 ) -> SelectedBaskets:
-    """The scopes to mine from the database's sales, filtered as ``selection`` says (``pairs``: the
-    sale lines already read with ``read_sales_pairs``, for callers selecting several windows)."""
+    """The scopes to mine from the database's sales, filtered as ``selection`` says (``lines``: the
+    sale lines already read with ``read_sale_lines``, for callers selecting several windows)."""
     window = resolve_window(engine, selection) if selection.needs_transactions else (None, None)
-    tids, pids = read_sales_pairs(engine) if pairs is None else pairs
+    owned = lines is None  # read here, so the baskets may take over its arrays
+    lines = read_sale_lines(engine) if lines is None else lines
     dropped = 0
     if not selection.include_non_merchandise:
         excluded = non_merchandise_products(engine)
         if excluded.size:
-            keep = ~np.isin(pids, excluded)
-            dropped = int(keep.size - keep.sum())
-            tids, pids = tids[keep], pids[keep]
+            before = lines.n_lines
+            lines = lines.without_products(excluded)
+            dropped, owned = before - lines.n_lines, True
     if not selection.needs_transactions:
-        return SelectedBaskets([Scope(DEFAULT_SCOPE, _baskets(tids, pids), None, None)], dropped)
+        scope = Scope(DEFAULT_SCOPE, _baskets(lines, reuse=owned), None, None)
+        return SelectedBaskets([scope], dropped)
     since, until = window
     chosen, groups = _transactions(engine, selection.by, since, until)
-    in_window = np.isin(tids, chosen)
-    tids, pids = tids[in_window], pids[in_window]
-    scopes = [Scope(DEFAULT_SCOPE, _baskets(tids, pids), since, until)]
+    lines = lines.of_transactions(chosen)
+    scopes = [Scope(DEFAULT_SCOPE, _baskets(lines, reuse=False), since, until)]
     for value, members in groups.items():
-        mask = np.isin(tids, members)
-        if mask.any():
-            name = f"{selection.by}={value}"
-            scopes.append(Scope(name, baskets_from_pairs(tids[mask], pids[mask]), since, until))
+        group = lines.of_transactions(members)
+        if group.n_lines:
+            scopes.append(Scope(f"{selection.by}={value}", group.baskets(), since, until))
     return SelectedBaskets(scopes, dropped)
 
 
-def _baskets(tids: Int64Array, pids: Int64Array) -> Baskets:
-    if tids.size == 0:
+def _baskets(lines: SaleLines, *, reuse: bool) -> Baskets:
+    if lines.n_lines == 0:
         raise InputFileError(
             "no sale lines left to mine", "widen the window or use --include-non-merchandise"
         )
-    return baskets_from_pairs(tids, pids)
+    return lines.baskets(reuse=reuse)
 
 
 def non_merchandise_products(engine: Engine) -> Int64Array:

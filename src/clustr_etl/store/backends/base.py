@@ -147,9 +147,15 @@ class Backend(ABC):
         """SQL creating an empty temporary table ``stage`` with ``columns`` of ``table``."""
 
     # Reading
+    def sales_line_estimate(self, engine: Engine) -> int:
+        """About how many sale lines there are (sizes the reader's arrays; 0 when unknown)."""
+        return 0
+
     @abstractmethod
-    def read_sales_pairs(self, engine: Engine) -> tuple[Int64Array, Int64Array]:
-        """``(transaction_id, product_id)`` of every sale line, as two int64 arrays, in bulk."""
+    def sales_pair_chunks(self, engine: Engine) -> Iterator[tuple[Int64Array, Int64Array]]:
+        """``(transaction_id, product_id)`` of every sale line, as pairs of int64 arrays in chunks of
+        about ``ROWS_PER_CHUNK`` lines, in no particular order (fastest when a transaction's lines
+        lie in one chunk or in consecutive ones, and the chunks come in transaction-id order)."""
 
     # Status facts and errors
     def is_busy_error(self, err: DBAPIError) -> bool:

@@ -48,7 +48,7 @@ from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.backends.base import Backend, poll_lock
 from clustr_etl.store.backends.postgresql_carry import read_carried, refuse_unknown, table_oids
-from clustr_etl.store.backends.postgresql_copy import read_sales_arrays
+from clustr_etl.store.backends.postgresql_copy import sales_array_chunks
 from clustr_etl.store.backends.postgresql_switch import lock_for_migration, switch_when_free
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
 from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
@@ -215,11 +215,18 @@ class PostgresqlBackend(Backend):
             _copy(engine, cur, stage, source, NO_PROGRESS, freeze=False)
 
     # Reading
-    def read_sales_pairs(self, engine: Engine) -> tuple[Int64Array, Int64Array]:
+    def sales_line_estimate(self, engine: Engine) -> int:
+        with engine.connect() as conn:
+            estimate = conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('sales')")
+            ).scalar()
+        return max(int(estimate or 0), 0)
+
+    def sales_pair_chunks(self, engine: Engine) -> Iterator[tuple[Int64Array, Int64Array]]:
         raw = engine.raw_connection()
         try:
             connection: Any = raw.driver_connection
-            pairs = read_sales_arrays(connection)
+            yield from sales_array_chunks(connection)
             connection.rollback()
         except psycopg.Error as err:
             raise DatabaseError(
@@ -227,7 +234,6 @@ class PostgresqlBackend(Backend):
             ) from None
         finally:
             raw.close()
-        return pairs
 
     def translate_error(self, err: BaseException, what: str) -> Exception | None:
         if not isinstance(err, psycopg.Error):

@@ -34,7 +34,7 @@ from sqlalchemy.pool import NullPool
 from clustr_etl.errors import DatabaseError, DataValidationError, LockTimeoutError, SchemaError
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import base, ddl
-from clustr_etl.store.backends.base import Backend, concat_arrays, poll_lock
+from clustr_etl.store.backends.base import Backend, poll_lock
 from clustr_etl.store.backends.scrub import driver_error_line
 from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
 
@@ -221,11 +221,14 @@ class SqliteBackend(Backend):
         _insert(engine, conn, stage, source, NO_PROGRESS)
 
     # Reading
-    def read_sales_pairs(self, engine: Engine) -> tuple[Int64Array, Int64Array]:
+    def sales_line_estimate(self, engine: Engine) -> int:
+        with engine.connect() as conn:
+            low, high = conn.exec_driver_sql(_RANGE).one()
+        return 0 if low is None else int(high) - int(low) + 1
+
+    def sales_pair_chunks(self, engine: Engine) -> Iterator[tuple[Int64Array, Int64Array]]:
         """``group_concat`` over rowid ranges, parsed by pyarrow's CSV reader (no Python per line)."""
         raw = engine.raw_connection()
-        tids: list[Int64Array] = []
-        pids: list[Int64Array] = []
         try:
             cursor: Any = raw.cursor()
             try:
@@ -237,14 +240,11 @@ class SqliteBackend(Backend):
                         cursor.execute(_CHUNK, (start, start + step))
                         (text,) = cursor.fetchone()  # bytes: no str decode/encode round trip
                         if text:
-                            chunk_tids, chunk_pids = _parse_pairs(text)
-                            tids.append(chunk_tids)
-                            pids.append(chunk_pids)
+                            yield _parse_pairs(text)
             finally:
                 cursor.close()
         finally:
             raw.close()
-        return concat_arrays(tids), concat_arrays(pids)
 
     # Status facts and errors
     def is_busy_error(self, err: DBAPIError) -> bool:

@@ -186,6 +186,19 @@ MAX_BASKET_SIZE = OptionSpec(
     0,
     ge=0,
 )
+TOP_K_MEASURES = ("lift", "confidence", "support")
+TOP_K = OptionSpec(
+    "top_k",
+    "mine only the K best rules by --top-k-by (no support to guess: ranked above --min-count); "
+    "0 = all rules",
+    0,
+    ge=0,
+)
+TOP_K_BY = OptionSpec(
+    "top_k_by",
+    "the measure --top-k ranks by: lift (the rules' usual order), confidence or support",
+    "lift",
+)
 CONSEQUENT = OptionSpec("consequent", "keep only rules whose consequent is this item", None)
 ITEM = OptionSpec("item", "keep only rules containing this item (either side)", None)
 
@@ -216,6 +229,8 @@ MINING_SPECS = (
     INCLUDE_NON_MERCHANDISE,
     MAX_RULES,
     MAX_BASKET_SIZE,
+    TOP_K,
+    TOP_K_BY,
     CONSEQUENT,
     ITEM,
 )

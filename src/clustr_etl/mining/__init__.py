@@ -106,6 +106,8 @@ def mine_rules_with_report(
                 "every basket is larger than --max-basket-size", "raise --max-basket-size"
             )
     check_items_exist(baskets, thresholds)
+    if thresholds.top_k:
+        return _top_k(baskets, thresholds, engine, notes, progress)
     fitted = mine_within_budget(baskets, thresholds, progress)  # mlxtend: the budget's pre-check
     thresholds = fitted.thresholds
     notes.extend([fitted.note] if fitted.note else [])
@@ -123,3 +125,19 @@ def mine_rules_with_report(
         rules, quality = apply_quality_filters(candidates, thresholds)
     min_count = thresholds.count_threshold(baskets.n_transactions)
     return MinedRules(rules, quality, min_count, thresholds, notes)
+
+
+def _top_k(
+    baskets: Baskets,
+    thresholds: RuleThresholds,
+    engine: MiningEngine,
+    notes: list[str],
+    progress: Progress,
+) -> MinedRules:
+    """``--top-k``: the K best rules, searched by the fast miner (see ``topk``)."""
+    if engine != "fast":
+        raise ConfigError(f"--top-k is not available with --engine {engine}", "leave out --engine")
+    from clustr_etl.mining.topk import mine_top_k
+
+    top = mine_top_k(baskets, thresholds, progress)
+    return MinedRules(top.rules, top.quality, top.floor, top.thresholds, [*notes, *top.notes])

@@ -248,42 +248,57 @@ class RulePool:
         return out
 
     def _merge(self, counts: Int64Array, antecedents: Int32Array, consequents: Int32Array) -> None:
-        keys = self._sort_keys(counts, antecedents, consequents)
         if self.full:  # only rules ranked before the K-th can enter
-            better = _ranked_before(keys, self._sort_keys(*self._kth()))
+            better = self._ranked_before_kth(Rules(counts, antecedents, consequents))
             counts, antecedents, consequents = (
                 counts[better],
                 antecedents[better],
                 consequents[better],
             )
-            keys = keys[better]
             if not counts.shape[0]:
                 return
-        counts = np.concatenate([self.counts, counts])
-        antecedents = np.concatenate([self.antecedents, antecedents])
-        consequents = np.concatenate([self.consequents, consequents])
-        keys = np.concatenate([self._sort_keys(self.counts, self.antecedents, self.consequents), keys])
-        order = np.lexsort(keys.T[::-1])[: self.k]
-        self.counts, self.antecedents, self.consequents = (
-            counts[order],
-            antecedents[order],
-            consequents[order],
+        merged = Rules(
+            np.concatenate([self.counts, counts]),
+            np.concatenate([self.antecedents, antecedents]),
+            np.concatenate([self.consequents, consequents]),
         )
+        columns = [self._key(merged, j) for j in range(self.n_keys)]
+        order = np.lexsort(columns[::-1])[: self.k]
+        self.counts = merged.counts[order]
+        self.antecedents = merged.antecedents[order]
+        self.consequents = merged.consequents[order]
 
-    def _kth(self) -> tuple[Int64Array, Int32Array, Int32Array]:
-        row = slice(self.k - 1, self.k)
-        return self.counts[row], self.antecedents[row], self.consequents[row]
+    @property
+    def n_keys(self) -> int:
+        return 4 + 2 * self.width
 
-    def _sort_keys(
-        self, counts: Int64Array, antecedents: Int32Array, consequents: Int32Array
-    ) -> FloatArray:
-        """One row of keys per rule, most significant first, smaller first: (measure, lift,
-        confidence, support) descending, then antecedent and consequent text ascending (as
+    def _key(self, rules: Rules, j: int) -> npt.NDArray[np.float64] | Int64Array:
+        """Key ``j`` of the ranking, smaller first: (measure, lift, confidence, support)
+        descending, then the antecedent and the consequent text ascending, a token per item (as
         ``rules_frame`` sorts the text columns)."""
-        values = _measures(counts[:, 0], counts[:, 1], counts[:, 2], self.n)
-        numeric = [-values[name] for name in (self.measure, "lift", "confidence", "support")]
-        texts = [*self.tokens.keys(antecedents), *self.tokens.keys(consequents)]
-        return np.column_stack([*numeric, *[t.astype(np.float64) for t in texts]])
+        if j < 4:
+            name = (self.measure, "lift", "confidence", "support")[j]
+            r, a, c = rules.counts[:, 0], rules.counts[:, 1], rules.counts[:, 2]
+            return -_measures(r, a, c, self.n)[name]
+        side = rules.antecedents if j - 4 < self.width else rules.consequents
+        return self.tokens.column(side, (j - 4) % self.width)
+
+    def _ranked_before_kth(self, rules: Rules) -> npt.NDArray[np.bool_]:
+        """Which rules sort strictly before the pool's K-th: key by key, on the rules still tied."""
+        row = slice(self.k - 1, self.k)
+        kth = Rules(self.counts[row], self.antecedents[row], self.consequents[row])
+        before = np.zeros(rules.counts.shape[0], dtype=bool)
+        tied = np.arange(rules.counts.shape[0])
+        for j in range(self.n_keys):
+            column = self._key(rules, j)
+            limit = self._key(kth, j)[0]
+            before[tied[column < limit]] = True
+            same = column == limit
+            if not same.all():  # copy only the rules still tied
+                tied, rules = tied[same], rules.take(same)
+            if not tied.size:
+                break
+        return before
 
     def frame(self, measure: str) -> pd.DataFrame:
         """The pool as a rules table (columns MINED_COLUMNS), best first."""
@@ -320,23 +335,24 @@ class TextOrder:
         self.inner = rank[: len(labels)]
         self.last = rank[len(labels) :]
 
-    def keys(self, codes: Int32Array) -> list[Int64Array]:
-        """One key column per position (most significant first) of the -1-padded code rows."""
-        present = codes >= 0
-        safe = np.where(present, codes, 0)
-        keys = np.where(present, self.inner[safe], -1)
-        lengths = present.sum(axis=1)
-        rows = np.flatnonzero(lengths)
-        keys[rows, lengths[rows] - 1] = self.last[safe[rows, lengths[rows] - 1]]
-        return [keys[:, j] for j in range(keys.shape[1])]
+    def column(self, codes: Int32Array, j: int) -> Int64Array:
+        """The token rank at position ``j`` of each -1-padded row of label codes (-1: none)."""
+        lengths = (codes >= 0).sum(axis=1)
+        code = np.maximum(codes[:, j], 0)
+        inner = np.where(j < lengths - 1, self.inner[code], -1)
+        return np.where(j == lengths - 1, self.last[code], inner)
 
 
-def _ranked_before(keys: FloatArray, kth: FloatArray) -> npt.NDArray[np.bool_]:
-    """Rows of ``keys`` that sort strictly before the row ``kth`` (lexicographically)."""
-    differs = keys != kth
-    first = differs.argmax(axis=1)
-    rows = np.arange(keys.shape[0])
-    return differs[rows, first] & (keys[rows, first] < kth[0, first])
+@dataclass(frozen=True)
+class Rules:
+    """Rules as counts (rule, antecedent, consequent) and -1-padded label codes of each side."""
+
+    counts: Int64Array
+    antecedents: Int32Array
+    consequents: Int32Array
+
+    def take(self, rows: npt.NDArray[np.bool_]) -> Rules:
+        return Rules(self.counts[rows], self.antecedents[rows], self.consequents[rows])
 
 
 def consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, ...]]:

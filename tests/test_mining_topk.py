@@ -93,7 +93,15 @@ def test_groceries_top_k_is_the_head_of_all_rules(measure: str, k: int) -> None:
         {"consequent": "i92", "max_p": 1.0, "min_count": 3},
         {"item": "i1", "min_count": 3},
     ],
-    ids=["defaults", "no-test", "two-item-consequents", "confident", "redundant", "consequent", "item"],
+    ids=[
+        "defaults",
+        "no-test",
+        "two-item-consequents",
+        "confident",
+        "redundant",
+        "consequent",
+        "item",
+    ],
 )
 def test_random_baskets_top_k_is_the_head_of_all_rules(
     tmp_path: Path, measure: str, seed: int, options: dict[str, object]
@@ -108,9 +116,7 @@ def test_random_baskets_top_k_is_the_head_of_all_rules(
 
 @pytest.mark.parametrize("measure", MEASURES)
 @pytest.mark.parametrize("k", [3, 100, 2_000])
-def test_ties_at_the_k_boundary_follow_the_rule_order(
-    tmp_path: Path, measure: str, k: int
-) -> None:
+def test_ties_at_the_k_boundary_follow_the_rule_order(tmp_path: Path, measure: str, k: int) -> None:
     """15 identical baskets of 12 items: thousands of rules share lift, confidence and support,
     so the text of the antecedents and consequents decides which ones make the K."""
     baskets = random_baskets(tmp_path, 7, copies=15)
@@ -125,9 +131,7 @@ def test_ties_at_the_k_boundary_follow_the_rule_order(
 
 def test_support_raises_the_count_floor_and_says_so(tmp_path: Path) -> None:
     baskets = random_baskets(tmp_path, 1)
-    mined = mine_rules_with_report(
-        baskets, RuleThresholds(top_k=5, top_k_by="support", max_p=1.0)
-    )
+    mined = mine_rules_with_report(baskets, RuleThresholds(top_k=5, top_k_by="support", max_p=1.0))
     assert len(mined.rules) == 5
     assert mined.count_threshold == int(mined.rules["rule_count"].min())
     assert any(
@@ -195,13 +199,25 @@ def test_cli_writes_and_loads_the_top_k_rules(
     assert f"top 12 rules by {measure}" in detail
 
 
-def test_cli_reads_top_k_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reads_top_k_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_basket_file(tmp_path)
     monkeypatch.setenv("CLUSTR_TOP_K", "7")
     monkeypatch.setenv("CLUSTR_TOP_K_BY", "confidence")
     output = tmp_path / "rules.csv"
     result = runner.invoke(
-        app, ["mine-rules", "--input", str(path), "--format", "basket", "--no-load", "--output", str(output)]
+        app,
+        [
+            "mine-rules",
+            "--input",
+            str(path),
+            "--format",
+            "basket",
+            "--no-load",
+            "--output",
+            str(output),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(output)) == 7
@@ -218,7 +234,9 @@ def test_cli_reads_top_k_from_the_environment(tmp_path: Path, monkeypatch: pytes
         (["--top-k", "5", "--engine", "mlxtend"], ["--top-k", "--engine mlxtend"]),
     ],
 )
-def test_bad_top_k_options_are_one_line(tmp_path: Path, options: list[str], words: list[str]) -> None:
+def test_bad_top_k_options_are_one_line(
+    tmp_path: Path, options: list[str], words: list[str]
+) -> None:
     path = write_basket_file(tmp_path)
     args = ["mine-rules", "--input", str(path), "--format", "basket", "--no-load", *options]
     result = runner.invoke(app, args)

@@ -35,7 +35,7 @@ import pandas as pd
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.errors import ConfigError
 from clustr_etl.mining.baskets import Baskets
-from clustr_etl.mining.budget import LevelBudget, BudgetExceeded, budget_error, mine_within_budget
+from clustr_etl.mining.budget import BudgetExceeded, LevelBudget, budget_error, mine_within_budget
 from clustr_etl.mining.itemsets import FrequentItemsets, mine_frequent_itemsets
 from clustr_etl.mining.measures import fisher_greater
 from clustr_etl.mining.quality import FilterCounts, apply_quality_filters
@@ -189,7 +189,9 @@ class RulePool:
 
     def kth_value(self) -> float:
         r, a, c = self.counts[self.k - 1]
-        return float(_measures(np.asarray([r]), np.asarray([a]), np.asarray([c]), self.n)[self.measure][0])
+        return float(
+            _measures(np.asarray([r]), np.asarray([a]), np.asarray([c]), self.n)[self.measure][0]
+        )
 
     def add_level(self, itemsets: FrequentItemsets, size: int) -> None:
         """Evaluate every rule of the level's itemsets, a chunk of itemsets at a time."""

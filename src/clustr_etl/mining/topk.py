@@ -12,8 +12,8 @@ set an internal minimum that every later candidate has to reach, raised as the s
 * **lift, confidence**: no bound falls with the itemset's size (a longer antecedent can be rarer,
   raising both), so the itemsets are mined at the usual floor (--min-count, --min-support or the
   default support raised to fit --max-rules, exactly as without --top-k). The K-th best value
-  still prunes candidates before any p-value or text is computed, and for lift the bound
-  ``lift <= N / count(antecedent) <= N / floor`` stops the levels once no rule can reach it.
+  still prunes candidates before any p-value or text is computed. (``lift <= N / count(A) <=
+  N / floor`` holds for every rule, found or not, so it never stops the levels early.)
 
 Ties are broken as the rules table orders rules (lift, confidence, support, antecedents,
 consequents: ``rules.SORT_COLUMNS``), so the result is exactly the head of all rules passing the
@@ -49,8 +49,6 @@ FloatArray = npt.NDArray[np.float64]
 MEASURES = ("lift", "confidence", "support")
 # Itemsets of one level whose rules are evaluated together (bounds the arrays of one chunk).
 ROWS_PER_CHUNK = 1 << 17
-# A relative margin on float bounds: a bound this close to the K-th value does not prune.
-BOUND_MARGIN = 1e-9
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,6 @@ def mine_top_k(
             f"top {thresholds.top_k:,} rules by {measure} at {floor:,}+ baskets "
             f"(no count bound for {measure}: floor not raised)"
         )
-        notes.extend(search.stopped)
     with progress.task("naming the best rules"):
         best = pool.frame(measure)
     tested = len(best)
@@ -132,14 +129,11 @@ class LevelSearch:
         self.pool = pool
         self.budget = budget
         self.floor = 0
-        self.stopped: list[str] = []
 
     def __call__(self, itemsets: FrequentItemsets, size: int, min_count: int) -> int:
         thresholds = self.pool.thresholds
-        n = itemsets.n_transactions
         if size == 1:  # a new attempt (the budget may have raised the support): start afresh
             self.pool.clear()
-            self.stopped = []
         self.floor = min_count
         if max(thresholds.min_len, 1) <= size <= thresholds.max_len:
             self.pool.add_level(itemsets, size)
@@ -147,15 +141,6 @@ class LevelSearch:
             self.floor = max(min_count, self.pool.kth_count())
             if self.budget is not None:
                 self.budget.min_count = self.floor
-        if self.pool.measure == "lift" and self.pool.full and size < thresholds.max_len:
-            # Every later rule has lift <= N / count(antecedent) <= N / its count <= N / floor.
-            best_possible = n / max(min_count, 1)
-            if best_possible < self.pool.kth_value() * (1 - BOUND_MARGIN):
-                self.stopped = [
-                    f"itemsets of more than {size} items not counted: their rules' lift is at "
-                    f"most {best_possible:.4g}, below the K-th best {self.pool.kth_value():.4g}"
-                ]
-                return n + 1
         return self.floor
 
 

@@ -213,20 +213,22 @@ class RulePool:
         a = subset_counts(itemsets, rows[:, ante])
         c = subset_counts(itemsets, rows[:, cons])
         keep = passes_thresholds(r, a, c, self.n, self.thresholds)
-        values = _measures(r, a, c, self.n)[self.measure]
         if self.full:
-            keep &= values >= self.kth_value()
-        if self.thresholds.tests_significance and keep.any():
-            chosen = np.flatnonzero(keep)
-            p = fisher_greater(r[chosen], a[chosen], c[chosen], self.n)
-            keep[chosen[p >= self.max_p]] = False
+            keep &= _measures(r, a, c, self.n)[self.measure] >= self.kth_value()
         if not keep.any():
             return
-        self._merge(
+        found = Rules(
             np.column_stack([r[keep], a[keep], c[keep]]),
             self._padded(labels[keep][:, ante]),
             self._padded(labels[keep][:, cons]),
         )
+        if self.full:  # only rules ranked before the K-th can enter
+            found = found.take(self._ranked_before_kth(found))
+        if self.thresholds.tests_significance and found.counts.shape[0]:
+            r, a, c = found.counts[:, 0], found.counts[:, 1], found.counts[:, 2]
+            found = found.take(fisher_greater(r, a, c, self.n) < self.max_p)
+        if found.counts.shape[0]:
+            self._merge(found)
 
     def _padded(self, codes: Int32Array) -> Int32Array:
         """Label codes in text (canonical) order, padded with -1 to the pool's width."""
@@ -234,20 +236,12 @@ class RulePool:
         out[:, : codes.shape[1]] = np.sort(codes, axis=1)
         return out
 
-    def _merge(self, counts: Int64Array, antecedents: Int32Array, consequents: Int32Array) -> None:
-        if self.full:  # only rules ranked before the K-th can enter
-            better = self._ranked_before_kth(Rules(counts, antecedents, consequents))
-            counts, antecedents, consequents = (
-                counts[better],
-                antecedents[better],
-                consequents[better],
-            )
-            if not counts.shape[0]:
-                return
+    def _merge(self, found: Rules) -> None:
+        """Keep the K best of the pool and ``found``."""
         merged = Rules(
-            np.concatenate([self.counts, counts]),
-            np.concatenate([self.antecedents, antecedents]),
-            np.concatenate([self.consequents, consequents]),
+            np.concatenate([self.counts, found.counts]),
+            np.concatenate([self.antecedents, found.antecedents]),
+            np.concatenate([self.consequents, found.consequents]),
         )
         columns = [self._key(merged, j) for j in range(self.n_keys)]
         order = np.lexsort(columns[::-1])[: self.k]

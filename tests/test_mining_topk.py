@@ -243,3 +243,12 @@ def test_bad_top_k_options_are_one_line(
     assert result.exit_code == 2, result.output
     one_error_line(result.output, *words)
     assert not (tmp_path / "data" / "baseline_rules.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["mine-rules", "run-all"])
+def test_top_k_is_an_option_of_the_mining_commands(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    words = " ".join(result.output.split())
+    assert "--top-k " in words and "CLUSTR_TOP_K;" in words
+    assert "--top-k-by" in words and "what --top-k ranks by: lift, confidence or support" in words

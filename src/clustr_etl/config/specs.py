@@ -189,14 +189,13 @@ MAX_BASKET_SIZE = OptionSpec(
 TOP_K_MEASURES = ("lift", "confidence", "support")
 TOP_K = OptionSpec(
     "top_k",
-    "mine only the K best rules by --top-k-by (no support to guess: ranked above --min-count); "
-    "0 = all rules",
+    "mine only the K best rules by --top-k-by, without building all of them; 0 = all rules",
     0,
     ge=0,
 )
 TOP_K_BY = OptionSpec(
     "top_k_by",
-    "the measure --top-k ranks by: lift (the rules' usual order), confidence or support",
+    "what --top-k ranks by: lift, confidence or support",
     "lift",
 )
 CONSEQUENT = OptionSpec("consequent", "keep only rules whose consequent is this item", None)

@@ -250,5 +250,7 @@ def test_top_k_is_an_option_of_the_mining_commands(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     words = " ".join(result.output.split())
-    assert "--top-k " in words and "CLUSTR_TOP_K;" in words
-    assert "--top-k-by" in words and "what --top-k ranks by: lift, confidence or support" in words
+    assert "--top-k " in words
+    assert "CLUSTR_TOP_K;" in words
+    assert "--top-k-by" in words
+    assert "what --top-k ranks by: lift, confidence or support" in words

@@ -100,6 +100,12 @@ def shapes() -> list[Shape]:
         Shape("15 x 20, --max-rules 0", wholesale, [*explicit, "--max-rules", "0"], 0.002),
         Shape("15 x 20, default support", wholesale, ["--min-count", "10", "--max-p", "1"]),
         Shape(
+            "15 x 20, --top-k 1000 --max-rules 0 (pyfim: all rules)",
+            wholesale,
+            [*explicit, "--top-k", "1000", "--max-rules", "0"],
+            0.002,
+        ),
+        Shape(
             "60 x 60 identical + 5,000",
             ordinary_lines(5_000) + [",".join(f"W{i}" for i in range(60))] * 60,
             explicit,

@@ -141,6 +141,8 @@ class MiningSettings:
     include_non_merchandise: bool = spec.INCLUDE_NON_MERCHANDISE.field()
     max_rules: int = spec.MAX_RULES.field()
     max_basket_size: int = spec.MAX_BASKET_SIZE.field()
+    top_k: int = spec.TOP_K.field()
+    top_k_by: Literal["lift", "confidence", "support"] = spec.TOP_K_BY.field()
     consequent: str | None = spec.CONSEQUENT.field()
     item: str | None = spec.ITEM.field()
 
@@ -148,6 +150,7 @@ class MiningSettings:
         "min_support",
         "max_rules",
         "max_basket_size",
+        "top_k",
         "min_confidence",
         "min_lift",
         "min_len",

@@ -186,6 +186,18 @@ MAX_BASKET_SIZE = OptionSpec(
     0,
     ge=0,
 )
+TOP_K_MEASURES = ("lift", "confidence", "support")
+TOP_K = OptionSpec(
+    "top_k",
+    "mine only the K best rules by --top-k-by, without building all of them; 0 = all rules",
+    0,
+    ge=0,
+)
+TOP_K_BY = OptionSpec(
+    "top_k_by",
+    "what --top-k ranks by: lift, confidence or support",
+    "lift",
+)
 CONSEQUENT = OptionSpec("consequent", "keep only rules whose consequent is this item", None)
 ITEM = OptionSpec("item", "keep only rules containing this item (either side)", None)
 
@@ -216,6 +228,8 @@ MINING_SPECS = (
     INCLUDE_NON_MERCHANDISE,
     MAX_RULES,
     MAX_BASKET_SIZE,
+    TOP_K,
+    TOP_K_BY,
     CONSEQUENT,
     ITEM,
 )

@@ -113,6 +113,8 @@ def mine_rules_with_report(
                 "every basket is larger than --max-basket-size", "raise --max-basket-size"
             )
     check_items_exist(baskets, thresholds)
+    if thresholds.top_k:
+        return _top_k(baskets, thresholds, engine, notes, progress)
     fitted = mine_within_budget(baskets, thresholds, progress)  # mlxtend: the budget's pre-check
     thresholds = fitted.thresholds
     notes.extend([fitted.note] if fitted.note else [])
@@ -132,3 +134,19 @@ def mine_rules_with_report(
         with progress.task("testing rules"):
             table, quality = filter_rule_set(built.with_items(thresholds), thresholds)
     return MinedRules(table, quality, min_count, thresholds, notes)
+
+
+def _top_k(
+    baskets: Baskets,
+    thresholds: RuleThresholds,
+    engine: MiningEngine,
+    notes: list[str],
+    progress: Progress,
+) -> MinedRules:
+    """``--top-k``: the K best rules, searched by the fast miner (see ``topk``)."""
+    if engine != "fast":
+        raise ConfigError(f"--top-k is not available with --engine {engine}", "leave out --engine")
+    from clustr_etl.mining.topk import mine_top_k
+
+    top = mine_top_k(baskets, thresholds, progress)
+    return MinedRules(FrameRules(top.rules), top.quality, top.floor, top.thresholds, [*notes, *top.notes])

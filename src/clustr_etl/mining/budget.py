@@ -24,7 +24,12 @@ import numpy.typing as npt
 
 from clustr_etl.errors import MiningBudgetError
 from clustr_etl.mining.baskets import Baskets
-from clustr_etl.mining.itemsets import AfterArray, FrequentItemsets, mine_frequent_itemsets
+from clustr_etl.mining.itemsets import (
+    AfterArray,
+    AfterLevel,
+    FrequentItemsets,
+    mine_frequent_itemsets,
+)
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
@@ -107,17 +112,25 @@ class FittedItemsets:
 
 
 def mine_within_budget(
-    baskets: Baskets, thresholds: RuleThresholds, progress: Progress = NO_PROGRESS
+    baskets: Baskets,
+    thresholds: RuleThresholds,
+    progress: Progress = NO_PROGRESS,
+    after_level: AfterLevel | None = None,
 ) -> FittedItemsets:
     """The frequent itemsets within ``thresholds.max_rules``: raise the support when it was not set,
-    else stop with :class:`MiningBudgetError`."""
+    else stop with :class:`MiningBudgetError` (``after_level``: see ``mine_frequent_itemsets``)."""
     current = thresholds
     n = baskets.n_transactions
     while True:
         min_count = current.count_threshold(n)
         try:
             itemsets = mine_frequent_itemsets(
-                baskets, min_count, current.max_len, progress, LevelBudget(current, min_count)
+                baskets,
+                min_count,
+                current.max_len,
+                progress,
+                LevelBudget(current, min_count),
+                after_level,
             )
         except BudgetExceeded as exceeded:
             if not thresholds.support_is_automatic:

@@ -42,6 +42,13 @@ class LevelCheck(Protocol):
         """Level ``size`` has these frequent itemsets (their counts)."""
 
 
+class AfterLevel(Protocol):
+    """Sees the itemsets after each level is counted and returns the count floor of the next level
+    (a top-k search raises it as its best rules fill; more than N baskets stops mining)."""
+
+    def __call__(self, itemsets: FrequentItemsets, size: int, min_count: int) -> int: ...
+
+
 # Candidates generated per chunk (bounds memory: a few arrays of this many int64 values).
 CANDIDATE_CHUNK = 1 << 20
 # Largest key space counted with one bincount (a dense int64 array of this many counters); larger
@@ -88,10 +95,12 @@ def mine_frequent_itemsets(
     max_len: int,
     progress: Progress = NO_PROGRESS,
     check_level: LevelCheck | None = None,
+    after_level: AfterLevel | None = None,
 ) -> FrequentItemsets:
     """Every itemset with at least ``min_count`` baskets and at most ``max_len`` items, exactly counted.
 
-    ``check_level`` sees each level's counts as soon as they are known (a budget raises there).
+    ``check_level`` sees each level's counts as soon as they are known (a budget raises there);
+    ``after_level`` may raise ``min_count`` for the levels still to count.
     """
     n_transactions = baskets.n_transactions
     item_counts = np.zeros(len(baskets.labels), dtype=np.int64)
@@ -115,6 +124,8 @@ def mine_frequent_itemsets(
     if check_level is not None:
         check_level.counted(1, singles.counts)
     result = FrequentItemsets(levels, item_codes, n_items, n_transactions)
+    if after_level is not None:
+        min_count = after_level(result, 1, min_count)
     if max_len < 2 or n_items < 2:
         return result
     with progress.task("mining itemsets", total=max_len) as advance:
@@ -124,6 +135,12 @@ def mine_frequent_itemsets(
         occ_set = codes
         for size in range(2, max_len + 1):
             previous = levels[-1]
+            if after_level is not None:  # parents below the floor have no frequent extension
+                live = previous.counts[occ_set] >= min_count
+                if not live.all():
+                    positions = np.arange(codes.size, dtype=np.int32) if occ_pos is None else occ_pos
+                    occ_pos, occ_set = positions[live], occ_set[live]
+                del live
             n_after = after if occ_pos is None else after[occ_pos]
             if check_level is not None:
                 check_level.before_counting(size, previous.counts, occ_set, n_after)
@@ -140,6 +157,8 @@ def mine_frequent_itemsets(
             last = (keys - parents * n_items).astype(np.int32)
             itemsets = np.hstack([previous.itemsets[parents], last[:, None]])
             levels.append(ItemsetLevel(itemsets=itemsets, counts=counts, keys=keys))
+            if after_level is not None:
+                min_count = after_level(result, size, min_count)
     return result
 
 

@@ -23,6 +23,8 @@ def support_note(thresholds: RuleThresholds, n_transactions: int) -> str:
     """E.g. "support 0.001 = 2 baskets < min count 10": which of the two floors applies."""
     by_support = thresholds.support_count(n_transactions)
     floor = int(thresholds.min_count)
+    if thresholds.top_k and thresholds.top_k_by == "support" and thresholds.support_is_automatic:
+        return f"min count {floor} (ranked by support: the default support does not apply)"
     support = f"support {thresholds.support:g} = {by_support:,} baskets"
     if by_support < floor:
         return f"{support} < min count {floor}"
@@ -41,7 +43,12 @@ def summarize(
     summary.notes.append(
         f"{prefix}{n_transactions:,} baskets, {support_note(thresholds, n_transactions)}"
     )
-    if thresholds.tests_significance:
+    if thresholds.tests_significance and thresholds.top_k:
+        summary.notes.append(
+            f"{prefix}each rule significant at Fisher p < {thresholds.max_p:g} / {thresholds.top_k:,} "
+            "(Bonferroni over the rules reported)"
+        )
+    elif thresholds.tests_significance:
         method = ADJUST_NAMES[thresholds.p_adjust]
         summary.notes.append(
             f"{prefix}{quality.not_significant:,} of {quality.tested:,} rules not significant "

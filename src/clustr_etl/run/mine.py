@@ -212,6 +212,11 @@ def mine_step(
         raise ConfigError("--spark-master needs --engine spark")
     output_path = output if output is not None else settings.rules_path
     needs_db = load or input_path is None
+    if thresholds.top_k and engine_name != MinerEngine.fast:
+        raise ConfigError(
+            f"--top-k is not available with --engine {engine_name}",
+            "leave out --engine (the fast miner searches the top rules)",
+        )
     with timed(StepResult("mine-rules")) as report:
         if engine_name == "spark":
             if selection.needs_transactions:

@@ -149,4 +149,6 @@ def _top_k(
     from clustr_etl.mining.topk import mine_top_k
 
     top = mine_top_k(baskets, thresholds, progress)
-    return MinedRules(FrameRules(top.rules), top.quality, top.floor, top.thresholds, [*notes, *top.notes])
+    return MinedRules(
+        FrameRules(top.rules), top.quality, top.floor, top.thresholds, [*notes, *top.notes]
+    )

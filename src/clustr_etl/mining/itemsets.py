@@ -138,7 +138,9 @@ def mine_frequent_itemsets(
             if after_level is not None:  # parents below the floor have no frequent extension
                 live = previous.counts[occ_set] >= min_count
                 if not live.all():
-                    positions = np.arange(codes.size, dtype=np.int32) if occ_pos is None else occ_pos
+                    positions = (
+                        np.arange(codes.size, dtype=np.int32) if occ_pos is None else occ_pos
+                    )
                     occ_pos, occ_set = positions[live], occ_set[live]
                 del live
             n_after = after if occ_pos is None else after[occ_pos]

@@ -227,7 +227,7 @@ def test_a_release_database_is_refused_until_migrated(release_db: str, tmp_path:
 
 def test_the_known_head_constant_is_alembics_head() -> None:
     """Commands check the stored revision against HEAD_REVISION with one query (no Alembic import)."""
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
 
 
 def test_a_database_at_an_older_revision_is_refused(db_url: str, tmp_path: Path) -> None:

@@ -264,7 +264,9 @@ def loader_and_view_owner(db_url: str) -> Iterator[tuple[str, str, str]]:
         conn.execute(text(f"CREATE ROLE {api} NOLOGIN"))
         conn.execute(text(f'GRANT CREATE ON DATABASE "{database}" TO {loader}'))
         conn.execute(text(f"GRANT CREATE ON SCHEMA public TO {loader}"))
-        for (name,) in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")):
+        for (name,) in conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ):
             conn.execute(text(f'ALTER TABLE "{name}" OWNER TO {loader}'))
         conn.execute(text(f"GRANT SELECT ON sales TO {api}"))
         conn.execute(text("CREATE VIEW api_sales AS SELECT sale_id, quantity FROM sales"))

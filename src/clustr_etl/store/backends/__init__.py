@@ -41,15 +41,16 @@ def backend_class(name: str) -> type[Backend] | None:
     backend: type[Backend] = getattr(import_module(where[0]), where[1])
     return backend
 
+
 __all__ = [
     "BACKENDS",
     "Backend",
-    "backend_class",
     "LockWait",
     "OnWait",
     "RowCounts",
     "Step",
     "TableSource",
+    "backend_class",
     "backend_for",
     "driver_error_line",
     "lock_is_held",

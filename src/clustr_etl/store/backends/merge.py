@@ -110,7 +110,9 @@ def _merge(
     )
     updated = 0
     action = "DO NOTHING"
-    if inserted == total:  # every key is new (the usual batch): a plain INSERT, no conflict handling
+    if (
+        inserted == total
+    ):  # every key is new (the usual batch): a plain INSERT, no conflict handling
         conn.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}")
         conn.execute(f"DROP TABLE {stage}")
         return RowCounts(inserted=inserted)

@@ -7,10 +7,12 @@ import threading
 
 from rich.console import Console
 
-from clustr_etl.cli.console import RichProgress
-
 
 def test_tasks_of_two_threads_at_once_show_both_bars_and_end_cleanly() -> None:
+    # Imported here: importing clustr_etl.cli.console at collection would size its consoles before
+    # conftest sets COLUMNS, and other tests' output would wrap.
+    from clustr_etl.cli.console import RichProgress
+
     out = io.StringIO()
     progress = RichProgress(console=Console(file=out, force_terminal=True, width=100))
     both_open = threading.Barrier(2, timeout=10)

@@ -5,7 +5,9 @@
 
 The dataset (``generate --transactions N`` over 730 days, then ``generate --next-days 7``: about 1 % of
 the rows) is made once under bench/.data/append-N and reused. Per backend, in a database made by init-db:
-the base is loaded (the batch folder hidden), then each command runs as the whole process a user runs
+the base is loaded (the batch folder hidden) once; then, --rounds times, a copy of that database gets
+the batch appended, then a full load of base + batch, so both are timed under the same machine load
+(medians reported, with the load average of every round). Each command runs as the whole process a user runs
 (``python -m clustr_etl --quiet load ...``: interpreter start-up, imports, settings, the run ledger and the
 writer lock included), timed from spawn to exit; "peak MB" is the process's peak RSS:
   append      load --append: validate the batch (foreign keys against database + batch), merge it
@@ -18,11 +20,15 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
+import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from bench_load import drop_database, fresh_database, measured
 from clustr_etl.dataset.batches import BATCHES_DIR
@@ -77,23 +83,69 @@ def row_counts(url: str) -> dict[str, int]:
     return counts
 
 
-def measure(backend: str, url: str, raw: Path) -> list[tuple[str, str, float, float]]:
+def clone_postgresql(server_url: str, base: str, name: str) -> str:
+    """A new database ``name``, a file-level copy of ``base`` (CREATE DATABASE ... TEMPLATE)."""
+    admin = create_engine(
+        make_url(server_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{base}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def clone_sqlite(base: Path, copy: Path) -> str:
+    """A copy of the SQLite database ``base`` (its -wal included) made with the backup API."""
+    copy.unlink(missing_ok=True)
+    with sqlite3.connect(base) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return f"sqlite:///{copy}"
+
+
+def load_base(url: str, raw: Path) -> None:
+    """The base dataset alone (the batch folder hidden)."""
     hidden = raw.parent / "batches-hidden"
     os.replace(raw / BATCHES_DIR, hidden)
     try:
-        run_command(url, raw.parent)  # the base alone
+        run_command(url, raw.parent)
     finally:
         os.replace(hidden, raw / BATCHES_DIR)
-    append_seconds, append_peak = run_command(url, raw.parent, "--append")
-    after_append = row_counts(url)
-    full_seconds, full_peak = run_command(url, raw.parent)
-    if row_counts(url) != after_append:
-        raise SystemExit(f"{backend}: append and full load left different row counts")
+
+
+def measure(
+    backend: str, clone: Callable[[], str], raw: Path, rounds: int
+) -> list[tuple[str, str, float, float]]:
+    """``rounds`` times, interleaved: a copy of the base database gets the batch appended (timed),
+    then a full load of base + batch (timed). Medians are reported."""
+    appends: list[tuple[float, float]] = []
+    fulls: list[tuple[float, float]] = []
+    for round_number in range(1, rounds + 1):
+        url = clone()
+        appends.append(run_command(url, raw.parent, "--append"))
+        after_append = row_counts(url)
+        fulls.append(run_command(url, raw.parent))
+        if row_counts(url) != after_append:
+            raise SystemExit(f"{backend}: append and full load left different row counts")
+        ratio = appends[-1][0] / fulls[-1][0]
+        print(
+            f"{backend} round {round_number}: append {appends[-1][0]:.2f} s, "
+            f"full load {fulls[-1][0]:.2f} s ({ratio:.1%}), load average {load_average()}",
+            flush=True,
+        )
     print(f"{backend}: {after_append['sales']:,} sales lines in the end", flush=True)
     return [
-        (backend, "load --append (batch)", append_seconds, append_peak),
-        (backend, "load (base + batch)", full_seconds, full_peak),
+        (backend, "load --append (batch)", *_median(appends)),
+        (backend, "load (base + batch)", *_median(fulls)),
     ]
+
+
+def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(s for s, _ in runs), max(peak for _, peak in runs)
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def main() -> None:
@@ -103,27 +155,43 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--pg-url", default=os.environ.get("CLUSTR_TEST_DATABASE_URL"))
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved append/full-load pairs")
     args = parser.parse_args()
     data_dir = HERE / ".data" / f"append-{args.transactions}"
     ensure_dataset(data_dir, args.transactions)
     raw = data_dir / "raw"
     results = []
     if args.pg_url:
-        name = f"bench_append_{os.getpid()}"
-        url = fresh_database(args.pg_url, name)
+        base = f"bench_append_{os.getpid()}"
+        base_url = fresh_database(args.pg_url, base)
+        load_base(base_url, raw)
         try:
-            results += measure("postgresql", url, raw)
+            results += measure(
+                "postgresql",
+                lambda: clone_postgresql(args.pg_url, base, f"{base}_round"),
+                raw,
+                args.rounds,
+            )
         finally:
-            drop_database(args.pg_url, name)
+            drop_database(args.pg_url, f"{base}_round")
+            drop_database(args.pg_url, base)
     else:
         print("no --pg-url / CLUSTR_TEST_DATABASE_URL: PostgreSQL skipped")
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
-            engine = make_engine(url)
+            base_file = Path(folder) / "base.db"
+            base_url = f"sqlite:///{base_file}"
+            engine = make_engine(base_url)
             init_db(engine)
             engine.dispose()
-            results += measure("sqlite", url, raw)
+            load_base(base_url, raw)
+            results += measure(
+                "sqlite",
+                lambda: clone_sqlite(base_file, Path(folder) / "round.db"),
+                raw,
+                args.rounds,
+            )
+    print(f"\nload average at the end: {load_average()}")
     print(f"\n{'backend':<11} {'method':<26} {'seconds':>8} {'peak MB':>8} {'vs full':>8}")
     for backend, method, seconds, peak in results:
         full = next(s for b, m, s, _ in results if b == backend and m.startswith("load ("))

@@ -65,6 +65,40 @@ def test_help_and_version_import_nothing_heavy(args: list[str], tmp_path: Path) 
     assert result.stdout.splitlines()[-1] == "EXIT 0 HEAVY ", result.stdout[-300:]
 
 
+# What a `load --append` of a small batch must not import: pandas (pyarrow imports it on its first
+# to_numpy; 0.6 s), Alembic (the schema check is one query), psycopg on SQLite.
+NOT_ON_APPEND = {"sqlite": ("pandas", "alembic", "psycopg"), "postgresql": ("pandas", "alembic")}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_append_imports_only_what_it_needs(backend: str, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    small = {"customers": 200, "products": 80, "transactions": 1_000}
+    with own_database(backend, tmp_path) as url:
+        settings = load_settings(database_url=url, data_dir=data_dir, **small)
+        pipeline.generate_step(settings, force=True)
+        with pipeline.open_run(settings, "init-db") as run:
+            run.run_step(pipeline.init_db_step)
+            run.run_step(pipeline.load_step)
+        before = checksum(url)["sales"][0]
+        pipeline.next_days_step(settings, 3)
+        args = ["--quiet", "load", "--append", "--data-dir", str(data_dir), "--database-url", url]
+        heavy = ("pandas", "alembic", "psycopg")
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE.format(args=args, heavy=heavy)],
+            cwd=tmp_path,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.stdout.splitlines()[-1].startswith("EXIT 0 HEAVY"), result.stderr[-500:]
+        imported = result.stdout.splitlines()[-1].removeprefix("EXIT 0 HEAVY ").split(",")
+        assert not set(imported) & set(NOT_ON_APPEND[backend]), imported
+        assert checksum(url)["sales"][0] > before
+
+
 @pytest.fixture(scope="module")
 def medium_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("ctrl-c") / "data"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from clustr_etl.cli.app import app
 from clustr_etl.run.status import collect_status
 from clustr_etl.store.models import Base
-from clustr_etl.store.schema import RELEASE_0_1_0, head_revision, make_engine
+from clustr_etl.store.schema import HEAD_REVISION, RELEASE_0_1_0, head_revision, make_engine
 
 FIXTURES = Path(__file__).with_name("fixtures")
 SMALL = ["--customers", "200", "--products", "80", "--days", "60", "--transactions", "800"]
@@ -223,6 +223,25 @@ def test_a_release_database_is_refused_until_migrated(release_db: str, tmp_path:
     code, output = invoke("status", "--database-url", release_db)
     assert code == 1
     assert "run `clustr-etl migrate`" in output
+
+
+def test_the_known_head_constant_is_alembics_head() -> None:
+    """Commands check the stored revision against HEAD_REVISION with one query (no Alembic import)."""
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_database_at_an_older_revision_is_refused(db_url: str, tmp_path: Path) -> None:
+    assert invoke("init-db", "--database-url", db_url)[0] == 0
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004_product_subcategory'"))
+    engine.dispose()
+
+    code, output = invoke("load", "--database-url", db_url, "--data-dir", str(tmp_path / "gen"))
+
+    assert code == 1
+    assert f"at revision 0004_product_subcategory, this clustr-etl needs {HEAD_REVISION}" in output
+    assert "clustr-etl migrate" in output
 
 
 def test_init_db_stamps_a_new_database_at_head(db_url: str) -> None:

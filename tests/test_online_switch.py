@@ -250,6 +250,90 @@ def test_an_object_that_cannot_be_carried_over_is_refused_before_loading(
     assert checksum(db_url) == good
 
 
+@contextmanager
+def loader_and_view_owner(db_url: str) -> Iterator[tuple[str, str, str]]:
+    """A non-superuser login role owning clustr-etl's tables (as a production loader would), another
+    role owning a view over sales (as the API team's would): (the loader's URL, loader, view owner).
+    Everything is given back to the superuser and both roles dropped afterwards."""
+    suffix = uuid.uuid4().hex[:8]
+    loader, api = f"loader_{suffix}", f"api_{suffix}"
+    database = make_url(db_url).database
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {loader} LOGIN"))
+        conn.execute(text(f"CREATE ROLE {api} NOLOGIN"))
+        conn.execute(text(f'GRANT CREATE ON DATABASE "{database}" TO {loader}'))
+        conn.execute(text(f"GRANT CREATE ON SCHEMA public TO {loader}"))
+        for (name,) in conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ):
+            conn.execute(text(f'ALTER TABLE "{name}" OWNER TO {loader}'))
+        conn.execute(text(f"GRANT SELECT ON sales TO {api}"))
+        conn.execute(text("CREATE VIEW api_sales AS SELECT sale_id, quantity FROM sales"))
+        conn.execute(text(f"ALTER VIEW api_sales OWNER TO {api}"))
+    try:
+        url = make_url(db_url).set(username=loader, password=None)
+        yield url.render_as_string(hide_password=False), loader, api
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP VIEW IF EXISTS api_sales"))
+            for role in (loader, api):
+                conn.execute(text(f"REVOKE CREATE ON SCHEMA public FROM {role}"))
+                conn.execute(text(f"REASSIGN OWNED BY {role} TO CURRENT_USER"))
+                conn.execute(text(f"DROP OWNED BY {role}"))
+                conn.execute(text(f"DROP ROLE {role}"))
+        engine.dispose()
+
+
+def test_a_view_owned_by_a_role_the_loader_cannot_act_for_is_refused_until_granted(
+    good_db: tuple[str, Path, Sums], tmp_path: Path
+) -> None:
+    """Giving the re-created view back to its owner needs the loading user to act for that role and
+    the role to have CREATE on the schema: without either the load refuses before loading anything,
+    naming the view, its owner and the fix; with both, the view comes back owned by its role and
+    reading the new rows."""
+    db_url, data_dir, good = good_db
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite replaces rows in place: its views are never touched")
+    with loader_and_view_owner(db_url) as (loader_url, loader, api):
+        load = ["load", "--data-dir", str(data_dir), "--database-url", loader_url]
+
+        refused = cli(*load, cwd=tmp_path)
+        assert refused.returncode == 1
+        one_error_line(
+            refused.stderr, "view public.api_sales", f"owned by role {api}", f"GRANT {api} TO"
+        )
+        assert checksum(db_url) == good
+
+        engine = create_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(text(f"GRANT {api} TO {loader}"))
+        refused = cli(*load, cwd=tmp_path)  # ALTER VIEW ... OWNER TO needs CREATE for that role
+        assert refused.returncode == 1
+        one_error_line(
+            refused.stderr, "view public.api_sales", f"GRANT CREATE ON SCHEMA public TO {api}"
+        )
+        assert checksum(db_url) == good
+
+        with engine.begin() as conn:
+            conn.execute(text(f"GRANT CREATE ON SCHEMA public TO {api}"))
+        done = cli(*load, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        with engine.connect() as conn:
+            owner, lines = conn.execute(
+                text(
+                    "SELECT pg_get_userbyid(relowner), (SELECT count(*) FROM api_sales) "
+                    "FROM pg_class WHERE relname = 'api_sales'"
+                )
+            ).one()
+            table_owner = conn.execute(
+                text("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'sales'")
+            ).scalar_one()
+        engine.dispose()
+        assert (owner, lines, table_owner) == (api, good["sales"][0], loader)
+    assert checksum(db_url) == good
+
+
 def test_leftover_shadow_tables_are_shown_and_dropped_by_the_next_load(
     good_db: tuple[str, Path, Sums], tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -30,32 +31,51 @@ stderr = Console(stderr=True)
 
 
 class RichProgress:
-    """Progress bars on a terminal; silent when quiet or when output is not a terminal."""
+    """Progress bars on a terminal; silent when quiet or when output is not a terminal.
+
+    Tasks open at the same time (the CSV checks run in a thread while PostgreSQL builds) share one
+    live display, one bar each: Rich allows a single live display at a time."""
 
     def __init__(self, *, quiet: bool = False, console: Console | None = None) -> None:
         self.console = console or stderr
         self.enabled = not quiet and self.console.is_terminal
+        self._lock = threading.Lock()
+        self._bar: Progress | None = None
+        self._open_tasks = 0
 
     @contextmanager
     def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
         if not self.enabled:
             yield _ignore
             return
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=True,
-        ) as bar:
+        with self._lock:
+            if self._bar is None:
+                self._bar = Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    TimeRemainingColumn(),
+                    console=self.console,
+                    transient=True,
+                )
+                self._bar.start()
+            bar = self._bar
             task_id = bar.add_task(description, total=total)
+            self._open_tasks += 1
 
-            def advance(amount: float) -> None:
-                bar.advance(task_id, amount)
+        def advance(amount: float) -> None:
+            bar.advance(task_id, amount)
 
+        try:
             yield advance
+        finally:
+            with self._lock:
+                bar.remove_task(task_id)
+                self._open_tasks -= 1
+                if self._open_tasks == 0:
+                    bar.stop()
+                    self._bar = None
 
 
 def _ignore(amount: float) -> None:

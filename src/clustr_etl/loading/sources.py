@@ -12,7 +12,7 @@ import numpy as np
 
 from clustr_etl.dataset.rule_csv import csv_text, header_line
 from clustr_etl.loading.csv_files import BOM, CsvFile
-from clustr_etl.loading.csv_scan import CountingFile, open_batches
+from clustr_etl.loading.csv_scan import CountingFile, fixed_width_values, open_batches
 from clustr_etl.loading.schema import Kind, column_specs
 from clustr_etl.store.backends.types import Rows
 
@@ -67,10 +67,15 @@ def _python_values(column: pa.Array, kind: Kind) -> list[Any]:
     """A typed column as the Python values SQLite stores (what SQLAlchemy reads back)."""
     import pyarrow as pa
 
+    # Columns without nulls through numpy views of their buffers (pyarrow's to_numpy imports pandas).
+    if kind in (Kind.INT16, Kind.INT32, Kind.INT64) and not column.null_count:
+        return fixed_width_values(column, pa.int64(), np.int64).tolist()  # type: ignore[no-any-return]
+    if kind == Kind.BOOL and not column.null_count:
+        return fixed_width_values(column, pa.int8(), np.int8).tolist()  # type: ignore[no-any-return]
     if kind in (Kind.INT16, Kind.INT32, Kind.INT64):
         return column.to_numpy(zero_copy_only=False).tolist()  # type: ignore[no-any-return]
     if kind == Kind.DECIMAL:
-        return column.cast(pa.float64()).to_numpy(zero_copy_only=False).tolist()  # type: ignore[no-any-return]
+        return fixed_width_values(column, pa.float64(), np.float64).tolist()  # type: ignore[no-any-return]
     if kind == Kind.BOOL:
         return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int8).tolist()  # type: ignore[no-any-return]
     if kind == Kind.DATE:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
+from clustr_etl.dataset.batches import find_batches
 from clustr_etl.errors import DatabaseError, DataValidationError
+from clustr_etl.loading.csv_files import CsvFile, table_files
 from clustr_etl.loading.schema import resolve_tables, schema_table
 from clustr_etl.loading.sources import CsvFileSource, FrameSource
 from clustr_etl.loading.validate import validate_files
@@ -40,7 +43,8 @@ def load_tables(
 ) -> dict[str, int]:
     """Replace the named tables (all when None) by their CSVs in ``raw_dir``; return rows per table.
 
-    Everything is validated first; the replacement is one transaction, so a failure at any point (bad data,
+    Everything is validated before the new contents become visible (on PostgreSQL while they are built:
+    ``_check_while_building``); the replacement is one transaction, so a failure at any point (bad data,
     lost connection, killed process) leaves the database as it was. ``schema_checked``: the caller (the run
     context) has already checked that the tables exist. Readers keep reading the previous contents
     until the switch; ``wait``: how long it may wait for their locks (--lock-timeout).
@@ -50,13 +54,67 @@ def load_tables(
         return {}
     if not schema_checked:
         require_tables(engine, DATA_TABLES)
-    files = validate_files(engine, Path(raw_dir), names, progress, allow_empty=allow_empty)
-    sources = [CsvFileSource(f) for f in files]
-    backend_for(engine).replace_tables(engine, sources, progress, wait or LockWait())
+    backend = backend_for(engine)
+    if backend.checks_while_building:
+        files = _check_while_building(
+            engine, Path(raw_dir), names, progress, allow_empty, wait or LockWait()
+        )
+    else:
+        files = validate_files(engine, Path(raw_dir), names, progress, allow_empty=allow_empty)
+        sources = [CsvFileSource(f) for f in files]
+        backend.replace_tables(engine, sources, progress, wait or LockWait())
     rows = dict.fromkeys(names, 0)
     for csv_file in files:  # a table's base file, then its batches' files
         rows[csv_file.table] += csv_file.rows
     return rows
+
+
+class _Checks(threading.Thread):
+    """``validate_files`` in a thread of its own; ``result()`` waits and returns or re-raises."""
+
+    def __init__(self, check: Callable[[], list[CsvFile]]) -> None:
+        super().__init__(name="clustr-etl CSV checks", daemon=True)  # Ctrl-C never waits for it
+        self._check = check
+        self._files: list[CsvFile] = []
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._files = self._check()
+        except BaseException as error:  # handed to the main thread
+            self._error = error
+
+    def result(self) -> list[CsvFile]:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._files
+
+
+def _check_while_building(
+    engine: Engine,
+    raw_dir: Path,
+    names: Sequence[str],
+    progress: Progress,
+    allow_empty: bool,
+    wait: LockWait,
+) -> list[CsvFile]:
+    """The CSV checks (pyarrow, in a thread: it releases the GIL) while the server copies the same files
+    into tables nobody sees yet and builds their keys; the switch waits for the checks, and a problem
+    they find rolls the whole build back."""
+    files = table_files(raw_dir, names, find_batches(raw_dir))  # headers: the checks' first step
+    checks = _Checks(
+        lambda: validate_files(engine, raw_dir, names, progress, allow_empty=allow_empty)
+    )
+    checks.start()
+    try:
+        backend_for(engine).replace_tables(
+            engine, [CsvFileSource(f) for f in files], progress, wait, before_switch=checks.result
+        )
+    except Exception:
+        checks.result()  # a problem in the CSVs explains a failed build better (line and column)
+        raise
+    return checks.result()
 
 
 def load_products(engine: Engine, raw_dir: Path, *, progress: Progress = NO_PROGRESS) -> int:

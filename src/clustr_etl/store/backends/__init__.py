@@ -1,12 +1,14 @@
 """Everything that differs between database systems, one module per backend behind one interface.
 
 ``backend_for(url_or_engine)`` returns the :class:`~clustr_etl.store.backends.base.Backend` for a URL (text or
-parsed) or an engine. A new backend is a module with a ``Backend`` subclass, registered in ``BACKENDS``.
+parsed) or an engine. A new backend is a module with a ``Backend`` subclass, registered in ``BACKENDS``
+(imported on first use: a SQLite command never imports psycopg).
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from importlib import import_module
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
@@ -14,9 +16,7 @@ from sqlalchemy.exc import ArgumentError
 
 from clustr_etl.errors import ConfigError
 from clustr_etl.store.backends.base import Backend
-from clustr_etl.store.backends.postgresql import PostgresqlBackend
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url, remember_password, scrub
-from clustr_etl.store.backends.sqlite import SqliteBackend
 from clustr_etl.store.backends.types import (
     LockWait,
     OnWait,
@@ -26,9 +26,21 @@ from clustr_etl.store.backends.types import (
     ignore_wait,
 )
 
-BACKENDS: dict[str, type[Backend]] = {
-    backend.name: backend for backend in (SqliteBackend, PostgresqlBackend)
+# URL backend name -> (module, class)
+BACKENDS: dict[str, tuple[str, str]] = {
+    "sqlite": ("clustr_etl.store.backends.sqlite", "SqliteBackend"),
+    "postgresql": ("clustr_etl.store.backends.postgresql", "PostgresqlBackend"),
 }
+
+
+def backend_class(name: str) -> type[Backend] | None:
+    """The Backend subclass for a URL's backend name (its module imported now), None if unsupported."""
+    where = BACKENDS.get(name)
+    if where is None:
+        return None
+    backend: type[Backend] = getattr(import_module(where[0]), where[1])
+    return backend
+
 
 __all__ = [
     "BACKENDS",
@@ -38,6 +50,7 @@ __all__ = [
     "RowCounts",
     "Step",
     "TableSource",
+    "backend_class",
     "backend_for",
     "driver_error_line",
     "lock_is_held",
@@ -58,7 +71,7 @@ def parse_database_url(raw: str | URL) -> URL:
             "use e.g. sqlite:///data/clustr.db or postgresql+psycopg://user:pass@host:5432/db",
         ) from None
     remember_password(url)
-    backend = BACKENDS.get(url.get_backend_name())
+    backend = backend_class(url.get_backend_name())
     if backend is None:
         raise ConfigError(
             f"database backend {url.get_backend_name()!r} is not supported",
@@ -71,7 +84,9 @@ def backend_for(url_or_engine: str | URL | Engine) -> Backend:
     """The backend of a database URL or engine."""
     url = url_or_engine.url if isinstance(url_or_engine, Engine) else url_or_engine
     parsed = parse_database_url(url)
-    return BACKENDS[parsed.get_backend_name()](parsed)
+    backend = backend_class(parsed.get_backend_name())
+    assert backend is not None  # parse_database_url refused the others
+    return backend(parsed)
 
 
 def writer_lock(

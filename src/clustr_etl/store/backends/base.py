@@ -92,6 +92,10 @@ class Backend(ABC):
     def transaction(self, engine: Engine, step: Step) -> AbstractContextManager[Any]:
         """A driver connection in one transaction; rollback and one clear ClustrError on failure."""
 
+    # Whether replace_tables builds the new contents beside the live tables, in a transaction nobody
+    # else sees, so the CSV checks may run meanwhile (``before_switch`` waits for them).
+    checks_while_building: ClassVar[bool] = False
+
     @abstractmethod
     def replace_tables(
         self,
@@ -99,9 +103,11 @@ class Backend(ABC):
         sources: Sequence[TableSource],
         progress: Progress,
         wait: LockWait = LockWait(),
+        before_switch: Callable[[], object] = lambda: None,
     ) -> None:
         """Replace the whole contents of the sources' tables, atomically, with keys rebuilt; readers
-        keep reading the previous contents meanwhile (``wait``: how long to wait for their locks)."""
+        keep reading the previous contents meanwhile (``wait``: how long to wait for their locks).
+        ``before_switch()`` runs before the new contents become visible; what it raises rolls all back."""
 
     def leftover_tables(self, engine: Engine) -> list[str]:
         """Tables a killed load left behind (none on a backend that builds nothing beside the live ones)."""

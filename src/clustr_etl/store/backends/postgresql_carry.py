@@ -3,7 +3,9 @@
 Carried over: the views over the tables (also views over those views), read with ``pg_get_viewdef`` and
 created again on the new tables with their options, owner, grants and comments; the tables' owner, grants
 and table and column comments. Refused before anything is loaded, with one line naming the object: a
-materialized view, a view whose owner the loading role cannot act for, and every other object that
+materialized view, a view whose owner the loading role cannot act for or that may not create in the
+view's schema (PostgreSQL requires both to give the new view to that owner; a superuser needs neither),
+and every other object that
 depends on a replaced table (triggers, policies, rules, indexes or constraints that are not clustr-etl's,
 foreign keys from other tables, columns clustr-etl does not know).
 
@@ -38,9 +40,12 @@ WITH RECURSIVE views(oid, level) AS (
     JOIN pg_rewrite r ON r.oid = d.objid AND r.ev_class <> v.oid
 )
 SELECT c.oid, n.nspname, c.relname, c.relkind, pg_get_userbyid(c.relowner),
-       pg_has_role(c.relowner, 'MEMBER'), coalesce(c.reloptions, '{}'), max(v.level)
+       pg_has_role(c.relowner, 'MEMBER'),
+       has_schema_privilege(c.relowner, n.oid, 'CREATE')
+           OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+       coalesce(c.reloptions, '{}'), max(v.level)
 FROM views v JOIN pg_class c ON c.oid = v.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-GROUP BY c.oid, n.nspname, c.relname, c.relkind, c.relowner, c.reloptions
+GROUP BY c.oid, n.nspname, c.relname, c.relkind, c.relowner, c.reloptions, n.oid
 ORDER BY max(v.level), c.oid
 """
 
@@ -128,7 +133,7 @@ def refuse_unknown(cur: Cursor, known: Iterable[str], schema: str, names: Sequen
     tables = table_oids(cur, schema, names)
     params = {"tables": tables, "known": sorted(known)}
     cur.execute(_DEPENDENT_VIEWS, params)
-    for _oid, view_schema, view, kind, owner, member, _options, _level in cur.fetchall():
+    for _oid, view_schema, view, kind, owner, member, creates, _opts, _level in cur.fetchall():
         what = f"{view_schema}.{view}"
         if kind != "v":
             _refuse(f"materialized view {what} depends on {', '.join(names)}", what)
@@ -137,6 +142,13 @@ def refuse_unknown(cur: Cursor, known: Iterable[str], schema: str, names: Sequen
                 f"view {what} is owned by role {owner}, which this database user cannot act for",
                 what,
                 f"GRANT {owner} TO the loading user, or drop the view and create it again after",
+            )
+        if not creates:  # giving the new view back to its owner needs that (but for a superuser)
+            _refuse(
+                f"view {what} is owned by role {owner}, which may not create in schema {view_schema}",
+                what,
+                f"GRANT CREATE ON SCHEMA {view_schema} TO {owner}, or drop the view and create it "
+                "again after",
             )
     cur.execute(_OTHER_DEPENDENTS, params)
     for description, table in cur.fetchall():
@@ -163,7 +175,7 @@ def read_carried(cur: Cursor, schema: str, names: Sequence[str]) -> Carried:
     cur.execute(_DEPENDENT_VIEWS, {"tables": tables})
     views = [
         Relation(oid=int(oid), schema=s, name=n, owner=o, options=list(opts))
-        for oid, s, n, _kind, o, _member, opts, _level in cur.fetchall()
+        for oid, s, n, _kind, o, _member, _creates, opts, _level in cur.fetchall()
     ]
     for view in views:
         cur.execute("SELECT pg_get_viewdef(%s::oid)", (view.oid,))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -186,9 +186,11 @@ class SqliteBackend(Backend):
         sources: Sequence[TableSource],
         progress: Progress,
         wait: LockWait = LockWait(),
+        before_switch: Callable[[], object] = lambda: None,
     ) -> None:
         names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
         step = Step(f"preparing {', '.join(names)}")
+        before_switch()  # the tables are changed in place: whatever checks come first
         with self.transaction(engine, step, foreign_keys=False) as conn:
             for name in names:
                 for statement in ddl.drop_indexes(engine, name):

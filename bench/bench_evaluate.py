@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,16 @@ from typing import Any
 CLI = [sys.executable, "-m", "clustr_etl"]
 TIME = "/usr/bin/time"
 ROWS = ("rules", "rules+popularity", "cooccurrence", "popularity", "random")
-COLUMNS = ("hr@1", "hr@5", "hr@10", "mrr@10", "ndcg@10", "coverage", "catalogue_coverage")
+COLUMNS = {
+    "hr@1": "HR@1",
+    "hr@5": "HR@5",
+    "hr@10": "HR@10",
+    "mrr@10": "MRR@10",
+    "ndcg@10": "NDCG@10",
+    "coverage": "coverage",
+    "catalogue_coverage": "catalogue coverage",
+    "popularity_rank": "mean popularity rank",
+}
 
 
 def run(args: list[str]) -> tuple[float, float, str]:
@@ -57,22 +67,32 @@ def prepare(data: Path, url: list[str], transactions: int) -> None:
         print(f"prepare: {step[0]} {seconds:.1f} s, {peak:.0f} MB", flush=True)
 
 
-def interval(figure: dict[str, Any]) -> str:
+def interval(figure: dict[str, Any], metric: str) -> str:
+    """The value with its 95 % interval; catalogue coverage (a lower band, see README) and
+    intervals of zero width as the value alone."""
     if figure["value"] is None:
         return "-"
-    if figure["ci_low"] is None:
-        return f"{figure['value']:.3f}"
-    return f"{figure['value']:.3f} [{figure['ci_low']:.3f}, {figure['ci_high']:.3f}]"
+    digits = 1 if metric == "popularity_rank" else 3
+    value = f"{figure['value']:.{digits}f}"
+    if figure["ci_low"] is None or metric == "catalogue_coverage":
+        return value
+    low, high = f"{figure['ci_low']:.{digits}f}", f"{figure['ci_high']:.{digits}f}"
+    return value if low == high == value else f"{value} [{low}, {high}]"
 
 
 def markdown(evaluation: dict[str, Any]) -> str:
     lines = [
-        "| method | " + " | ".join(COLUMNS) + " |",
+        "| method | " + " | ".join(COLUMNS.values()) + " |",
         "|---|" + "---|" * len(COLUMNS),
     ]
     for method, figures in evaluation["methods"].items():
-        lines.append(f"| {method} | " + " | ".join(interval(figures[c]) for c in COLUMNS) + " |")
+        cells = (interval(figures[metric], metric) for metric in COLUMNS)
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def load_average() -> str:
+    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
@@ -99,6 +119,7 @@ def main() -> None:
     if options.max_cases:
         evaluate += ["--max-cases", str(options.max_cases)]
     timings: dict[str, list[tuple[float, float]]] = {"evaluate": [], "mine-rules": []}
+    print(f"start: {load_average()}", flush=True)
     for _ in range(options.repeat):
         seconds, peak, _ = run(evaluate)
         timings["evaluate"].append((seconds, peak))
@@ -107,18 +128,25 @@ def main() -> None:
         anchor = ["-q", "mine-rules", "--until", until, "--no-load", *common]
         anchor += ["--output", str(data / "bench_training_rules.csv")]
         timings["mine-rules"].append(run(anchor)[:2])
-        print(f"evaluate {timings['evaluate'][-1]}, mine-rules {timings['mine-rules'][-1]}")
+        print(
+            f"evaluate {timings['evaluate'][-1]}, mine-rules {timings['mine-rules'][-1]}, "
+            f"{load_average()}",
+            flush=True,
+        )
     best = {name: min(runs) for name, runs in timings.items()}
     peaks = {name: max(peak for _, peak in runs) for name, runs in timings.items()}
     print(
         f"\nsplit: {report['split']}; cases {report['cases']:,}, test baskets {report['test_baskets']:,}"
     )
-    print(f"training rules: {report['rules_mined']:,}")
+    print(f"training rules: {report['rules_mined']:,}; notes: {report['notes']}")
     print(f"| command | seconds (best of {options.repeat}) | peak MB |")
     print("|---|---|---|")
     for name in ("mine-rules", "evaluate"):
         print(f"| {name} | {best[name][0]:.1f} | {peaks[name]:.0f} |")
-    print(f"ratio evaluate / mine-rules: {best['evaluate'][0] / best['mine-rules'][0]:.2f}x\n")
+    print(f"ratio evaluate / mine-rules: {best['evaluate'][0] / best['mine-rules'][0]:.2f}x")
+    pairs = [e[0] / m[0] for e, m in zip(timings["evaluate"], timings["mine-rules"], strict=True)]
+    print("ratio per pair: " + ", ".join(f"{ratio:.2f}x" for ratio in pairs))
+    print(f"end: {load_average()}\n")
     print(markdown(report))
     print(f"\n{report['summary']}")
 

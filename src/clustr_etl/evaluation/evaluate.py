@@ -36,10 +36,10 @@ from clustr_etl.evaluation.recommenders import (
     Popularity,
     RandomItems,
     Recommender,
-    RuleRecommender,
     RulesThenPopularity,
     popularity_ranks,
 )
+from clustr_etl.evaluation.rule_lists import RuleRecommender
 from clustr_etl.evaluation.split import TemporalSplit, date_range, read_split, resolve_split
 from clustr_etl.evaluation.summary import verdict
 from clustr_etl.mining.baskets import Baskets

@@ -21,23 +21,19 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import scipy.sparse as sp
 
-from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.evaluation.ranking import (
     PAD,
     first_k_valid,
     top_k_dense,
     top_k_dense_desc,
-    top_k_from_pairs,
 )
 from clustr_etl.mining.baskets import Baskets
 
 Int64Array = npt.NDArray[np.int64]
 NOT_RECOMMENDED = np.iinfo(np.int64).max
 DENSE_ITEMS = 5000  # co-occurrence counts as a dense float32 matrix up to here (100 MB)
-RULE_ORDER = ["confidence", "lift", "support"]
 
 
 @dataclass(frozen=True)
@@ -140,51 +136,6 @@ class RandomItems:
         return top_k_dense(ranks, k, NOT_RECOMMENDED)
 
 
-class RuleRecommender:
-    """The rules of one scope as sparse antecedent/consequent matrices over the training codes."""
-
-    def __init__(self, rules: pd.DataFrame, vocabulary: dict[str, int], pop_rank: Int64Array):
-        ordered = rules.sort_values(RULE_ORDER, ascending=False, kind="stable")
-        n_items = pop_rank.size
-        self.n_items = n_items
-        self.n_rules = len(ordered)
-        self.pop_rank = pop_rank
-        self.antecedents = _item_matrix(ordered["antecedents"], vocabulary, n_items)
-        self.consequents = _item_matrix(ordered["consequents"], vocabulary, n_items)
-        self.antecedent_len = np.diff(self.antecedents.indptr).astype(np.int64)
-        self.by_item = self.antecedents.T.tocsr()  # items x rules
-        self.always_rules = np.flatnonzero(self.antecedent_len == 0)
-        self._last: tuple[Context, int, Int64Array] | None = None
-
-    def candidates(self, context: Context) -> tuple[Int64Array, Int64Array, Int64Array]:
-        """(row, item, key) of every item some fired rule recommends; key = rule rank * n + popularity."""
-        matched = (context.matrix @ self.by_item).tocoo()  # context items in each rule's antecedent
-        fired = matched.data == self.antecedent_len[matched.col]
-        rows = matched.row[fired].astype(np.int64)
-        rules = matched.col[fired].astype(np.int64)
-        if self.always_rules.size:
-            rows = np.concatenate(
-                [rows, np.repeat(np.arange(context.n_rows), self.always_rules.size)]
-            )
-            rules = np.concatenate([rules, np.tile(self.always_rules, context.n_rows)])
-        indptr = self.consequents.indptr
-        lengths = (indptr[rules + 1] - indptr[rules]).astype(np.int64)
-        rows, rule_of = np.repeat(rows, lengths), np.repeat(rules, lengths)
-        offsets = np.arange(rows.size, dtype=np.int64) - np.repeat(
-            np.cumsum(lengths) - lengths, lengths
-        )
-        items = self.consequents.indices[indptr[rule_of] + offsets].astype(np.int64)
-        return rows, items, rule_of * self.n_items + self.pop_rank[items]
-
-    def recommend(self, context: Context, k: int) -> Int64Array:
-        if self._last is not None and self._last[0] is context and self._last[1] == k:
-            return self._last[2]  # rules+popularity asks again for the same chunk
-        rows, items, keys = self.candidates(context)
-        top = top_k_from_pairs(rows, items, keys, k, context.in_basket)
-        self._last = (context, k, top)
-        return top
-
-
 @dataclass
 class RulesThenPopularity:
     rules: Recommender
@@ -250,6 +201,9 @@ def _rows_of(context: Context, chosen: Int64Array) -> Context:
     new_row[chosen] = np.arange(chosen.size, dtype=np.int64)
     keep = new_row[context.rows] >= 0
     rows, codes = new_row[context.rows[keep]], context.codes[keep]
+    sums = context.sums
+    if sums is not None:
+        sums = BasketSums(sums.baskets, sums.basket_of_row[chosen], sums.left_out[chosen])
     return Context(
         rows,
         codes,
@@ -258,14 +212,5 @@ def _rows_of(context: Context, chosen: Int64Array) -> Context:
         context.matrix[chosen],
         context.group[chosen],
         context.in_basket[chosen],
+        sums,
     )
-
-
-def _item_matrix(keys: pd.Series, vocabulary: dict[str, int], n_items: int) -> sp.csr_matrix:
-    """One row per rule: its items (``a|b|c``) as 0/1 over the training codes (empty keys: no item)."""
-    lists = [[vocabulary[key] for key in text.split(ITEM_SEPARATOR) if key] for text in keys]
-    lengths = np.asarray([len(items) for items in lists], dtype=np.int64)
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    indices = np.asarray([c for items in lists for c in items], dtype=np.int64)
-    data = np.ones(indices.size, dtype=np.int64)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(lists), n_items))

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clustr_etl.dataset.rule_csv import csv_text, header_line
 from clustr_etl.loading.csv_files import BOM, CsvFile
 from clustr_etl.loading.csv_scan import CountingFile, fixed_width_values, open_batches
 from clustr_etl.loading.schema import Kind, column_specs
@@ -128,6 +127,11 @@ class FrameChunksSource:
         self.label = self.label or self.table
 
     def csv_chunks(self) -> Iterator[bytes]:
+        from clustr_etl.dataset.rule_csv import (  # pandas: not on the append path
+            csv_text,
+            header_line,
+        )
+
         yield header_line(self.columns).encode()
         for frame in self.make_frames():
             yield csv_text(frame, self.columns).encode()

@@ -107,6 +107,22 @@ def test_every_command_has_help(command: str) -> None:
     assert len(output.splitlines()) > 5
 
 
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        ("mine-rules", "[env CLUSTR_P_ADJUST; default holm]"),
+        ("mine-rules", "[env CLUSTR_TOP_K_BY; default lift]"),
+        ("mine-rules", "[1 <= x; env CLUSTR_MIN_COUNT; default 10]"),
+        ("import", "(default: found in the file)"),
+    ],
+)
+def test_help_keeps_the_bracketed_facts_of_text_options(command: str, shown: str) -> None:
+    """Rich would read "[env ...]" as a markup tag and drop it from the help."""
+    code, output = invoke(command, "--help")
+    assert code == 0
+    assert shown in " ".join(output.replace("\u2502", " ").split())
+
+
 def test_run_all_fills_every_table_and_is_repeatable(db_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     code, output = invoke("run-all", *SMALL_ARGS, "--data-dir", str(data), "--database-url", db_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,13 @@ def setting(option: spec.OptionSpec) -> Any:
     flag = option.flag
     if isinstance(option.default, bool):  # an on/off switch: --prune-redundant/--no-prune-redundant
         flag = f"{flag}/--no-{flag.removeprefix('--')}"
-    return typer.Option(flag, help=option.help_text(), show_default=False)
+    return typer.Option(flag, help=literal_brackets(option.help_text()), show_default=False)
+
+
+def literal_brackets(text: str) -> str:
+    """Help text as Rich shows it: a bracket followed by a letter ("[env CLUSTR_P_ADJUST; default holm]")
+    would be read as a markup tag and dropped, so it is escaped."""
+    return re.sub(r"\[(?=[A-Za-z#/@])", r"\\[", text)
 
 
 DatabaseUrl = Annotated[str | None, setting(spec.DATABASE_URL)]
@@ -160,11 +167,12 @@ MineInputFormat = Annotated[
 ]
 
 MineEngineOption = Annotated[
-    MinerEngine, typer.Option(help="mining engine (spark: needs clustr-etl[spark] and Java)")
+    MinerEngine,
+    typer.Option(help="mining engine (spark: needs the clustr-etl\\[spark] extra and Java)"),
 ]
 
 RulesOutput = Annotated[
-    Path | None, typer.Option(help="rules CSV [default <data dir>/baseline_rules.csv]")
+    Path | None, typer.Option(help="rules CSV (default <data dir>/baseline_rules.csv)")
 ]
 
 NoLoad = Annotated[bool, typer.Option("--no-load", help="do not write bundle_rules")]
@@ -210,7 +218,7 @@ Preset = Annotated[
     str | None,
     typer.Option(
         help="online-retail, online-retail-ii, instacart or lines "
-        "[default: recognised by the file's headers]",
+        "(default: recognised by the file's headers)",
         show_default=False,
     ),
 ]
@@ -226,16 +234,16 @@ SinceText = Annotated[str | None, typer.Option(help="keep lines from this day, Y
 UntilText = Annotated[str | None, typer.Option(help="keep lines up to this day, YYYY-MM-DD")]
 
 Encoding = Annotated[
-    str | None, typer.Option(help="text encoding of CSV sources [default: found in the file]")
+    str | None, typer.Option(help="text encoding of CSV sources (default: found in the file)")
 ]
 Delimiter = Annotated[
-    str | None, typer.Option(help="CSV delimiter: , ; tab | [default: found in the file]")
+    str | None, typer.Option(help="CSV delimiter: , ; tab | (default: found in the file)")
 ]
 DecimalMark = Annotated[
-    str | None, typer.Option(help="decimal mark of numbers, . or , [default: found]")
+    str | None, typer.Option(help="decimal mark of numbers, . or , (default: found)")
 ]
 Thousands = Annotated[
-    str | None, typer.Option(help="thousands separator of numbers [default: found]")
+    str | None, typer.Option(help="thousands separator of numbers (default: found)")
 ]
 Currency = Annotated[
     str | None, typer.Option(help="currency of the prices, e.g. EUR (others are refused)")
@@ -244,7 +252,7 @@ DayFirst = Annotated[
     bool | None,
     typer.Option(
         "--dayfirst/--monthfirst",
-        help="order of day and month in dates [default: found in the whole column]",
+        help="order of day and month in dates (default: found in the whole column)",
         show_default=False,
     ),
 ]

@@ -13,7 +13,7 @@ from clustr_etl.cli.options import DatabaseUrl, DataDir, settings_from, show_res
 def report(
     ctx: typer.Context,
     output: Annotated[
-        Path | None, typer.Option(help="HTML file to write [default <data dir>/report.html]")
+        Path | None, typer.Option(help="HTML file to write (default <data dir>/report.html)")
     ] = None,
     top: Annotated[
         int,
@@ -27,7 +27,7 @@ def report(
     ] = None,
     rules: Annotated[
         Path | None,
-        typer.Option(help="rules CSV read with --input [default <data dir>/baseline_rules.csv]"),
+        typer.Option(help="rules CSV read with --input (default <data dir>/baseline_rules.csv)"),
     ] = None,
     open_page: Annotated[
         bool, typer.Option("--open", help="open the page in the web browser when written")

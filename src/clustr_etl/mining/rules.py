@@ -164,7 +164,7 @@ def build_rule_set(
     counts: list[IdArray] = []
     for size in range(max(thresholds.min_len, 1), min(thresholds.max_len, len(levels) - 1) + 1):
         r = levels[size].counts
-        for cons_positions in _consequent_positions(size, thresholds.max_consequent_len):
+        for cons_positions in consequent_positions(size, thresholds.max_consequent_len):
             ante_positions = tuple(i for i in range(size) if i not in cons_positions)
             ante_ids = _kept_subset_ids(itemsets, drop, size, ante_positions)
             cons_ids = _kept_subset_ids(itemsets, drop, size, cons_positions)
@@ -333,7 +333,7 @@ class RuleSet:
         return self if keep.all() else self.take(keep)
 
 
-def _consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, ...]]:
+def consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, ...]]:
     """Positions (within an itemset of ``size`` items) of each consequent to try."""
     if size == 1:
         return [(0,)]  # {} => {c}

@@ -25,7 +25,6 @@ Fisher p < max_p / K (Bonferroni over the K rules reported, which also passes Ho
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,7 +38,13 @@ from clustr_etl.mining.budget import BudgetExceeded, LevelBudget, budget_error, 
 from clustr_etl.mining.itemsets import FrequentItemsets, mine_frequent_itemsets
 from clustr_etl.mining.measures import fisher_greater
 from clustr_etl.mining.quality import FilterCounts, apply_quality_filters
-from clustr_etl.mining.rules import SORT_ASCENDING, SORT_COLUMNS, passes_thresholds, rules_frame
+from clustr_etl.mining.rules import (
+    SORT_ASCENDING,
+    SORT_COLUMNS,
+    consequent_positions,
+    passes_thresholds,
+    rules_frame,
+)
 from clustr_etl.mining.thresholds import RuleThresholds
 from clustr_etl.progress import NO_PROGRESS, Progress
 
@@ -334,18 +339,6 @@ class Rules:
 
     def take(self, rows: npt.NDArray[np.bool_]) -> Rules:
         return Rules(self.counts[rows], self.antecedents[rows], self.consequents[rows])
-
-
-def consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, ...]]:
-    """Positions, within an itemset of ``size`` items, of each consequent a rule may have."""
-    if size == 1:
-        return [(0,)]  # {} => {c}
-    longest = min(max_consequent_len, size - 1)
-    return [
-        combo
-        for length in range(1, longest + 1)
-        for combo in itertools.combinations(range(size), length)
-    ]
 
 
 def subset_counts(itemsets: FrequentItemsets, codes: Int32Array) -> Int64Array:

@@ -21,7 +21,7 @@ from clustr_etl.mining import (
 )
 from clustr_etl.mining import baskets as baskets_module
 from clustr_etl.store.backends import base as backends_base
-from clustr_etl.store.backends.postgresql_copy import PgCopyArrays
+from clustr_etl.store.backends.postgresql_copy import PgCopyPairs
 from clustr_etl.store.models import CSV_COLUMNS, Customer, Product, Sale, Timeframe, Transaction
 from shared_data import shared_file
 
@@ -245,38 +245,39 @@ def test_read_baskets_from_an_empty_sales_table_raises(engine: Engine) -> None:
 
 
 def pgcopy_stream(groups: list[tuple[list[int], list[int]]]) -> bytes:
-    """A binary COPY stream of rows (int8[], int8[]) as PostgreSQL writes it."""
-
-    def int8_array(values: list[int]) -> bytes:
-        if not values:  # PostgreSQL writes an empty array with zero dimensions
-            return struct.pack(">iiiI", 12, 0, 0, 20)
-        body = struct.pack(">iiIii", 1, 0, 20, len(values), 1)
-        body += b"".join(struct.pack(">iq", 8, v) for v in values)
-        return struct.pack(">i", len(body)) + body
-
+    """A binary COPY stream of rows of one bytea of (int8, int4) pair records, as PostgreSQL writes
+    ``string_agg(int8send(transaction_id) || int4send(product_id), '')``."""
     stream = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
     for tids, pids in groups:
-        stream += struct.pack(">h", 2) + int8_array(tids) + int8_array(pids)
+        value = b"".join(struct.pack(">qi", t, p) for t, p in zip(tids, pids, strict=True))
+        stream += struct.pack(">hi", 1, len(value)) + value
     return stream + struct.pack(">h", -1)
 
 
 @pytest.mark.parametrize("block_size", [1, 7, 64, 100_000])
 def test_pgcopy_parser_handles_rows_split_across_blocks(block_size: int) -> None:
-    groups = [([5, 5, 9], [1, 2, 3]), ([], []), ([-4, 2**40], [7, 8])]
+    groups = [([5, 5, 9], [1, 2, 3]), ([], []), ([-4, 2**40], [7, 2**31 - 1])]
     stream = pgcopy_stream(groups)
-    parser = PgCopyArrays()
+    parser = PgCopyPairs()
     for start in range(0, len(stream), block_size):
         parser.feed(memoryview(stream)[start : start + block_size])
     tids, pids = parser.result()
     assert tids.tolist() == [5, 5, 9, -4, 2**40]
-    assert pids.tolist() == [1, 2, 3, 7, 8]
+    assert pids.tolist() == [1, 2, 3, 7, 2**31 - 1]
 
 
 def test_pgcopy_parser_rejects_a_truncated_stream() -> None:
-    parser = PgCopyArrays()
+    parser = PgCopyPairs()
     parser.feed(pgcopy_stream([([1], [2])])[:-5])
     with pytest.raises(DatabaseError, match="truncated"):
         parser.result()
+
+
+def test_pgcopy_parser_rejects_a_value_that_is_not_whole_records() -> None:
+    stream = pgcopy_stream([([1], [2])])
+    broken = stream[:21] + struct.pack(">i", 11) + stream[25:-3] + struct.pack(">h", -1)
+    with pytest.raises(DatabaseError, match="unexpected value"):
+        PgCopyPairs().feed(broken)
 
 
 @pytest.mark.parametrize("rows_per_chunk", [3, 7, 250])

@@ -249,7 +249,7 @@ def normalize_baskets(
             lengths = np.diff(ends, prepend=0)
             keyed = np.repeat(np.arange(last - first, dtype=np.int64) * n_keys, lengths)
             keyed += block
-            keyed.sort()
+            keyed.sort(kind="stable")  # baskets ascend: runs, several x quicker than quicksort
             fresh = np.empty(keyed.size, dtype=bool)
             fresh[0] = True
             np.not_equal(keyed[1:], keyed[:-1], out=fresh[1:])

@@ -109,8 +109,12 @@ class _SaleLinesBuilder:
         if chunk.n_lines == 0:
             return
         n_sets, n_lines = chunk.transaction_ids.size, chunk.n_lines
-        if self._n_sets and chunk.transaction_ids[0] < self._tids[self._n_sets - 1]:
-            self._ordered = False
+        if self._n_sets:
+            last = self._tids[self._n_sets - 1]
+            if chunk.transaction_ids[0] < last:
+                self._ordered = False
+            elif chunk.transaction_ids[0] == last:  # a transaction split across two chunks:
+                self._n_sets -= 1  # its set is written again, ending after the new lines
         self._tids = _with_room(self._tids, self._n_sets + n_sets)
         self._indptr = _with_room(self._indptr, self._n_sets + n_sets + 1)
         if chunk.product_ids.dtype != self._pids.dtype:  # ids beyond int32 (not an INTEGER column)
@@ -124,17 +128,12 @@ class _SaleLinesBuilder:
         self.n_lines += n_lines
 
     def result(self) -> SaleLines:
+        """The lines (views of the builder's arrays: no copy of them)."""
         tids = self._tids[: self._n_sets]
         indptr = self._indptr[: self._n_sets + 1]
         pids = self._pids[: self.n_lines]
         if not self._ordered:  # chunks interleave: not as a backend reads a settled table
             return _grouped(np.repeat(tids, np.diff(indptr)), pids)
-        repeated = tids[1:] == tids[:-1]  # a transaction split across two chunks: one again
-        if repeated.any():
-            boundary = np.ones(indptr.size, dtype=bool)
-            boundary[1:-1] = ~repeated
-            indptr = indptr[boundary]
-            tids = tids[np.concatenate([[True], ~repeated])]
         return SaleLines(tids, indptr, pids)
 
 

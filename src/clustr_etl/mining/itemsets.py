@@ -26,7 +26,7 @@ from clustr_etl.progress import NO_PROGRESS, Progress
 
 Int64Array = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
-AfterArray = npt.NDArray[np.integer[Any]]  # items after each one in its basket: uint16 or int32
+AfterArray = npt.NDArray[np.integer[Any]]  # items after each one in its basket: uint8/16 or int32
 
 
 class LevelCheck(Protocol):
@@ -168,7 +168,7 @@ def _frequent_items_per_basket(
     baskets: Baskets, item_codes: Int32Array
 ) -> tuple[Int32Array, AfterArray]:
     """Flat miner codes of the frequent items, sorted within each basket, and how many items follow
-    each one in its basket (uint16 when every basket is short enough, else int32).
+    each one in its basket (the smallest of uint8, uint16 and int32 that holds the longest basket).
 
     Baskets with fewer than two frequent items cannot hold a pair and are left out. Built a block
     of baskets at a time, so memory holds the two results and one block.
@@ -179,11 +179,10 @@ def _frequent_items_per_basket(
     indptr = baskets.indptr
     flat = np.empty(baskets.items.size, dtype=np.int32)  # untouched tails cost no memory
     longest = int(np.diff(indptr).max(initial=0))
-    after: AfterArray = (
-        np.empty(baskets.items.size, dtype=np.uint16)
-        if longest <= np.iinfo(np.uint16).max
-        else np.empty(baskets.items.size, dtype=np.int32)
+    after_type = next(
+        kind for kind in (np.uint8, np.uint16, np.int32) if longest <= np.iinfo(kind).max
     )
+    after: AfterArray = np.empty(baskets.items.size, dtype=after_type)
     written = 0
     for first, last in _basket_blocks(indptr):
         low, high = int(indptr[first]), int(indptr[last])
@@ -195,7 +194,7 @@ def _frequent_items_per_basket(
         useful = sizes[rows] >= 2
         combined = rows[useful] * n_items
         combined += codes[useful]
-        combined.sort()
+        combined.sort(kind="stable")  # runs of ascending baskets: timsort's case, several x quicker
         block_rows = combined // n_items
         flat[written : written + combined.size] = combined - block_rows * n_items
         kept_sizes = np.where(sizes >= 2, sizes, 0)
@@ -268,8 +267,11 @@ def _extend(
         keys.append(part[0])
         counts.append(part[1])
         new_pos.append(part[2])
-        new_set.append(part[3] + np.int32(found))
+        part[3][:] += np.int32(found)  # ids local to the range -> level ids (in place)
+        new_set.append(part[3])
         found += part[0].size
+    if len(keys) == 1:  # one range (as on ordinary baskets): its arrays as they are
+        return keys[0], counts[0], new_pos[0], new_set[0]
     return (
         _joined(keys, np.int64),
         _joined(counts, np.int64),
@@ -322,8 +324,12 @@ def _extend_range(
     del totals
     table = np.full(key_space, -1, dtype=np.int32)
     table[frequent_keys] = np.arange(frequent_keys.size, dtype=np.int32)
-    new_pos: list[Int32Array] = []
-    new_set: list[Int32Array] = []
+    # The new occurrences are at most the frequent keys' candidates: written into arrays of that
+    # size (an untouched tail costs address space only), not lists joined at the end (twice the memory).
+    bound = int(frequent_counts.sum())
+    new_pos = np.empty(bound, dtype=np.int32)
+    new_set = np.empty(bound, dtype=np.int32)
+    written = 0
     for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         if keep:
             keys32, positions32 = cached[chunk]
@@ -341,15 +347,12 @@ def _extend_range(
         ids = table[keys]
         hit = ids >= 0
         hit &= after[positions] > 0  # an item with none after it extends nothing
-        new_pos.append(positions[hit].astype(np.int32))
-        new_set.append(ids[hit])
+        found = int(np.count_nonzero(hit))
+        np.compress(hit, positions, out=new_pos[written : written + found])
+        np.compress(hit, ids, out=new_set[written : written + found])
+        written += found
     del table
-    return (
-        frequent_keys + base,
-        frequent_counts,
-        _joined(new_pos, np.int32),
-        _joined(new_set, np.int32),
-    )
+    return frequent_keys + base, frequent_counts, new_pos[:written], new_set[:written]
 
 
 def _chunk_bounds(n_after: AfterArray) -> list[int]:

@@ -51,7 +51,7 @@ from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.backends.base import Backend, poll_lock
 from clustr_etl.store.backends.postgresql_carry import read_carried, refuse_unknown, table_oids
-from clustr_etl.store.backends.postgresql_copy import sales_array_chunks
+from clustr_etl.store.backends.postgresql_copy import READ_CONNECTIONS, sales_pair_chunks
 from clustr_etl.store.backends.postgresql_switch import lock_for_migration, switch_when_free
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
 from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
@@ -230,17 +230,21 @@ class PostgresqlBackend(Backend):
         return max(int(estimate or 0), 0)
 
     def sales_pair_chunks(self, engine: Engine) -> Iterator[tuple[Int64Array, Int64Array]]:
-        raw = engine.raw_connection()
+        raws = []
         try:
-            connection: Any = raw.driver_connection
-            yield from sales_array_chunks(connection)
-            connection.rollback()
+            for _ in range(READ_CONNECTIONS):
+                raws.append(engine.raw_connection())
+            connections: list[Any] = [raw.driver_connection for raw in raws]
+            yield from sales_pair_chunks(connections)
+            for connection in connections:
+                connection.rollback()
         except psycopg.Error as err:
             raise DatabaseError(
                 f"cannot read sales from PostgreSQL: {driver_error_line(err, self.url)}"
             ) from None
         finally:
-            raw.close()
+            for raw in raws:
+                raw.close()
 
     def translate_error(self, err: BaseException, what: str) -> Exception | None:
         if not isinstance(err, psycopg.Error):

@@ -247,6 +247,7 @@ class SqliteBackend(Backend):
                 cursor.close()
         finally:
             raw.close()
+            _release_arrow_memory()
 
     # Status facts and errors
     def is_busy_error(self, err: DBAPIError) -> bool:
@@ -331,6 +332,14 @@ def _insert(
         for rows, covered in source.row_batches():
             conn.executemany(statement, rows)
             advance(covered)
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory pyarrow's pool kept from the parsed chunks back to the system (mining
+    follows, and its peak would otherwise sit on top of it)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _parse_pairs(text: bytes) -> tuple[Int64Array, Int64Array]:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, create_engine, insert
+from typer.testing import CliRunner
 
+from clustr_etl.cli.app import app
 from clustr_etl.errors import DatabaseError, InputFileError
 from clustr_etl.mining import (
     Baskets,
@@ -311,3 +313,28 @@ def test_basket_file_read_in_tiny_blocks_gives_each_line_as_a_sorted_set(
     monkeypatch.setattr(baskets_module, "NORMALIZE_BLOCK", 3)
     expected = [sorted({label.strip() for label in line.split(",")} - {""}) for line in lines]
     assert as_lists(read_basket_file(path)) == [basket for basket in expected if basket]
+
+
+def test_baskets_of_a_loaded_dataset_equal_those_of_its_sales_csv(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    small = ["--customers", "200", "--products", "80", "--days", "60", "--transactions", "2500"]
+    for args in (
+        ["generate", *small, "--data-dir", str(data)],
+        ["init-db", "--database-url", db_url],
+        ["load", "--database-url", db_url, "--data-dir", str(data)],
+    ):
+        result = CliRunner().invoke(app, args, prog_name="clustr-etl")
+        assert result.exit_code == 0, result.output
+    monkeypatch.setattr(backends_base, "ROWS_PER_CHUNK", 700)  # transactions split across chunks
+    engine = create_engine(db_url)
+    try:
+        from_db = read_baskets_from_db(engine)
+    finally:
+        engine.dispose()
+    from_csv = read_sales_csv(data / "raw" / "sales.csv")
+    assert from_db.n_transactions == from_csv.n_transactions > 2000
+    assert from_db.labels == from_csv.labels
+    assert np.array_equal(from_db.indptr, from_csv.indptr)
+    assert np.array_equal(from_db.items, from_csv.items)

@@ -313,12 +313,16 @@ def _extend_range(
     cached: list[tuple[Int32Array, Int32Array]] = []
     for lo, hi in itertools.pairwise(bounds):
         keys, positions = _candidates(
-            codes, _positions(occ_pos, first_occ, lo, hi), occ_set[lo:hi], n_after[lo:hi], n_items
+            codes,
+            _positions(occ_pos, first_occ, lo, hi),
+            occ_set[lo:hi],
+            n_after[lo:hi],
+            n_items,
+            first_set,
         )
-        keys -= base
         totals += np.bincount(keys, minlength=key_space)
-        if keep:  # 8 bytes a candidate: local keys fit int32 (key_space), positions too
-            cached.append((keys.astype(np.int32), positions.astype(np.int32)))
+        if keep:  # 8 bytes a candidate
+            cached.append((keys, positions))
     frequent_keys = np.flatnonzero(totals >= min_count).astype(np.int64)
     frequent_counts = totals[frequent_keys]
     del totals
@@ -332,8 +336,7 @@ def _extend_range(
     written = 0
     for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         if keep:
-            keys32, positions32 = cached[chunk]
-            keys, positions = keys32.astype(np.int64), positions32.astype(np.int64)
+            keys, positions = cached[chunk]
             cached[chunk] = (_EMPTY32, _EMPTY32)
         else:
             keys, positions = _candidates(
@@ -342,8 +345,8 @@ def _extend_range(
                 occ_set[lo:hi],
                 n_after[lo:hi],
                 n_items,
+                first_set,
             )
-            keys -= base
         ids = table[keys]
         hit = ids >= 0
         hit &= after[positions] > 0  # an item with none after it extends nothing
@@ -374,13 +377,21 @@ def _chunk_bounds(n_after: AfterArray) -> list[int]:
 
 
 def _candidates(
-    codes: Int32Array, occ_pos: Int32Array, occ_set: Int32Array, n_after: AfterArray, n_items: int
-) -> tuple[Int64Array, Int64Array]:
-    """Keys ``set * F + item`` and flat positions of every (occurrence, later item in its basket)."""
-    starts = np.cumsum(n_after, dtype=np.int64) - n_after
-    total = int(starts[-1] + n_after[-1]) if n_after.size else 0
-    positions = np.repeat(occ_pos + 1 - starts, n_after)
-    positions += np.arange(total, dtype=np.int64)
-    keys = np.repeat(occ_set.astype(np.int64) * n_items, n_after)
+    codes: Int32Array,
+    occ_pos: Int32Array,
+    occ_set: Int32Array,
+    n_after: AfterArray,
+    n_items: int,
+    first_set: int,
+) -> tuple[Int32Array, Int32Array]:
+    """Keys ``(set - first_set) * F + item``, local to the range (they index its key space, at most
+    ``max(MAX_DENSE_KEYS, F)``), and flat positions of every (occurrence, later item in its basket);
+    int32 both: a chunk is about CANDIDATE_CHUNK candidates and positions index ``codes``."""
+    starts = np.cumsum(n_after, dtype=np.int64)
+    total = int(starts[-1]) if n_after.size else 0
+    starts -= n_after
+    positions = np.repeat((occ_pos + 1 - starts).astype(np.int32), n_after)
+    positions += np.arange(total, dtype=np.int32)
+    keys = np.repeat((occ_set - np.int32(first_set)) * np.int32(n_items), n_after)
     keys += codes[positions]
     return keys, positions

@@ -41,10 +41,9 @@ class SaleLines:
     def without_products(self, excluded: Int64Array) -> SaleLines:
         """The lines of products not in ``excluded`` (transactions left without lines dropped)."""
         keep = ~np.isin(self.product_ids, excluded)
-        kept_before = np.zeros(keep.size + 1, dtype=np.int64)
-        np.cumsum(keep, out=kept_before[1:])
-        counts = kept_before[self.indptr[1:]] - kept_before[self.indptr[:-1]]
-        del kept_before
+        # lines kept per transaction (each has at least one line: no empty segment for reduceat),
+        # without an int64 running count of every line
+        counts = np.add.reduceat(keep, self.indptr[:-1], dtype=np.int64)
         some = counts > 0
         return SaleLines(self.transaction_ids[some], _indptr(counts[some]), self.product_ids[keep])
 

@@ -1,9 +1,9 @@
 """Reading baskets from the ``sales`` table in bulk, without one Python object per sale line.
 
 How the pairs are fetched fast is backend-specific (``Backend.sales_pair_chunks``: a binary COPY of
-int8 arrays on PostgreSQL, ``group_concat`` chunks on SQLite); here each chunk is grouped by
-transaction as it arrives (int32 product ids, one transaction id per basket), so memory follows the
-baskets, not two int64 arrays of every sale line.
+fixed-width records over two connections on PostgreSQL, ``group_concat`` chunks on SQLite); here
+each chunk is grouped by transaction as it arrives (int32 product ids, one transaction id per
+basket), so memory follows the baskets, not two int64 arrays of every sale line.
 """
 
 from __future__ import annotations

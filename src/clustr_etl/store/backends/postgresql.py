@@ -92,6 +92,7 @@ class PostgresqlBackend(Backend):
     def make_engine(self) -> Engine:
         return create_engine(
             self.url,
+            use_native_hstore=False,  # no hstore here: saves a pg_type lookup per engine
             connect_args={
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 "application_name": "clustr-etl",
@@ -110,6 +111,7 @@ class PostgresqlBackend(Backend):
     def _lock_connection(self) -> Connection:
         engine = create_engine(
             self.url,
+            use_native_hstore=False,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
             connect_args={

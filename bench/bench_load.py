@@ -184,7 +184,7 @@ def psql_copy_then_keys(url: str, raw_dir: Path) -> tuple[float, float, float]:
     indexes and foreign keys, \\copy into them, then one psql session builds what init-db had
     (the statements the loader runs, with its maintenance_work_mem). No validation, no client work.
     Returns (copy seconds, key-building seconds, peak MB)."""
-    from clustr_etl.store.backends.postgresql import SESSION_SETTINGS
+    from clustr_etl.store.backends.postgresql_build import SESSION_SETTINGS
 
     engine = create_engine(url)
     names = list(TABLE_FILES)

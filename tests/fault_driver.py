@@ -9,8 +9,11 @@ Used by test_faults.py and test_loading_atomic.py as ``python tests/fault_driver
   (plain Python code, so a signal's exception propagates normally from there); with
   ``CLUSTR_TEST_PAUSE_EVENT=advance`` (or ``done``) at its first advance (or at its end) instead.
 * ``CLUSTR_TEST_RESUME_FILE``: the pause ends when this file exists (never, if unset).
+* ``CLUSTR_TEST_BESIDE_MIN_BYTES``: PostgreSQL builds on a second connection from this size on (so a small
+  dataset takes the path of a big load; ``postgresql_build.BESIDE_MIN_BYTES``).
 
-At the pause it prints ``PAUSED`` on stdout. Nothing here changes how clustr-etl behaves; it only waits.
+At the pause it prints ``PAUSED`` on stdout. Apart from that threshold, nothing here changes how clustr-etl
+behaves; it only waits.
 """
 
 from __future__ import annotations
@@ -81,6 +84,11 @@ def on_progress(event: str, description: str) -> None:
 
 if __name__ == "__main__":
     from clustr_etl.cli import launch, options
+
+    if "CLUSTR_TEST_BESIDE_MIN_BYTES" in os.environ:
+        from clustr_etl.store.backends import postgresql_build
+
+        postgresql_build.BESIDE_MIN_BYTES = int(os.environ["CLUSTR_TEST_BESIDE_MIN_BYTES"])
 
     real = options.progress_for
     for module in list(sys.modules.values()):  # each command bound the name when it was imported

@@ -3,7 +3,8 @@
 Facts (transactions, sales) are insert-only: a row whose key exists with the same values is skipped
 and counted, one with other values is refused (file, line, column). Dimensions (products, customers,
 timeframe) are upserted by key. Foreign keys are checked against the database plus the batch before
-anything is written; the merge is one transaction.
+anything is committed; the merge is one transaction. On PostgreSQL the checks run in a thread while the
+merge stages and inserts the rows (nobody sees them before COMMIT, which waits for the checks).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Engine
 from clustr_etl.dataset.batches import batch_hashes
 from clustr_etl.dataset.layout import TABLE_FILES
 from clustr_etl.errors import DataValidationError, InputFileError, KeyConflictError
+from clustr_etl.loading.background import Background
 from clustr_etl.loading.csv_files import CsvFile, open_csv_file
 from clustr_etl.loading.csv_scan import (
     CountingFile,
@@ -112,12 +114,24 @@ def append_batch(engine: Engine, folder: Path, *, progress: Progress = NO_PROGRE
     """Validate the batch in ``folder``, then merge it into the tables in one transaction."""
     files = batch_files(folder)
     hashes = batch_hashes(folder, [csv_file.path.name for csv_file in files])
-    _validate(engine, files, progress)
+    backend = backend_for(engine)
+    checks = Background(lambda: _validate(engine, files, progress))
+    if backend.checks_while_building:  # the merge's transaction is invisible until it commits
+        checks.start()
+    else:
+        checks.run()
+        checks.result()
     sources = [(CsvFileSource(csv_file), csv_file.table not in FACT_TABLES) for csv_file in files]
     with progress.task(f"append {folder.name}", total=len(sources)) as advance:
         try:
-            counts = backend_for(engine).merge_batch(engine, sources, insert_only=FACT_TABLES)
+            counts = backend.merge_batch(
+                engine, sources, insert_only=FACT_TABLES, before_commit=checks.result
+            )
         except KeyConflictError as conflict:
+            checks.result()  # a problem in the CSVs explains a failed merge better (line, column)
             raise _located(conflict, files) from None
+        except Exception:
+            checks.result()
+            raise
         advance(len(sources))
     return AppendResult(counts, hashes)

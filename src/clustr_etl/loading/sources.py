@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clustr_etl.loading.csv_files import BOM, CsvFile
-from clustr_etl.loading.csv_scan import CountingFile, fixed_width_values, open_batches
+from clustr_etl.loading.csv_scan import CountingFile, cast_to, fixed_width_values, open_batches
 from clustr_etl.loading.schema import Kind, column_specs
 from clustr_etl.store.backends.types import Rows
 
@@ -78,7 +78,7 @@ def _python_values(column: pa.Array, kind: Kind) -> list[Any]:
     if kind == Kind.BOOL:
         return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int8).tolist()  # type: ignore[no-any-return]
     if kind == Kind.DATE:
-        return column.cast(pa.string()).to_pylist()  # type: ignore[no-any-return]
+        return cast_to(column, pa.string()).to_pylist()  # type: ignore[no-any-return]
     return column.to_pylist()  # type: ignore[no-any-return]
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clustr_etl.dataset.batches import find_batches
 from clustr_etl.errors import DatabaseError, DataValidationError
+from clustr_etl.loading.background import Background
 from clustr_etl.loading.csv_files import CsvFile, table_files
 from clustr_etl.loading.schema import resolve_tables, schema_table
 from clustr_etl.loading.sources import CsvFileSource, FrameSource
@@ -69,28 +69,6 @@ def load_tables(
     return rows
 
 
-class _Checks(threading.Thread):
-    """``validate_files`` in a thread of its own; ``result()`` waits and returns or re-raises."""
-
-    def __init__(self, check: Callable[[], list[CsvFile]]) -> None:
-        super().__init__(name="clustr-etl CSV checks", daemon=True)  # Ctrl-C never waits for it
-        self._check = check
-        self._files: list[CsvFile] = []
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self._files = self._check()
-        except BaseException as error:  # handed to the main thread
-            self._error = error
-
-    def result(self) -> list[CsvFile]:
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._files
-
-
 def _check_while_building(
     engine: Engine,
     raw_dir: Path,
@@ -103,7 +81,7 @@ def _check_while_building(
     into tables nobody sees yet and builds their keys; the switch waits for the checks, and a problem
     they find rolls the whole build back."""
     files = table_files(raw_dir, names, find_batches(raw_dir))  # headers: the checks' first step
-    checks = _Checks(
+    checks = Background(
         lambda: validate_files(engine, raw_dir, names, progress, allow_empty=allow_empty)
     )
     checks.start()

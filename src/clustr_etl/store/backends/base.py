@@ -131,9 +131,12 @@ class Backend(ABC):
         sources: Sequence[tuple[TableSource, bool]],
         *,
         insert_only: Collection[str] = (),
+        before_commit: Callable[[], object] = lambda: None,
     ) -> dict[str, RowCounts]:
         """Upsert (flag set) or append every source in one transaction; see ``merge_sources``."""
-        counts = merge_sources(self, engine, sources, insert_only=insert_only)
+        counts = merge_sources(
+            self, engine, sources, insert_only=insert_only, before_commit=before_commit
+        )
         self.after_large_write(engine)
         return counts
 

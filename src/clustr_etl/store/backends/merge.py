@@ -36,11 +36,13 @@ def merge_sources(
     sources: Sequence[tuple[TableSource, bool]],
     *,
     insert_only: Collection[str] = (),
+    before_commit: Callable[[], object] = lambda: None,
 ) -> dict[str, RowCounts]:
     """Merge every source (upsert when its flag is set, else append) in ONE transaction.
 
     Tables in ``insert_only`` refuse a row whose key exists with other values (KeyConflictError);
-    an existing row given again as it is counts as unchanged.
+    an existing row given again as it is counts as unchanged. ``before_commit`` runs last inside the
+    transaction: an error it raises rolls everything back.
     """
     counts: dict[str, RowCounts] = {}
     step = Step("staging rows")
@@ -53,6 +55,8 @@ def merge_sources(
                 updated=previous.updated + done.updated,
                 unchanged=previous.unchanged + done.unchanged,
             )
+        step.what = "checking the CSV files"
+        before_commit()
     return counts
 
 

@@ -8,9 +8,11 @@ Replacing tables is one transaction, and readers keep reading the live tables un
 
 1. refuse, before anything is loaded, if something hangs on the tables that cannot be carried over
    (``postgresql_carry``);
-2. build the new tables in the schema ``clustr_shadow``: CREATE TABLE (in this transaction, so COPY ...
-   FREEZE applies), COPY the CSV bytes, then keys, indexes, ANALYZE and the foreign keys among them and to
-   the live tables they reference; check that tables kept as they are find every key they reference;
+2. build the new tables in the schema ``clustr_shadow`` (``postgresql_build``): CREATE TABLE (in the
+   transaction that fills it, so COPY ... FREEZE applies), COPY the CSV bytes, then keys, indexes, ANALYZE
+   and the foreign keys among them and to the live tables they reference; check that tables kept as they
+   are find every key they reference. A big load builds its largest table here and the others at the
+   same time on a second connection, which commits them in the shadow schema;
 3. switch (``postgresql_switch``): lock the live tables with a short ``lock_timeout``, retried with backoff
    up to ``--lock-timeout``; drop the dependent views and the live tables, move the new ones in with
    ``ALTER TABLE ... SET SCHEMA`` (their keys, indexes and sequences move with them, names unchanged),
@@ -20,9 +22,10 @@ Replacing tables is one transaction, and readers keep reading the live tables un
 The CSV checks of ``load`` run in a thread while step 2 builds (``checks_while_building``); the switch
 waits for them, and a problem they find rolls everything back before the switch.
 
-Everything is one transaction, so a failure, Ctrl-C or SIGKILL at any point leaves the previous tables
-exactly as they were, and nothing of the shadow schema behind. ``leftover_tables`` shows what a crash of an
-older release could have left there; the next load drops it.
+Everything readers see changes in one transaction, so a failure, Ctrl-C or SIGKILL at any point leaves the
+previous tables exactly as they were. A failure or Ctrl-C also drops the shadow schema; after a SIGKILL of a
+big load, tables the second connection committed there may stay behind: ``leftover_tables`` shows them and
+the next load drops them.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     ForeignKeyConstraint,
-    String,
     Table,
     create_engine,
     text,
@@ -50,26 +52,32 @@ from clustr_etl.errors import DatabaseError, DataValidationError, LockTimeoutErr
 from clustr_etl.progress import NO_PROGRESS, Progress
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.backends.base import Backend, poll_lock
+from clustr_etl.store.backends.postgresql_build import (
+    SHADOW_SCHEMA,
+    BuildBeside,
+    PgConnection,
+    PgCursor,
+    check_kept,
+    copy_csv,
+    enter_shadow,
+    fill_tables,
+    key_tables,
+    reset_shadow_schema,
+    scalar,
+    session_settings,
+    split_sources,
+)
 from clustr_etl.store.backends.postgresql_carry import read_carried, refuse_unknown, table_oids
 from clustr_etl.store.backends.postgresql_copy import READ_CONNECTIONS, sales_pair_chunks
 from clustr_etl.store.backends.postgresql_switch import lock_for_migration, switch_when_free
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
 from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
-from clustr_etl.store.models import table as schema_table
 
 CONNECT_TIMEOUT_SECONDS = 5
 # Fixed, positive advisory-lock key: int(sha256(b"clustr-etl writer")[:8]) >> 1.
 ADVISORY_LOCK_KEY = 0x49BB_251B_0621_C8A3
 LOCK_APPLICATION_NAME = "clustr-etl-lock"
-SESSION_SETTINGS = (
-    "SET LOCAL maintenance_work_mem = '256MB'",  # index builds: more was slower when measured
-    "SET LOCAL lock_timeout = '60s'",
-)
 DRIVER = "postgresql+psycopg"
-SHADOW_SCHEMA = "clustr_shadow"  # new tables are built here, then moved into the live schema
-
-PgConnection = psycopg.Connection[tuple[object, ...]]
-PgCursor = psycopg.Cursor[tuple[object, ...]]
 
 
 class PostgresqlBackend(Backend):
@@ -84,6 +92,7 @@ class PostgresqlBackend(Backend):
     def make_engine(self) -> Engine:
         return create_engine(
             self.url,
+            use_native_hstore=False,  # no hstore here: saves a pg_type lookup per engine
             connect_args={
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 "application_name": "clustr-etl",
@@ -102,6 +111,7 @@ class PostgresqlBackend(Backend):
     def _lock_connection(self) -> Connection:
         engine = create_engine(
             self.url,
+            use_native_hstore=False,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
             connect_args={
@@ -184,21 +194,67 @@ class PostgresqlBackend(Backend):
         wait: LockWait = LockWait(),
         before_switch: Callable[[], object] = lambda: None,
     ) -> None:
+        main, beside = split_sources(sources)
+        if beside:
+            try:
+                reset_shadow_schema(engine, create=True)
+            except DBAPIError as err:
+                raise DatabaseError(
+                    f"creating the schema {SHADOW_SCHEMA}: {driver_error_line(err, self.url)}",
+                    "nothing was changed",
+                ) from None
+        try:
+            revalidate = self._build_and_switch(
+                engine, sources, main, beside, progress, wait, before_switch
+            )
+        except BaseException:
+            if beside:  # the tables built beside were committed in the shadow schema
+                reset_shadow_schema(engine, create=False)
+            raise
+        _validate_links(engine, revalidate)
+
+    def _build_and_switch(
+        self,
+        engine: Engine,
+        sources: Sequence[TableSource],
+        main: Sequence[TableSource],
+        beside: Sequence[TableSource],
+        progress: Progress,
+        wait: LockWait,
+        before_switch: Callable[[], object],
+    ) -> list[ForeignKeyConstraint]:
+        """Build (``main`` here, ``beside`` on a second connection), check, switch: one transaction."""
         names = list(dict.fromkeys(source.table for source in sources))  # base, then batches
         step = Step(f"preparing {', '.join(names)}")
         with self.transaction(engine, step) as conn, conn.cursor() as cur:
-            for setting in SESSION_SETTINGS:
-                cur.execute(setting.encode())
-            live = str(_scalar(cur, "SELECT current_schema()"))
-            search_path = str(_scalar(cur, "SELECT current_setting('search_path')"))
+            session_settings(cur)
+            live = str(scalar(cur, "SELECT current_schema()"))
+            search_path = str(scalar(cur, "SELECT current_setting('search_path')"))
             refuse_unknown(cur, ddl.own_object_names(engine), live, names)
-            _build_shadows(engine, cur, step, live, sources, progress)
+            helper = None
+            if beside:
+                helper = BuildBeside(
+                    engine, self.transaction, live, beside, progress, conn.cancel_safe
+                )
+                helper.start()
+            try:
+                enter_shadow(engine, cur, live, create=helper is None)
+                fill_tables(engine, cur, step, main, progress)
+                main_names = list(dict.fromkeys(source.table for source in main))
+                done = helper.result if helper is not None else lambda: None
+                key_tables(engine, cur, step, main_names, progress, parents_ready=done)
+            except BaseException as error:
+                if helper is not None:
+                    helper.stop()
+                    if helper.error is not None and not isinstance(error, KeyboardInterrupt):
+                        raise helper.error from None  # what failed first, not the cancel it caused
+                raise
+            check_kept(engine, cur, step, names)
             step.what = "checking the CSV files"
             before_switch()
             cur.execute("SELECT set_config('search_path', %s, true)", (search_path,))
             step.what = f"switching in the new {', '.join(names)}"
-            revalidate = _switch(engine, cur, live, names, wait)
-        _validate_links(engine, revalidate)
+            return _switch(engine, cur, live, names, wait)
 
     def leftover_tables(self, engine: Engine) -> list[str]:
         with engine.connect() as conn:
@@ -219,7 +275,7 @@ class PostgresqlBackend(Backend):
 
     def stage_rows(self, engine: Engine, conn: Any, stage: str, source: TableSource) -> None:
         with conn.cursor() as cur:
-            _copy(engine, cur, stage, source, NO_PROGRESS, freeze=False)
+            copy_csv(engine, cur, stage, source, NO_PROGRESS, freeze=False)
 
     # Reading
     def sales_line_estimate(self, engine: Engine) -> int:
@@ -271,109 +327,6 @@ class PostgresqlBackend(Backend):
         return DatabaseError(f"{what}: PostgreSQL error: {message}{where}", "nothing was changed")
 
 
-def _copy(
-    engine: Engine,
-    cur: PgCursor,
-    target: str,
-    source: TableSource,
-    progress: Progress,
-    *,
-    freeze: bool,
-) -> None:
-    """Stream the source's CSV into ``target``; NOT NULL text columns keep empty strings as such."""
-    table = schema_table(source.table)
-    not_null = [
-        name
-        for name in source.columns
-        if not table.c[name].nullable and isinstance(table.c[name].type, String)
-    ]
-    options = "FORMAT csv, HEADER true" + (", FREEZE true" if freeze else "")
-    if not_null:
-        options += f", FORCE_NOT_NULL ({ddl.quoted_columns(engine, source.table, not_null)})"
-    columns = ddl.quoted_columns(engine, source.table, source.columns)
-    statement = f"COPY {target} ({columns}) FROM STDIN WITH ({options})"
-    with (
-        progress.task(f"load {source.table}", total=source.size) as advance,
-        cur.copy(statement.encode()) as copy,
-    ):
-        for chunk in source.csv_chunks():
-            copy.write(chunk)
-            advance(len(chunk))
-
-
-def _scalar(cur: PgCursor, query: str) -> object:
-    cur.execute(query.encode())
-    row = cur.fetchone()
-    return None if row is None else row[0]
-
-
-def _build_shadows(
-    engine: Engine,
-    cur: PgCursor,
-    step: Step,
-    live: str,
-    sources: Sequence[TableSource],
-    progress: Progress,
-) -> None:
-    """The new tables, complete with keys, indexes and foreign keys, in the shadow schema.
-
-    With the shadow schema first on the search_path, the schema's own (unqualified) DDL creates and fills
-    the shadow tables, and a foreign key to a table not replaced references the live one."""
-    names = list(dict.fromkeys(source.table for source in sources))
-    shadow = ddl.quoted_name(engine, SHADOW_SCHEMA)
-    cur.execute(f"DROP SCHEMA IF EXISTS {shadow} CASCADE".encode())  # a leftover: never in use
-    cur.execute(f"CREATE SCHEMA {shadow}".encode())
-    path = f"{shadow}, {ddl.quoted_name(engine, live)}"
-    cur.execute("SELECT set_config('search_path', %s, true)", (path,))
-    for name in names:
-        for statement in ddl.create_table(engine, name):
-            cur.execute(statement.encode())
-    for source in sources:
-        step.what = source.label
-        _copy(engine, cur, ddl.quoted_table(engine, source.table), source, progress, freeze=True)
-    links = [link for link in ddl.links_touching(names) if link.table.name in names]
-    rebuild = [
-        s for name in names for s in ddl.add_keys_and_indexes(engine, name, primary_key=True)
-    ]
-    rebuild += [f"ANALYZE {ddl.quoted_table(engine, name)}" for name in names]
-    rebuild += [ddl.add_foreign_key(engine, link) for link in links]
-    with progress.task("indexes and constraints", total=len(rebuild)) as advance:
-        for statement in rebuild:
-            step.what = statement
-            cur.execute(statement.encode())
-            advance(1)
-    for name in names:
-        _reset_sequence(engine, cur, schema_table(name))
-    step.what = "checking the references of the tables not replaced"
-    for link in ddl.links_touching(names):
-        if link.table.name not in names:
-            _check_orphans(engine, cur, link)
-
-
-def _check_orphans(engine: Engine, cur: PgCursor, link: ForeignKeyConstraint) -> None:
-    """A table kept as it is must find every key it references in the new parent table."""
-    child, parent = link.table.name, link.referred_table.name
-    pairs = " AND ".join(
-        f"p.{ddl.quoted_columns(engine, parent, [element.column.name])} = "
-        f"c.{ddl.quoted_columns(engine, child, [element.parent.name])}"
-        for element in link.elements
-    )
-    present = " AND ".join(
-        f"c.{ddl.quoted_columns(engine, child, [element.parent.name])} IS NOT NULL"
-        for element in link.elements
-    )
-    orphans = _scalar(
-        cur,
-        f"SELECT count(*) FROM {ddl.quoted_table(engine, child)} c WHERE {present} AND NOT EXISTS "
-        f"(SELECT 1 FROM {ddl.quoted_table(engine, parent)} p WHERE {pairs})",
-    )
-    if orphans:
-        raise DataValidationError(
-            f"{orphans} row(s) of {child} would reference a missing row of {parent}",
-            "nothing was changed; load the missing rows too, or fix the references",
-        )
-
-
 def _switch(
     engine: Engine, cur: PgCursor, live: str, names: Sequence[str], wait: LockWait
 ) -> list[ForeignKeyConstraint]:
@@ -416,16 +369,3 @@ def _validate_links(engine: Engine, links: Sequence[ForeignKeyConstraint]) -> No
             table = ddl.quoted_table(engine, link.table.name)
             name = ddl.quoted_name(engine, str(link.name))
             conn.execute(text(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
-
-
-def _reset_sequence(engine: Engine, cur: PgCursor, table: Table) -> None:
-    """After COPY, an autoincrement key's sequence continues after the highest value loaded."""
-    column = table.autoincrement_column
-    if column is None:
-        return
-    quoted = ddl.quoted_columns(engine, table.name, [column.name])
-    cur.execute(
-        f"SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({quoted}), 1), "
-        f"max({quoted}) IS NOT NULL) FROM {ddl.quoted_table(engine, table.name)}",
-        (table.name, column.name),
-    )

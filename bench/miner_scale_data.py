@@ -28,7 +28,7 @@ def basket_file(n_baskets: int, n_items: int, mean_size: float) -> Path:
     """A cached numpy-written basket file of this shape."""
     path = DATA / f"baskets-{n_baskets}-{n_items}-{mean_size:g}.csv"
     if not path.exists():
-        partial = path.with_suffix(".partial")
+        partial = path.with_suffix(f".{os.getpid()}.partial")  # two benches at once never share one
         write_basket_file_fast(partial, n_baskets, n_items, mean_size)
         partial.rename(path)
     return path

@@ -17,7 +17,10 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from clustr_etl.dataset.csv_fields import joined_columns
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR, MINED_COLUMNS
 from clustr_etl.dataset.rule_csv import distinct_rows
 from clustr_etl.mining.itemsets import FrequentItemsets
@@ -196,7 +199,8 @@ class ItemsetCatalog:
         sizes = [level.counts.size for level in itemsets.levels]
         self.offsets: list[int] = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
         self.counts: Int64Array = np.concatenate([level.counts for level in itemsets.levels])
-        self._names: npt.NDArray[np.object_] | None = None
+        self._keys: pa.Array | None = None
+        self._items: tuple[Int64Array, npt.NDArray[np.int32]] | None = None
 
     @property
     def n_transactions(self) -> int:
@@ -204,29 +208,50 @@ class ItemsetCatalog:
 
     def names(self, ids: IdArray) -> npt.NDArray[np.object_]:
         """``"key|key|..."`` of the itemsets ``ids`` (global), keys in canonical (code) order."""
-        if self._names is not None:
-            return self._names[ids]
-        unique_ids, inverse = np.unique(ids, return_inverse=True)
-        texts = np.empty(unique_ids.size, dtype=object)
-        bounds = np.searchsorted(unique_ids, self.offsets)
-        for size in range(len(self.itemsets.levels)):
-            lo, hi = int(bounds[size]), int(bounds[size + 1])
-            if lo < hi:
-                local = unique_ids[lo:hi].astype(np.int64) - self.offsets[size]
-                texts[lo:hi] = _itemset_keys(self.itemsets, self.labels, size, local)
-        return texts[inverse.reshape(-1)]
+        texts = self.key_texts().take(pa.array(np.asarray(ids, dtype=np.int64)))
+        return np.asarray(texts.to_pylist(), dtype=object)
+
+    def key_texts(self) -> pa.Array:
+        """By global id: ``"key|key|..."`` of every itemset (one string array, kept)."""
+        if self._keys is None:
+            self._keys = self.item_texts(
+                pa.array(self.labels, type=pa.large_string()), ITEM_SEPARATOR
+            )
+        return self._keys
+
+    def item_texts(self, labels: pa.Array, separator: str) -> pa.Array:
+        """By global id: the itemset's ``labels`` (one per item position) joined by ``separator``,
+        in canonical (code) order."""
+        parts = [
+            joined_columns(
+                labels, np.sort(self.itemsets.item_codes[level.itemsets], axis=1), separator
+            )
+            for level in self.itemsets.levels
+        ]
+        return pa.concat_arrays(parts)
+
+    def item_lists(self) -> tuple[Int64Array, npt.NDArray[np.int32]]:
+        """Every itemset's items by global id: item positions (in ``labels``, canonical order) of
+        itemset g at ``codes[indptr[g]:indptr[g + 1]]`` (kept)."""
+        if self._items is None:
+            levels = self.itemsets.levels
+            sizes = np.concatenate(
+                [np.full(level.counts.size, k) for k, level in enumerate(levels)]
+            )
+            indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            codes = [
+                np.sort(self.itemsets.item_codes[level.itemsets], axis=1).ravel()
+                for level in levels
+            ]
+            self._items = (indptr, np.concatenate(codes).astype(np.int32))
+        return self._items
 
     def name_ranks(self) -> npt.NDArray[np.int32]:
         """By global id: the rank of the itemset's name among all names (string order, as pandas
-        sorts), so rules sort on integers. The names are kept (one string per itemset) for
-        the rows written later."""
-        self._names = None
-        self._names = self.names(np.arange(self.counts.size, dtype=np.int64))
-        names = self._names.tolist()
-        ranks = np.empty(len(names), dtype=np.int32)
-        ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(
-            len(names), dtype=np.int32
-        )
+        sorts: UTF-8 bytes order as code points), so rules sort on integers."""
+        order = pc.sort_indices(self.key_texts()).to_numpy()
+        ranks = np.empty(order.size, dtype=np.int32)
+        ranks[order] = np.arange(order.size, dtype=np.int32)
         return ranks
 
     def containing(self, label: str) -> npt.NDArray[np.bool_]:
@@ -379,15 +404,3 @@ def _subset_ids(itemsets: FrequentItemsets) -> list[Int64Array]:
         columns.append(parents)
         drop.append(np.column_stack(columns).astype(np.int64))
     return drop
-
-
-def _itemset_keys(
-    itemsets: FrequentItemsets, labels: list[str], size: int, ids: Int64Array
-) -> npt.NDArray[np.object_]:
-    """``"key|key|..."`` for itemsets ``ids`` of level ``size``, keys in canonical (code) order."""
-    unique_ids, inverse = np.unique(ids, return_inverse=True)
-    codes = np.sort(itemsets.item_codes[itemsets.levels[size].itemsets[unique_ids]], axis=1)
-    texts = np.asarray(
-        [ITEM_SEPARATOR.join([labels[c] for c in row]) for row in codes.tolist()], dtype=object
-    )
-    return texts[inverse]

@@ -119,6 +119,14 @@ def test_no_rules_still_gives_the_header(tmp_path: Path) -> None:
         RuleThresholds(min_support=0.01, min_count=3, max_p=0.2, p_adjust="fdr"),
         RuleThresholds(min_support=0.01, min_count=3, max_p=1.0, prune_redundant=True),
         RuleThresholds(min_support=0.01, min_count=2, max_p=0.5, prune_redundant=True),
+        RuleThresholds(
+            min_support=0.01,
+            min_count=2,
+            min_len=1,
+            max_consequent_len=2,
+            max_p=1.0,
+            prune_redundant=True,
+        ),
     ],
 )
 def test_numeric_quality_filters_keep_the_reference_rules(thresholds: RuleThresholds) -> None:

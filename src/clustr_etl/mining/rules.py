@@ -160,7 +160,7 @@ def build_rule_set(
     catalog = ItemsetCatalog(itemsets, labels)
     levels = itemsets.levels
     n = itemsets.n_transactions
-    drop = _subset_ids(itemsets)
+    drop = subset_ids(itemsets)
     compact = np.int32 if max(catalog.counts.size, n) < np.iinfo(np.int32).max else np.int64
     antecedents: list[IdArray] = []
     consequents: list[IdArray] = []
@@ -169,8 +169,8 @@ def build_rule_set(
         r = levels[size].counts
         for cons_positions in consequent_positions(size, thresholds.max_consequent_len):
             ante_positions = tuple(i for i in range(size) if i not in cons_positions)
-            ante_ids = _kept_subset_ids(itemsets, drop, size, ante_positions)
-            cons_ids = _kept_subset_ids(itemsets, drop, size, cons_positions)
+            ante_ids = _keptsubset_ids(itemsets, drop, size, ante_positions)
+            cons_ids = _keptsubset_ids(itemsets, drop, size, cons_positions)
             a = levels[len(ante_positions)].counts[ante_ids]
             c = levels[len(cons_positions)].counts[cons_ids]
             keep = passes_thresholds(r, a, c, n, thresholds)
@@ -370,7 +370,7 @@ def consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, 
     ]
 
 
-def _kept_subset_ids(
+def _keptsubset_ids(
     itemsets: FrequentItemsets, drop: list[Int64Array], size: int, kept: tuple[int, ...]
 ) -> Int64Array:
     """Ids (at level len(kept)) of the subsets keeping positions ``kept`` of every level-``size`` set."""
@@ -380,15 +380,22 @@ def _kept_subset_ids(
     removed = [i for i in range(size) if i not in kept]
     if len(removed) == 1:
         return drop[size][:, removed[0]]
-    ids = np.arange(level.keys.size, dtype=np.int64)
+    return subsets_of(drop, np.arange(level.keys.size, dtype=np.int64), size, kept)
+
+
+def subsets_of(
+    drop: list[Int64Array], ids: Int64Array, size: int, kept: tuple[int, ...]
+) -> Int64Array:
+    """Ids (at level len(kept)) of the subsets keeping positions ``kept`` of the level-``size``
+    itemsets ``ids`` (``drop`` from ``subset_ids``)."""
     current = size
-    for position in reversed(removed):  # highest first: lower positions stay where they are
+    for position in reversed([i for i in range(size) if i not in kept]):  # highest first
         ids = drop[current][ids, position]
         current -= 1
     return ids
 
 
-def _subset_ids(itemsets: FrequentItemsets) -> list[Int64Array]:
+def subset_ids(itemsets: FrequentItemsets) -> list[Int64Array]:
     """``drop[k][j, i]``: id at level k-1 of itemset j of level k without its i-th item."""
     levels = itemsets.levels
     drop: list[Int64Array] = [np.zeros((1, 0), dtype=np.int64)]

@@ -25,10 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_load import drop_database, fresh_database, measured, psql
-from bench_miner_shapes import shapes
 from sqlalchemy import create_engine, text
 
+from bench_load import drop_database, fresh_database, measured, psql
+from bench_miner_shapes import Shape, shapes
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.models import RULE_TABLES
 from clustr_etl.store.schema import init_db, make_engine
@@ -45,7 +45,7 @@ def mine(baskets: Path, out: Path, url: str, load: bool) -> tuple[float, float]:
     return seconds, peak
 
 
-def next_shape():  # type: ignore[no-untyped-def]
+def next_shape() -> Shape:
     return next(shape for shape in shapes() if shape.name == SHAPE)
 
 
@@ -128,11 +128,9 @@ def sqlite_anchor(path: Path, files: dict[str, Path]) -> float:
     script = ".mode csv\n" + "".join(f".import --skip 1 '{files[t]}' bare_{t}\n" for t in names)
     script += "BEGIN;\n"
     for table in names:
-        cols = ddl.table(table).c
         values = ", ".join(
             f"NULLIF({c.name}, '')" if c.nullable else c.name for c in ddl.table(table).columns
         )
-        del cols
         script += f"INSERT INTO {table} ({columns(table)}) SELECT {values} FROM bare_{table};\n"
     script += "COMMIT;\n"
     start = time.perf_counter()

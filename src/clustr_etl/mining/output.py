@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -40,13 +41,19 @@ def _csv_chunks(chunks: Iterable[pd.DataFrame]) -> Iterator[bytes]:
 
 
 def write_rule_text(chunks: Iterable[bytes | memoryview], path: str | Path) -> None:
-    """Write the rules CSV given as UTF-8 text a chunk at a time (header first)."""
+    """Write the rules CSV given as UTF-8 text a chunk at a time (header first); a chunk is written
+    by a thread while the next one is made (both release the GIL), so two are in memory."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
+        with path.open("wb") as handle, ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Future[int] | None = None
             for text in chunks:
-                handle.write(text)
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(handle.write, text)
+            if pending is not None:
+                pending.result()
     except OSError as err:
         raise InputFileError(
             f"cannot write rules to {path}: {err.strerror}", "check --output"

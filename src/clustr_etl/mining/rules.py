@@ -186,6 +186,18 @@ def build_rule_set(
     return rules.take(rules.documented_order())
 
 
+def _dense_ranks(order: Int64Array, keys: tuple[FloatArray, ...]) -> Int64Array:
+    """By row: the rank of its key tuple among the distinct tuples, ``order`` sorting them."""
+    changed = np.zeros(order.size, dtype=bool)
+    changed[:1] = True
+    for key in keys:
+        ordered = key[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    ranks = np.empty(order.size, dtype=np.int64)
+    ranks[order] = np.cumsum(changed) - 1
+    return ranks
+
+
 def _joined(parts: list[IdArray]) -> IdArray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
@@ -307,18 +319,23 @@ class RuleSet:
 
     def documented_order(self) -> Int64Array:
         """Positions in the order of ``rules_frame``: lift, confidence, support descending, then
-        the antecedent and consequent names ascending (their ranks: no string per rule)."""
+        the antecedent and consequent names ascending (their ranks: no string per rule). The
+        measures are ranked once per distinct count tuple (rules of identical baskets share few)."""
         n = self.catalog.n_transactions
-        measures = sort_measures(
-            self.rule_counts, self.antecedent_counts, self.consequent_counts, n
-        )
+        r = self.rule_counts.astype(np.int64)
+        a = self.antecedent_counts
+        c = self.consequent_counts
+        first, tuple_of = distinct_rows([r, a, c])
+        measures = sort_measures(r[first], a[first], c[first], n)
         for values in measures:
             np.negative(values, out=values)  # descending
         lift, confidence, support = measures
-        ranks = self.catalog.name_ranks()
-        order = np.lexsort(
-            (ranks[self.consequents], ranks[self.antecedents], support, confidence, lift)
-        )
+        by_measures = np.lexsort((support, confidence, lift))
+        # equal measures share a rank: the names decide between them
+        tuple_rank = _dense_ranks(by_measures, (lift, confidence, support))
+        ranks = self.catalog.name_ranks().astype(np.int64)
+        names = ranks[self.antecedents] * (int(ranks.size) + 1) + ranks[self.consequents]
+        order = np.lexsort((names, tuple_rank[tuple_of]))
         return order.astype(np.int64)
 
     def frame(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:

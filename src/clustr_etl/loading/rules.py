@@ -184,15 +184,20 @@ def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per item per side of every rule."""
     import pandas as pd
 
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     parts = []
     for side, column in (("antecedent", "antecedents"), ("consequent", "consequents")):
-        keys = frame[column].str.split(ITEM_SEPARATOR).explode()
+        # split with pyarrow: no Python list per rule
+        lists = pc.split_pattern(pa.array(frame[column], type=pa.large_string()), ITEM_SEPARATOR)
+        owners = pc.list_parent_indices(lists).to_numpy()
         parts.append(
             pd.DataFrame(
                 {
-                    "rule_id": frame["rule_id"].to_numpy()[keys.index.to_numpy()],
+                    "rule_id": frame["rule_id"].to_numpy()[owners],
                     "side": side,
-                    "item_key": keys.to_numpy(),
+                    "item_key": pc.list_flatten(lists).to_numpy(zero_copy_only=False),
                 }
             )
         )

@@ -220,8 +220,20 @@ class ItemsetCatalog:
 
     def names(self, ids: IdArray) -> npt.NDArray[np.object_]:
         """``"key|key|..."`` of the itemsets ``ids`` (global), keys in canonical (code) order."""
-        texts = self.key_texts().take(pa.array(np.asarray(ids, dtype=np.int64)))
-        return np.asarray(texts.to_pylist(), dtype=object)
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._keys is not None:
+            return np.asarray(self._keys.take(pa.array(ids)).to_pylist(), dtype=object)
+        unique_ids, inverse = np.unique(ids, return_inverse=True)  # only these itemsets' texts
+        labels = pa.array(self.labels, type=pa.large_string())
+        texts = np.empty(unique_ids.size, dtype=object)
+        bounds = np.searchsorted(unique_ids, self.offsets)
+        for size, level in enumerate(self.itemsets.levels):
+            lo, hi = int(bounds[size]), int(bounds[size + 1])
+            if lo < hi:
+                rows = level.itemsets[unique_ids[lo:hi] - self.offsets[size]]
+                codes = np.sort(self.itemsets.item_codes[rows], axis=1)
+                texts[lo:hi] = joined_columns(labels, codes, ITEM_SEPARATOR).to_pylist()
+        return texts[inverse.reshape(-1)]
 
     def key_texts(self) -> pa.Array:
         """By global id: ``"key|key|..."`` of every itemset (one string array, kept)."""

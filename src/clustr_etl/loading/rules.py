@@ -183,7 +183,6 @@ def _refuse(bad: npt.NDArray[np.bool_], column: str, problem: str, first_id: int
 def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per item per side of every rule."""
     import pandas as pd
-
     import pyarrow as pa
     import pyarrow.compute as pc
 

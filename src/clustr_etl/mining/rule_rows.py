@@ -73,7 +73,7 @@ def fits(rules: RuleSet, layout: RowLayout) -> bool:
 def rule_set_csv(rules: RuleSet, layout: RowLayout, chunk_rows: int) -> Iterator[memoryview]:
     """The CSV rows (no header) of ``rules`` in ``layout.columns``, ``chunk_rows`` at a time."""
     keys = quoted(rules.catalog.key_texts())
-    names = _name_texts(rules, layout.names)
+    names = _name_texts(rules.catalog, layout.names)
     scope, since, until = (_field(value) for value in (layout.scope, layout.since, layout.until))
     for start in range(0, len(rules), chunk_rows):
         part = rules.take(np.arange(start, min(start + chunk_rows, len(rules))))
@@ -82,17 +82,13 @@ def rule_set_csv(rules: RuleSet, layout: RowLayout, chunk_rows: int) -> Iterator
         fields: list[pa.Array | str] = [scope, keys.take(antecedents), keys.take(consequents)]
         if names is not None:
             fields += [names.take(antecedents), names.take(consequents)]
-        fields += [_measure_texts(part), since, until]
+        fields += [measures_of(part).csv, since, until]
         yield csv_rows(fields)
 
 
-def _name_texts(rules: RuleSet, names: Mapping[str, str] | None) -> pa.Array | None:
-    if names is None:
-        return None
-    shown = pa.array(
-        [names.get(label, label) for label in rules.catalog.labels], type=pa.large_string()
-    )
-    return quoted(rules.catalog.item_texts(shown, NAME_SEPARATOR))
+def _name_texts(catalog: ItemsetCatalog, names: Mapping[str, str] | None) -> pa.Array | None:
+    """By global id: the itemset's product names as a CSV field (None without names)."""
+    return None if names is None else quoted(_shown_texts(catalog, names))
 
 
 def _field(value: str | dt.date | None) -> str:
@@ -100,17 +96,16 @@ def _field(value: str | dt.date | None) -> str:
     return str(column_texts(pd.Series([value], dtype=object))[0])
 
 
-def _measure_texts(part: RuleSet) -> pa.Array:
-    """The measure and count fields of each rule, joined by commas, formatted per count tuple."""
+def measures_of(part: RuleSet, check: MeasureCheck | None = None) -> _Measures:
+    """The measure and count columns (MEASURE_BLOCK) of each distinct count tuple of ``part``, as
+    ``check`` gives them (the rules table's values without one)."""
     r = part.rule_counts.astype(np.int64)
     a = part.antecedent_counts
     c = part.consequent_counts
     first, inverse = distinct_rows([r, a, c])
-    empty = np.full(first.size, "", dtype=object)
+    empty = np.full(first.size, "x", dtype=object)
     heads = measured_frame(empty, empty, r[first], a[first], c[first], part.catalog.n_transactions)
-    texts = [column_texts(heads[name]).tolist() for name in MEASURE_BLOCK]
-    joined = pa.array([",".join(row) for row in zip(*texts, strict=True)], type=pa.large_string())
-    return joined.take(pa.array(inverse))
+    return _Measures((heads if check is None else check(heads))[list(MEASURE_BLOCK)], inverse)
 
 
 MeasureCheck = Callable[[pd.DataFrame], pd.DataFrame]
@@ -147,7 +142,7 @@ class StoredRules:
                     keys.take(cons),
                 ]
                 fields += [names.take(ante), names.take(cons)] if names is not None else ["", ""]
-                fields += [self._measures(part).csv, since, until, run_id]
+                fields += [measures_of(part, self.check).csv, since, until, run_id]
                 yield csv_rows(fields)
 
     def rule_batches(self) -> Iterator[tuple[Rows, int]]:
@@ -167,7 +162,7 @@ class StoredRules:
                     columns += [names[part.antecedents].tolist(), names[part.consequents].tolist()]
                 else:
                     columns += [itertools.repeat(None), itertools.repeat(None)]
-                columns += self._measures(part).columns
+                columns += measures_of(part, self.check).columns
                 columns += [itertools.repeat(day) for day in (*window, self.run_id)]
                 yield zip(*columns, strict=False), rule_ids.size
 
@@ -203,17 +198,6 @@ class StoredRules:
 
         for rules, layout in self.parts:
             yield rules, layout, chunks(rules)
-
-    def _measures(self, part: RuleSet) -> _Measures:
-        r = part.rule_counts.astype(np.int64)
-        a = part.antecedent_counts
-        c = part.consequent_counts
-        first, inverse = distinct_rows([r, a, c])
-        empty = np.full(first.size, "x", dtype=object)
-        heads = measured_frame(
-            empty, empty, r[first], a[first], c[first], part.catalog.n_transactions
-        )
-        return _Measures(self.check(heads)[list(MEASURE_BLOCK)], inverse)
 
 
 @dataclass(frozen=True)
@@ -259,11 +243,7 @@ def storable(rules: RuleSet) -> bool:
 def _stored_texts(
     catalog: ItemsetCatalog, names: Mapping[str, str] | None
 ) -> tuple[pa.Array, pa.Array | None]:
-    keys = quoted(catalog.key_texts())
-    if names is None:
-        return keys, None
-    shown = pa.array([names.get(label, label) for label in catalog.labels], type=pa.large_string())
-    return keys, quoted(catalog.item_texts(shown, NAME_SEPARATOR))
+    return quoted(catalog.key_texts()), _name_texts(catalog, names)
 
 
 def _stored_lists(
@@ -272,8 +252,13 @@ def _stored_lists(
     keys = np.asarray(catalog.key_texts().to_pylist(), dtype=object)
     if names is None:
         return keys, None
+    return keys, np.asarray(_shown_texts(catalog, names).to_pylist(), dtype=object)
+
+
+def _shown_texts(catalog: ItemsetCatalog, names: Mapping[str, str]) -> pa.Array:
+    """By global id: the product names of the itemset's keys, joined by NAME_SEPARATOR."""
     shown = pa.array([names.get(label, label) for label in catalog.labels], type=pa.large_string())
-    return keys, np.asarray(catalog.item_texts(shown, NAME_SEPARATOR).to_pylist(), dtype=object)
+    return catalog.item_texts(shown, NAME_SEPARATOR)
 
 
 def _iso(value: dt.date | None) -> str:

@@ -8,6 +8,7 @@ the rows of each chunk; these tests pin that both give the same rows, bytes and 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -20,17 +21,21 @@ import pytest
 from sqlalchemy import Engine, select
 
 from clustr_etl.errors import DataValidationError
-from clustr_etl.loading import load_rule_chunks, load_rules
+from clustr_etl.loading import load_rule_chunks, load_rule_rows, load_rules
+from clustr_etl.loading import rules_frame as loader_rules_frame
 from clustr_etl.mining import (
     Baskets,
     RuleThresholds,
     mine_rules,
     write_rule_chunks,
+    write_rule_text,
     write_rules_csv,
 )
 from clustr_etl.mining.budget import mine_within_budget
 from clustr_etl.mining.quality import apply_quality_filters, filter_rule_set
+from clustr_etl.mining.rule_rows import with_names
 from clustr_etl.mining.rules import RuleSet, build_rule_set, rules_frame
+from clustr_etl.mining.scopes import ScopedRules, ScopeTable
 from clustr_etl.store.models import BundleRule, BundleRuleItem
 
 # Labels whose joined names sort differently from their tuples ("1|2" > "10" but ("1", "2") <
@@ -114,6 +119,14 @@ def test_no_rules_still_gives_the_header(tmp_path: Path) -> None:
         RuleThresholds(min_support=0.01, min_count=3, max_p=0.2, p_adjust="fdr"),
         RuleThresholds(min_support=0.01, min_count=3, max_p=1.0, prune_redundant=True),
         RuleThresholds(min_support=0.01, min_count=2, max_p=0.5, prune_redundant=True),
+        RuleThresholds(
+            min_support=0.01,
+            min_count=2,
+            min_len=1,
+            max_consequent_len=2,
+            max_p=1.0,
+            prune_redundant=True,
+        ),
     ],
 )
 def test_numeric_quality_filters_keep_the_reference_rules(thresholds: RuleThresholds) -> None:
@@ -228,3 +241,85 @@ def test_chunk_text_is_what_the_csv_module_writes(tmp_path: Path) -> None:
     lone = pd.DataFrame({"antecedents": ["", "a,b", ""]})
     write_rules_csv(lone, tmp_path / "lone.csv")
     assert (tmp_path / "lone.csv").read_text() == csv_module_bytes(lone)
+
+
+# Keys and names the CSV must quote or encode: commas, quotes, line breaks, non-ASCII.
+TRICKY = ["a,b", 'say "hi"', "é", "line\nbreak", "plain", "日本", "x\r", "zz"]
+
+
+def tricky_baskets(seed: int) -> Baskets:
+    rng = random.Random(seed)
+    rows = [rng.sample(range(len(TRICKY)), rng.randint(1, 5)) for _ in range(200)]
+    rows += [[0, 1, 2, 3]] * 9
+    indptr = np.cumsum([0] + [len(row) for row in rows]).astype(np.int64)
+    items = np.asarray([code for row in rows for code in sorted(row)], dtype=np.int32)
+    return Baskets(indptr, items, list(TRICKY))
+
+
+@pytest.mark.parametrize("named", [False, True])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_column_wise_csv_is_the_frame_csv_byte_for_byte(
+    tmp_path: Path, seed: int, named: bool
+) -> None:
+    """The chunked column-wise writer (numbers to bytes) writes the file of the frame writer."""
+    thresholds = RuleThresholds(min_support=0.01, min_count=2, min_len=1, max_p=1.0)
+    rules = built(tricky_baskets(seed), thresholds)
+    assert len(rules) > 100
+    names = {key: f'Name of {key}, ünïcode "q"' for key in TRICKY[:-1]} if named else None
+    tables = [
+        ScopeTable(rules, 'north, "x"', dt.date(2024, 1, 2), None),
+        ScopeTable(rules.take(np.arange(0)), "empty"),
+        ScopeTable(rules.take(np.arange(len(rules))[::3]), "thirds", None, dt.date(2024, 3, 4)),
+    ]
+    scoped = ScopedRules(tables)
+    fast = tmp_path / "fast.csv"
+    reference = tmp_path / "reference.csv"
+    write_rule_text(scoped.csv_chunks(17, names), fast)
+    frames = (f if names is None else with_names(f, names) for f in scoped.frames(17))
+    write_rule_chunks(frames, reference)
+    assert fast.read_bytes() == reference.read_bytes()
+    read = pd.read_csv(fast, keep_default_na=False)
+    assert len(read) == len(rules) + len(rules.take(np.arange(len(rules))[::3]))
+    assert set(read["scope"]) == {'north, "x"', "thirds"}
+
+
+def every_row(engine: Engine) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    rules = [c for c in BundleRule.__table__.columns if c.name != "created_at"]
+    items = BundleRuleItem.__table__.columns
+    with engine.connect() as conn:
+        rule_rows = conn.execute(select(*rules).order_by(BundleRule.rule_id)).all()
+        item_rows = conn.execute(select(*items).order_by(*items)).all()
+    return [tuple(row) for row in rule_rows], [tuple(row) for row in item_rows]
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_rows_made_from_numbers_load_as_the_frames_do(engine: Engine, named: bool) -> None:
+    """bundle_rules and bundle_rule_items made from the itemset numbers (COPY text on PostgreSQL,
+    row batches on SQLite) hold exactly the rows the frame path loads."""
+    rules = built(
+        tricky_baskets(3), RuleThresholds(min_support=0.01, min_count=2, min_len=1, max_p=1.0)
+    )
+    names = {key: f'Name of {key}, "q"' for key in TRICKY[:-1]} if named else None
+    scoped = ScopedRules(
+        [
+            ScopeTable(rules, 'north, "x"', dt.date(2024, 1, 2), None),
+            ScopeTable(rules.take(np.arange(len(rules))[::3]), "thirds", None, dt.date(2024, 3, 4)),
+        ]
+    )
+    frames = (f if names is None else with_names(f, names) for f in scoped.frames(13))
+    chunks = list(frames)
+    assert load_rule_chunks(engine, lambda: iter(chunks), total=len(scoped)) == len(scoped)
+    reference = every_row(engine)
+    made = scoped.stored(loader_rules_frame, names, None)
+    assert made is not None
+    made = dataclasses.replace(made, chunk_rows=11)
+    loaded = load_rule_rows(
+        engine,
+        (made.rule_csv, made.rule_batches),
+        (made.item_csv, made.item_batches),
+        total=len(scoped),
+    )
+    assert loaded == len(scoped)
+    assert every_row(engine) == reference
+    assert len(reference[0]) == len(scoped)
+    assert len(reference[1]) > len(scoped)

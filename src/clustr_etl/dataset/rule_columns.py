@@ -61,6 +61,8 @@ MINED_COLUMNS: tuple[str, ...] = tuple(
 STORED_COLUMNS: tuple[str, ...] = ("rule_id", *RULE_COLUMN_NAMES)
 # The columns of the report's rule table (extra measures of a newer schema are kept when present).
 REPORTED_COLUMNS: tuple[str, ...] = tuple(c.name for c in RULE_COLUMN_SPECS if c.reported)
+# The columns of the bundle_rule_items table (one row per item per side of a rule).
+ITEM_COLUMNS: tuple[str, ...] = ("rule_id", "side", "item_key")
 DEFAULT_SCOPE = "all"
 ITEM_SEPARATOR = "|"  # between the product keys of an itemset ("12|40")
 

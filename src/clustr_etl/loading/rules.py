@@ -11,26 +11,29 @@ from sqlalchemy import Engine
 
 from clustr_etl.dataset.rule_columns import (
     DEFAULT_SCOPE,
+    ITEM_COLUMNS,
     ITEM_SEPARATOR,
     RULE_COLUMN_SPECS,
     STORED_COLUMNS,
     RuleColumn,
 )
 from clustr_etl.errors import DataValidationError
-from clustr_etl.loading.sources import FrameChunksSource
+from clustr_etl.loading.sources import FrameChunksSource, StreamSource
 from clustr_etl.loading.tables import require_tables
 from clustr_etl.progress import NO_PROGRESS
 from clustr_etl.store.backends import LockWait, backend_for
+from clustr_etl.store.backends.types import Rows
 from clustr_etl.store.models import RULE_TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-ITEM_COLUMNS = ("rule_id", "side", "item_key")
-
 
 LOAD_ROWS = 100_000  # rules checked and sent to the database at a time
 RuleFrames = Callable[[], Iterator["pd.DataFrame"]]
+RowStreams = tuple[
+    Callable[[], Iterator[bytes | memoryview]], Callable[[], Iterator[tuple[Rows, int]]]
+]
 
 
 def load_rules(
@@ -87,6 +90,28 @@ def load_rule_chunks(
     ]
     backend_for(engine).replace_tables(engine, sources, NO_PROGRESS, wait or LockWait())
     return loaded[0]
+
+
+def load_rule_rows(
+    engine: Engine,
+    rules: RowStreams,
+    items: RowStreams,
+    *,
+    total: int,
+    schema_checked: bool = False,
+    wait: LockWait | None = None,
+) -> int:
+    """``load_rule_chunks`` of rows the caller made and checked (with ``rules_frame``): the
+    bundle_rules rows (columns STORED_COLUMNS + run_id) and the bundle_rule_items rows
+    (ITEM_COLUMNS), each as (CSV text, Python row batches) callables; ``total`` rules."""
+    if not schema_checked:
+        require_tables(engine, RULE_TABLES)
+    sources = [
+        StreamSource("bundle_rules", (*STORED_COLUMNS, "run_id"), *rules, total),
+        StreamSource("bundle_rule_items", ITEM_COLUMNS, *items, total),
+    ]
+    backend_for(engine).replace_tables(engine, sources, NO_PROGRESS, wait or LockWait())
+    return total
 
 
 def rules_frame(rules: pd.DataFrame, first_id: int = 1) -> pd.DataFrame:
@@ -158,16 +183,20 @@ def _refuse(bad: npt.NDArray[np.bool_], column: str, problem: str, first_id: int
 def items_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per item per side of every rule."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     parts = []
     for side, column in (("antecedent", "antecedents"), ("consequent", "consequents")):
-        keys = frame[column].str.split(ITEM_SEPARATOR).explode()
+        # split with pyarrow: no Python list per rule
+        lists = pc.split_pattern(pa.array(frame[column], type=pa.large_string()), ITEM_SEPARATOR)
+        owners = pc.list_parent_indices(lists).to_numpy()
         parts.append(
             pd.DataFrame(
                 {
-                    "rule_id": frame["rule_id"].to_numpy()[keys.index.to_numpy()],
+                    "rule_id": frame["rule_id"].to_numpy()[owners],
                     "side": side,
-                    "item_key": keys.to_numpy(),
+                    "item_key": pc.list_flatten(lists).to_numpy(zero_copy_only=False),
                 }
             )
         )

@@ -141,6 +141,28 @@ class FrameChunksSource:
             yield python_rows(frame[list(self.columns)]), len(frame)
 
 
+@dataclass
+class StreamSource:
+    """Rows made by the caller in both bulk forms, each callable called once per pass: CSV text
+    (header first) and batches of Python rows with the rows they hold (``size`` counts rows)."""
+
+    table: str
+    columns: tuple[str, ...]
+    make_csv: Callable[[], Iterator[bytes | memoryview]]
+    make_rows: Callable[[], Iterator[tuple[Rows, int]]]
+    size: int = 0
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.table
+
+    def csv_chunks(self) -> Iterator[bytes | memoryview]:
+        return self.make_csv()
+
+    def row_batches(self) -> Iterator[tuple[Rows, int]]:
+        return self.make_rows()
+
+
 def python_rows(frame: pd.DataFrame) -> Rows:
     """The frame's rows as plain Python scalars (int, float, str, ISO date text, None)."""
     return zip(*[_python_column(frame.iloc[:, i]) for i in range(frame.shape[1])], strict=True)

@@ -22,7 +22,7 @@ from clustr_etl.mining.baskets import (
 )
 from clustr_etl.mining.budget import mine_within_budget
 from clustr_etl.mining.filters import check_items_exist, rules_with_items, without_large_baskets
-from clustr_etl.mining.output import write_rule_chunks, write_rules_csv
+from clustr_etl.mining.output import write_rule_chunks, write_rule_text, write_rules_csv
 from clustr_etl.mining.quality import FilterCounts, apply_quality_filters, filter_rule_set
 from clustr_etl.mining.rules import FrameRules, RuleTable, build_rule_set
 from clustr_etl.mining.thresholds import RuleThresholds
@@ -49,6 +49,7 @@ __all__ = [
     "read_baskets_from_db",
     "read_sales_csv",
     "write_rule_chunks",
+    "write_rule_text",
     "write_rules_csv",
 ]
 

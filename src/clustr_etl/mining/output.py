@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -26,17 +27,33 @@ def write_rules_csv(rules: pd.DataFrame, path: str | Path) -> None:
 def write_rule_chunks(chunks: Iterable[pd.DataFrame], path: str | Path) -> None:
     """``write_rules_csv`` of rules given a chunk at a time (the header from the first chunk):
     only one chunk's text is in memory."""
+    write_rule_text(_csv_chunks(chunks), path)
+
+
+def _csv_chunks(chunks: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    columns: list[str] | None = None
+    for part in chunks:
+        if columns is None:
+            columns = ordered_columns(list(part.columns))
+            yield header_line(columns).encode()
+        for start in range(0, len(part), WRITE_ROWS):
+            yield csv_text(part.iloc[start : start + WRITE_ROWS], columns).encode()
+
+
+def write_rule_text(chunks: Iterable[bytes | memoryview], path: str | Path) -> None:
+    """Write the rules CSV given as UTF-8 text a chunk at a time (header first); a chunk is written
+    by a thread while the next one is made (both release the GIL), so two are in memory."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            columns: list[str] | None = None
-            for part in chunks:
-                if columns is None:
-                    columns = ordered_columns(list(part.columns))
-                    handle.write(header_line(columns))
-                for start in range(0, len(part), WRITE_ROWS):
-                    handle.write(csv_text(part.iloc[start : start + WRITE_ROWS], columns))
+        with path.open("wb") as handle, ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Future[int] | None = None
+            for text in chunks:
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(handle.write, text)
+            if pending is not None:
+                pending.result()
     except OSError as err:
         raise InputFileError(
             f"cannot write rules to {path}: {err.strerror}", "check --output"

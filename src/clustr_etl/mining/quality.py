@@ -14,11 +14,12 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR
 from clustr_etl.mining.measures import adjust_p_values, fisher_greater
-from clustr_etl.mining.rules import RuleSet
+from clustr_etl.mining.rules import RuleSet, subset_ids, subsets_of
 from clustr_etl.mining.thresholds import RuleThresholds
 
 
@@ -64,16 +65,7 @@ def filter_rule_set(rules: RuleSet, thresholds: RuleThresholds) -> tuple[RuleSet
     not_significant = tested - len(kept)
     redundant = 0
     if thresholds.prune_redundant and len(kept):
-        names = kept.catalog.names(np.concatenate([kept.antecedents, kept.consequents]))
-        sides = pd.DataFrame(
-            {
-                "antecedents": names[: len(kept)],
-                "consequents": names[len(kept) :],
-                "rule_count": kept.rule_counts,
-                "antecedent_count": kept.antecedent_counts,
-            }
-        )
-        mask = redundant_rules(sides)
+        mask = redundant_rule_set(kept)
         redundant = int(mask.sum())
         kept = kept.take(~mask)
     return kept, FilterCounts(tested, not_significant, redundant)
@@ -89,6 +81,49 @@ def p_values(rules: RuleSet) -> np.ndarray:
             part.rule_counts, part.antecedent_counts, part.consequent_counts, n
         )
     return values
+
+
+def redundant_rule_set(rules: RuleSet) -> npt.NDArray[np.bool_]:
+    """``redundant_rules`` on numbers: each antecedent's proper subsets are itemset ids (no names),
+    the rules are found by (antecedent id, consequent id) in one sorted key array."""
+    catalog = rules.catalog
+    if any(ITEM_SEPARATOR in label for label in catalog.labels):  # keys split as the names are
+        names = catalog.names(np.concatenate([rules.antecedents, rules.consequents]))
+        sides = {"antecedents": names[: len(rules)], "consequents": names[len(rules) :]}
+        return redundant_rules(
+            pd.DataFrame(
+                {
+                    **sides,
+                    "rule_count": rules.rule_counts,
+                    "antecedent_count": rules.antecedent_counts,
+                }
+            )
+        )
+    offsets = catalog.offsets
+    total = int(catalog.counts.size)
+    keys = rules.antecedents.astype(np.int64) * total + rules.consequents
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    r = rules.rule_counts.astype(np.int64)
+    a = rules.antecedent_counts
+    drop = subset_ids(catalog.itemsets)
+    levels = np.searchsorted(offsets, rules.antecedents, side="right") - 1
+    mask = np.zeros(len(rules), dtype=bool)
+    for size in range(1, len(offsets) - 1):
+        rows = np.flatnonzero(levels == size)
+        if not rows.size:
+            continue
+        local = rules.antecedents[rows].astype(np.int64) - offsets[size]
+        for length in range(size):
+            for kept in itertools.combinations(range(size), length):
+                general = subsets_of(drop, local, size, kept) + offsets[length]
+                wanted = general * total + rules.consequents[rows]
+                found = np.minimum(np.searchsorted(sorted_keys, wanted), keys.size - 1)
+                hit = sorted_keys[found] == wanted
+                other, mine = order[found[hit]], rows[hit]
+                confident = r[other] * a[mine] >= r[mine] * a[other]
+                mask[mine[confident]] = True
+    return mask
 
 
 def redundant_rules(rules: pd.DataFrame) -> np.ndarray:

@@ -17,7 +17,10 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from clustr_etl.dataset.csv_fields import joined_columns
 from clustr_etl.dataset.rule_columns import ITEM_SEPARATOR, MINED_COLUMNS
 from clustr_etl.dataset.rule_csv import distinct_rows
 from clustr_etl.mining.itemsets import FrequentItemsets
@@ -157,7 +160,7 @@ def build_rule_set(
     catalog = ItemsetCatalog(itemsets, labels)
     levels = itemsets.levels
     n = itemsets.n_transactions
-    drop = _subset_ids(itemsets)
+    drop = subset_ids(itemsets)
     compact = np.int32 if max(catalog.counts.size, n) < np.iinfo(np.int32).max else np.int64
     antecedents: list[IdArray] = []
     consequents: list[IdArray] = []
@@ -166,8 +169,8 @@ def build_rule_set(
         r = levels[size].counts
         for cons_positions in consequent_positions(size, thresholds.max_consequent_len):
             ante_positions = tuple(i for i in range(size) if i not in cons_positions)
-            ante_ids = _kept_subset_ids(itemsets, drop, size, ante_positions)
-            cons_ids = _kept_subset_ids(itemsets, drop, size, cons_positions)
+            ante_ids = _keptsubset_ids(itemsets, drop, size, ante_positions)
+            cons_ids = _keptsubset_ids(itemsets, drop, size, cons_positions)
             a = levels[len(ante_positions)].counts[ante_ids]
             c = levels[len(cons_positions)].counts[cons_ids]
             keep = passes_thresholds(r, a, c, n, thresholds)
@@ -183,6 +186,18 @@ def build_rule_set(
     return rules.take(rules.documented_order())
 
 
+def _dense_ranks(order: Int64Array, keys: tuple[FloatArray, ...]) -> Int64Array:
+    """By row: the rank of its key tuple among the distinct tuples, ``order`` sorting them."""
+    changed = np.zeros(order.size, dtype=bool)
+    changed[:1] = True
+    for key in keys:
+        ordered = key[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    ranks = np.empty(order.size, dtype=np.int64)
+    ranks[order] = np.cumsum(changed) - 1
+    return ranks
+
+
 def _joined(parts: list[IdArray]) -> IdArray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
@@ -196,7 +211,8 @@ class ItemsetCatalog:
         sizes = [level.counts.size for level in itemsets.levels]
         self.offsets: list[int] = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
         self.counts: Int64Array = np.concatenate([level.counts for level in itemsets.levels])
-        self._names: npt.NDArray[np.object_] | None = None
+        self._keys: pa.Array | None = None
+        self._items: tuple[Int64Array, npt.NDArray[np.int32]] | None = None
 
     @property
     def n_transactions(self) -> int:
@@ -204,29 +220,62 @@ class ItemsetCatalog:
 
     def names(self, ids: IdArray) -> npt.NDArray[np.object_]:
         """``"key|key|..."`` of the itemsets ``ids`` (global), keys in canonical (code) order."""
-        if self._names is not None:
-            return self._names[ids]
-        unique_ids, inverse = np.unique(ids, return_inverse=True)
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._keys is not None:
+            return np.asarray(self._keys.take(pa.array(ids)).to_pylist(), dtype=object)
+        unique_ids, inverse = np.unique(ids, return_inverse=True)  # only these itemsets' texts
+        labels = pa.array(self.labels, type=pa.large_string())
         texts = np.empty(unique_ids.size, dtype=object)
         bounds = np.searchsorted(unique_ids, self.offsets)
-        for size in range(len(self.itemsets.levels)):
+        for size, level in enumerate(self.itemsets.levels):
             lo, hi = int(bounds[size]), int(bounds[size + 1])
             if lo < hi:
-                local = unique_ids[lo:hi].astype(np.int64) - self.offsets[size]
-                texts[lo:hi] = _itemset_keys(self.itemsets, self.labels, size, local)
+                rows = level.itemsets[unique_ids[lo:hi] - self.offsets[size]]
+                codes = np.sort(self.itemsets.item_codes[rows], axis=1)
+                texts[lo:hi] = joined_columns(labels, codes, ITEM_SEPARATOR).to_pylist()
         return texts[inverse.reshape(-1)]
+
+    def key_texts(self) -> pa.Array:
+        """By global id: ``"key|key|..."`` of every itemset (one string array, kept)."""
+        if self._keys is None:
+            self._keys = self.item_texts(
+                pa.array(self.labels, type=pa.large_string()), ITEM_SEPARATOR
+            )
+        return self._keys
+
+    def item_texts(self, labels: pa.Array, separator: str) -> pa.Array:
+        """By global id: the itemset's ``labels`` (one per item position) joined by ``separator``,
+        in canonical (code) order."""
+        parts = [
+            joined_columns(
+                labels, np.sort(self.itemsets.item_codes[level.itemsets], axis=1), separator
+            )
+            for level in self.itemsets.levels
+        ]
+        return pa.concat_arrays(parts)
+
+    def item_lists(self) -> tuple[Int64Array, npt.NDArray[np.int32]]:
+        """Every itemset's items by global id: item positions (in ``labels``, canonical order) of
+        itemset g at ``codes[indptr[g]:indptr[g + 1]]`` (kept)."""
+        if self._items is None:
+            levels = self.itemsets.levels
+            sizes = np.concatenate(
+                [np.full(level.counts.size, k) for k, level in enumerate(levels)]
+            )
+            indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            codes = [
+                np.sort(self.itemsets.item_codes[level.itemsets], axis=1).ravel()
+                for level in levels
+            ]
+            self._items = (indptr, np.concatenate(codes).astype(np.int32))
+        return self._items
 
     def name_ranks(self) -> npt.NDArray[np.int32]:
         """By global id: the rank of the itemset's name among all names (string order, as pandas
-        sorts), so rules sort on integers. The names are kept (one string per itemset) for
-        the rows written later."""
-        self._names = None
-        self._names = self.names(np.arange(self.counts.size, dtype=np.int64))
-        names = self._names.tolist()
-        ranks = np.empty(len(names), dtype=np.int32)
-        ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(
-            len(names), dtype=np.int32
-        )
+        sorts: UTF-8 bytes order as code points), so rules sort on integers."""
+        order = pc.sort_indices(self.key_texts()).to_numpy()
+        ranks = np.empty(order.size, dtype=np.int32)
+        ranks[order] = np.arange(order.size, dtype=np.int32)
         return ranks
 
     def containing(self, label: str) -> npt.NDArray[np.bool_]:
@@ -282,18 +331,23 @@ class RuleSet:
 
     def documented_order(self) -> Int64Array:
         """Positions in the order of ``rules_frame``: lift, confidence, support descending, then
-        the antecedent and consequent names ascending (their ranks: no string per rule)."""
+        the antecedent and consequent names ascending (their ranks: no string per rule). The
+        measures are ranked once per distinct count tuple (rules of identical baskets share few)."""
         n = self.catalog.n_transactions
-        measures = sort_measures(
-            self.rule_counts, self.antecedent_counts, self.consequent_counts, n
-        )
+        r = self.rule_counts.astype(np.int64)
+        a = self.antecedent_counts
+        c = self.consequent_counts
+        first, tuple_of = distinct_rows([r, a, c])
+        measures = sort_measures(r[first], a[first], c[first], n)
         for values in measures:
             np.negative(values, out=values)  # descending
         lift, confidence, support = measures
-        ranks = self.catalog.name_ranks()
-        order = np.lexsort(
-            (ranks[self.consequents], ranks[self.antecedents], support, confidence, lift)
-        )
+        by_measures = np.lexsort((support, confidence, lift))
+        # equal measures share a rank: the names decide between them
+        tuple_rank = _dense_ranks(by_measures, (lift, confidence, support))
+        ranks = self.catalog.name_ranks().astype(np.int64)
+        names = ranks[self.antecedents] * (int(ranks.size) + 1) + ranks[self.consequents]
+        order = np.lexsort((names, tuple_rank[tuple_of]))
         return order.astype(np.int64)
 
     def frame(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
@@ -345,7 +399,7 @@ def consequent_positions(size: int, max_consequent_len: int) -> list[tuple[int, 
     ]
 
 
-def _kept_subset_ids(
+def _keptsubset_ids(
     itemsets: FrequentItemsets, drop: list[Int64Array], size: int, kept: tuple[int, ...]
 ) -> Int64Array:
     """Ids (at level len(kept)) of the subsets keeping positions ``kept`` of every level-``size`` set."""
@@ -355,15 +409,22 @@ def _kept_subset_ids(
     removed = [i for i in range(size) if i not in kept]
     if len(removed) == 1:
         return drop[size][:, removed[0]]
-    ids = np.arange(level.keys.size, dtype=np.int64)
+    return subsets_of(drop, np.arange(level.keys.size, dtype=np.int64), size, kept)
+
+
+def subsets_of(
+    drop: list[Int64Array], ids: Int64Array, size: int, kept: tuple[int, ...]
+) -> Int64Array:
+    """Ids (at level len(kept)) of the subsets keeping positions ``kept`` of the level-``size``
+    itemsets ``ids`` (``drop`` from ``subset_ids``)."""
     current = size
-    for position in reversed(removed):  # highest first: lower positions stay where they are
+    for position in reversed([i for i in range(size) if i not in kept]):  # highest first
         ids = drop[current][ids, position]
         current -= 1
     return ids
 
 
-def _subset_ids(itemsets: FrequentItemsets) -> list[Int64Array]:
+def subset_ids(itemsets: FrequentItemsets) -> list[Int64Array]:
     """``drop[k][j, i]``: id at level k-1 of itemset j of level k without its i-th item."""
     levels = itemsets.levels
     drop: list[Int64Array] = [np.zeros((1, 0), dtype=np.int64)]
@@ -379,15 +440,3 @@ def _subset_ids(itemsets: FrequentItemsets) -> list[Int64Array]:
         columns.append(parents)
         drop.append(np.column_stack(columns).astype(np.int64))
     return drop
-
-
-def _itemset_keys(
-    itemsets: FrequentItemsets, labels: list[str], size: int, ids: Int64Array
-) -> npt.NDArray[np.object_]:
-    """``"key|key|..."`` for itemsets ``ids`` of level ``size``, keys in canonical (code) order."""
-    unique_ids, inverse = np.unique(ids, return_inverse=True)
-    codes = np.sort(itemsets.item_codes[itemsets.levels[size].itemsets[unique_ids]], axis=1)
-    texts = np.asarray(
-        [ITEM_SEPARATOR.join([labels[c] for c in row]) for row in codes.tolist()], dtype=object
-    )
-    return texts[inverse]

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE
+from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE, ordered_columns
+from clustr_etl.dataset.rule_csv import csv_text, header_line
 from clustr_etl.mining import MinedRules, MiningEngine, RuleTable, mine_rules_with_report
+from clustr_etl.mining.rule_rows import (
+    MeasureCheck,
+    RowLayout,
+    StoredRules,
+    fits,
+    rule_set_csv,
+    storable,
+    with_names,
+)
+from clustr_etl.mining.rules import RuleSet
 from clustr_etl.mining.selection import SelectedBaskets
 from clustr_etl.mining.summary import summarize
 from clustr_etl.mining.thresholds import RuleThresholds
@@ -53,6 +64,48 @@ class ScopedRules:
         for part in self.tables:
             if len(part.table) or part is self.tables[0]:
                 yield from part.frames(chunk_rows)
+
+    def csv_chunks(
+        self, chunk_rows: int, names: Mapping[str, str] | None = None
+    ) -> Iterator[bytes | memoryview]:
+        """The rules CSV, header first, then ``chunk_rows`` rows at a time: numeric rules
+        (``RuleSet``) assembled column-wise, other tables through their frames (same bytes);
+        ``names`` adds the product names of the keys."""
+        columns: list[str] | None = None
+        for part in self.tables:
+            if not (len(part.table) or part is self.tables[0]):
+                continue
+            layout = RowLayout(part.scope, part.since, part.until, names)
+            if (
+                isinstance(part.table, RuleSet)
+                and fits(part.table, layout)
+                and columns in (None, layout.columns)
+            ):
+                if columns is None:
+                    columns = layout.columns
+                    yield header_line(columns).encode()
+                yield from rule_set_csv(part.table, layout, chunk_rows)
+                continue
+            for frame in part.frames(chunk_rows):
+                named = frame if names is None else with_names(frame, names)
+                if columns is None:
+                    columns = ordered_columns(list(named.columns))
+                    yield header_line(columns).encode()
+                yield csv_text(named, columns).encode()
+
+    def stored(
+        self, check: MeasureCheck, names: Mapping[str, str] | None, run_id: int | None
+    ) -> StoredRules | None:
+        """The rules as table rows made from the numbers (``StoredRules``), when every scope's
+        rules are numeric and their keys pass the loader's checks by construction."""
+        parts: list[tuple[RuleSet, RowLayout]] = []
+        for part in self.tables:
+            layout = RowLayout(part.scope, part.since, part.until, names)
+            table = part.table
+            if not (isinstance(table, RuleSet) and fits(table, layout) and storable(table)):
+                return None
+            parts.append((table, layout))
+        return StoredRules(parts, check, run_id)
 
     def head(self, rows: int) -> pd.DataFrame:
         """The first ``rows`` rules of each scope (the best by lift: each scope is in that order)."""

@@ -14,17 +14,18 @@ from sqlalchemy import Engine, select
 
 from clustr_etl.config.settings import Settings
 from clustr_etl.config.specs import InputFormat, MinerEngine
-from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE, ITEM_SEPARATOR
+from clustr_etl.dataset.rule_columns import DEFAULT_SCOPE
 from clustr_etl.errors import ConfigError
-from clustr_etl.loading import load_rule_chunks
+from clustr_etl.loading import load_rule_chunks, load_rule_rows, rules_frame
 from clustr_etl.mining import (
     Baskets,
     MiningEngine,
     RuleThresholds,
     read_basket_file,
     read_sales_csv,
-    write_rule_chunks,
+    write_rule_text,
 )
+from clustr_etl.mining.rule_rows import with_names
 from clustr_etl.mining.scopes import ScopedRules, mine_scopes, scoped
 from clustr_etl.mining.selection import BasketSelection, Scope, SelectedBaskets, select_baskets
 from clustr_etl.progress import NO_PROGRESS, Progress
@@ -142,17 +143,6 @@ def product_names(engine: Engine) -> dict[str, str]:
     return {str(product_id): name for product_id, name in rows}
 
 
-def with_names(rules: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Add human-readable antecedent_names/consequent_names for product-id item keys."""
-    named = rules.copy()
-    for side in ("antecedents", "consequents"):
-        named[side.removesuffix("s") + "_names"] = [
-            " | ".join(names.get(key, key) for key in keys.split(ITEM_SEPARATOR))
-            for keys in rules[side]
-        ]
-    return named
-
-
 STREAM_ROWS = 100_000  # rules named, written and loaded at a time
 
 
@@ -166,6 +156,10 @@ class NamedRules:
     def frames(self) -> Iterator[pd.DataFrame]:
         for frame in self.mined.frames(STREAM_ROWS):
             yield self.named(frame)
+
+    def csv_chunks(self) -> Iterator[bytes | memoryview]:
+        """The rules CSV, header first, a chunk at a time."""
+        return self.mined.csv_chunks(STREAM_ROWS, self.names)
 
     def named(self, frame: pd.DataFrame) -> pd.DataFrame:
         return frame if self.names is None else with_names(frame, self.names)
@@ -236,7 +230,7 @@ def mine_step(
             non_merchandise_lines = selected.non_merchandise_lines
         names = product_names(run.engine) if needs_db and input_format == "sales" else None
         rules = NamedRules(mined, names)
-        write_rule_chunks(rules.frames(), output_path)
+        write_rule_text(rules.csv_chunks(), output_path)
         report.rows = {"baskets": n_baskets, "rules": len(mined)}
         if non_merchandise_lines:
             report.rows["non-merchandise lines left out"] = non_merchandise_lines
@@ -244,15 +238,31 @@ def mine_step(
         report.detail = "\n".join([str(output_path), *mined.notes, *warnings])
         if load:
             run.require_schema()
-            report.rows["bundle_rules"] = load_rule_chunks(
-                run.engine,
-                rules.frames,
-                run_id=run.run_id,
-                schema_checked=True,
-                wait=run.lock_wait,
-                total=len(mined),
-            )
+            report.rows["bundle_rules"] = load_mined(run, rules)
     return MineResult(report, rules)
+
+
+def load_mined(run: RunContext, rules: NamedRules) -> int:
+    """Replace bundle_rules and bundle_rule_items by the mined rules: rows made from the numbers
+    when the fast miner made them, else from the rules' frames."""
+    stored = rules.mined.stored(rules_frame, rules.names, run.run_id)
+    if stored is not None:
+        return load_rule_rows(
+            run.engine,
+            (stored.rule_csv, stored.rule_batches),
+            (stored.item_csv, stored.item_batches),
+            total=len(rules.mined),
+            schema_checked=True,
+            wait=run.lock_wait,
+        )
+    return load_rule_chunks(
+        run.engine,
+        rules.frames,
+        run_id=run.run_id,
+        schema_checked=True,
+        wait=run.lock_wait,
+        total=len(rules.mined),
+    )
 
 
 def mine_on_spark(

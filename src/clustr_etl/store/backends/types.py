@@ -48,7 +48,7 @@ class TableSource(Protocol):
     @property
     def size(self) -> int: ...  # progress total: bytes of CSV
 
-    def csv_chunks(self) -> Iterator[bytes]:
+    def csv_chunks(self) -> Iterator[bytes | memoryview]:
         """UTF-8 CSV: one header line, then the rows; NULL is an empty unquoted field."""
         ...
 

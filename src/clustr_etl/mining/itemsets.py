@@ -311,8 +311,9 @@ def _extend_range(
     totals = np.zeros(key_space, dtype=np.int64)
     keep = int(n_after.sum(dtype=np.int64)) <= CACHED_CANDIDATES  # generate them once, not twice
     cached: list[tuple[Int32Array, Int32Array]] = []
-    for lo, hi in itertools.pairwise(bounds):
-        keys, positions = _candidates(
+
+    def candidates_of(lo: int, hi: int) -> tuple[Int32Array, Int32Array]:
+        return _candidates(
             codes,
             _positions(occ_pos, first_occ, lo, hi),
             occ_set[lo:hi],
@@ -320,6 +321,9 @@ def _extend_range(
             n_items,
             first_set,
         )
+
+    for lo, hi in itertools.pairwise(bounds):
+        keys, positions = candidates_of(lo, hi)
         totals += np.bincount(keys, minlength=key_space)
         if keep:  # 8 bytes a candidate
             cached.append((keys, positions))
@@ -339,14 +343,7 @@ def _extend_range(
             keys, positions = cached[chunk]
             cached[chunk] = (_EMPTY32, _EMPTY32)
         else:
-            keys, positions = _candidates(
-                codes,
-                _positions(occ_pos, first_occ, lo, hi),
-                occ_set[lo:hi],
-                n_after[lo:hi],
-                n_items,
-                first_set,
-            )
+            keys, positions = candidates_of(lo, hi)
         ids = table[keys]
         hit = ids >= 0
         hit &= after[positions] > 0  # an item with none after it extends nothing

@@ -25,6 +25,7 @@ from clustr_etl.errors import MiningBudgetError
 from clustr_etl.mining import Baskets, RuleThresholds, mine_rules_with_report, read_basket_file
 from clustr_etl.mining import budget as budget_module
 from clustr_etl.mining.budget import mine_within_budget, raised_support, rules_per_itemset
+from shared_data import shared_file
 
 runner = CliRunner()
 CLI = [sys.executable, "-m", "clustr_etl"]
@@ -232,3 +233,33 @@ def test_identical_baskets_only_cannot_be_raised_away(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") * 20, encoding="utf-8")
     with pytest.raises(MiningBudgetError, match="20 baskets share the same 16 items"):
         mine_within_budget(read_basket_file(path), RuleThresholds(max_rules=1_000))
+
+
+def test_groceries_at_max_len_64_and_min_count_1(tmp_path: Path) -> None:
+    """The issue's bad input on real baskets, as a process capped at 3 GB: at the default support the
+    rules come out as usual; at a support of one basket the 32-item basket is stopped with one line."""
+    groceries = shared_file("groceries.csv")
+    base = [*CLI, "-q", "mine-rules", "--input", str(groceries), "--format", "basket"]
+    base += ["--max-len", "64", "--min-count", "1", "--no-load"]
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*base, *extra],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            preexec_fn=cap,
+            check=False,
+        )
+
+    usual = run("--output", str(tmp_path / "rules.csv"))
+    assert usual.returncode == 0, usual.stderr
+    assert len((tmp_path / "rules.csv").read_text(encoding="utf-8").splitlines()) > 100
+    stopped = run("--min-support", "0.0001", "--output", str(tmp_path / "none.csv"))
+    assert stopped.returncode == 3, stopped.stderr
+    one_error_line(stopped.stderr, "1 basket has 32 items")
+    assert not (tmp_path / "none.csv").exists()

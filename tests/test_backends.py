@@ -112,7 +112,10 @@ def test_a_rejected_row_rolls_the_whole_merge_back(engine: Engine) -> None:
             "line_total": [1.2],
         }
     )
-    with pytest.raises(DataValidationError, match="rejected the data"):
+    # The server's own foreign-key check, or (PostgreSQL, a role that may skip it) the set check's
+    with pytest.raises(
+        DataValidationError, match=r"rejected the data|are in no row of transactions"
+    ):
         append_frame(engine, "sales", orphan)
     assert stored(engine) == stored_first()
     with engine.connect() as conn:

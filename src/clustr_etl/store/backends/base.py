@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ClassVar
 
 import numpy as np
@@ -146,6 +146,21 @@ class Backend(ABC):
 
     # Used by merge_rows
     distinct_operator: ClassVar[str]  # NULL-safe "differs" between two values
+
+    def keys_checked(
+        self,
+        engine: Engine,
+        conn: Any,
+        target: str,
+        stage: str,
+        source: TableSource,
+        *,
+        updates: bool,
+    ) -> AbstractContextManager[None]:
+        """Around ``INSERT INTO target ... SELECT ... FROM stage`` (``updates``: ``ON CONFLICT DO UPDATE``):
+        the foreign keys of the new rows are checked (default: by the database, row by row, during the
+        INSERT)."""
+        return nullcontext()
 
     @abstractmethod
     def stage_rows(self, engine: Engine, conn: Any, stage: str, source: TableSource) -> None:

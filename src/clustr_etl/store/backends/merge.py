@@ -4,7 +4,8 @@ The rows are bulk-loaded (COPY / batched insert) into a temporary table first; t
 transaction, they are counted against the target and merged with ``INSERT ... SELECT ... ON CONFLICT
 (primary key) DO NOTHING`` (append) or ``DO UPDATE SET ... WHERE <some value differs>`` (upsert); when
 no key is in the target yet (a batch of new rows), with a plain ``INSERT ... SELECT`` (about a quarter
-faster on PostgreSQL: no speculative insertion). A failure rolls everything back: the table keeps its
+faster on PostgreSQL: no speculative insertion). The backend may check the inserted rows' foreign keys as
+sets around the INSERT (``Backend.keys_checked``). A failure rolls everything back: the table keeps its
 previous rows.
 """
 
@@ -117,7 +118,8 @@ def _merge(
     if (
         inserted == total
     ):  # every key is new (the usual batch): a plain INSERT, no conflict handling
-        conn.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}")
+        with backend.keys_checked(engine, conn, target, stage, source, updates=False):
+            conn.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}")
         conn.execute(f"DROP TABLE {stage}")
         return RowCounts(inserted=inserted)
     if values and (update or insert_only):
@@ -132,10 +134,11 @@ def _merge(
     if update and values:
         assignments = ", ".join(f"{col(name)} = excluded.{col(name)}" for name in values)
         action = f"DO UPDATE SET {assignments} WHERE {any_differs('excluded')}"
-    conn.execute(
-        f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage} WHERE true "
-        f"ON CONFLICT ({key_list}) {action}"
-    )
+    with backend.keys_checked(engine, conn, target, stage, source, updates=update and bool(values)):
+        conn.execute(
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage} WHERE true "
+            f"ON CONFLICT ({key_list}) {action}"
+        )
     conn.execute(f"DROP TABLE {stage}")
     return RowCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
 

@@ -31,7 +31,7 @@ the next load drops them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -69,6 +69,7 @@ from clustr_etl.store.backends.postgresql_build import (
 )
 from clustr_etl.store.backends.postgresql_carry import read_carried, refuse_unknown, table_oids
 from clustr_etl.store.backends.postgresql_copy import READ_CONNECTIONS, sales_pair_chunks
+from clustr_etl.store.backends.postgresql_keys import keys_checked_as_sets
 from clustr_etl.store.backends.postgresql_switch import lock_for_migration, switch_when_free
 from clustr_etl.store.backends.scrub import driver_error_line, mask_url
 from clustr_etl.store.backends.types import Int64Array, LockWait, OnWait, Step, TableSource
@@ -272,6 +273,18 @@ class PostgresqlBackend(Backend):
 
     def create_stage_sql(self, stage: str, columns: str, table: str) -> str:
         return f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+
+    def keys_checked(
+        self,
+        engine: Engine,
+        conn: Any,
+        target: str,
+        stage: str,
+        source: TableSource,
+        *,
+        updates: bool,
+    ) -> AbstractContextManager[None]:
+        return keys_checked_as_sets(engine, conn, target, stage, source, updates=updates)
 
     def stage_rows(self, engine: Engine, conn: Any, stage: str, source: TableSource) -> None:
         with conn.cursor() as cur:

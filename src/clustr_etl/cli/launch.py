@@ -16,9 +16,12 @@ import os
 import sys
 from contextlib import suppress
 
+from clustr_etl.cli.start_up import starting_up
+
 
 def main() -> None:
     """The console script: :func:`run`, ending at once (no interpreter shutdown) after an interrupt."""
+    starting_up()
     try:
         run()
     except SystemExit as exited:

@@ -13,9 +13,9 @@ import typer
 
 from clustr_etl.config import specs as spec
 from clustr_etl.config.specs import GeneratorEngine, InputFormat, MinerEngine, OutputFormat
+from clustr_etl.progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:
-    from clustr_etl.cli.console import RichProgress
     from clustr_etl.config.settings import Settings
     from clustr_etl.run.context import StepResult
     from clustr_etl.store.backends import OnWait
@@ -103,10 +103,13 @@ def quiet(ctx: typer.Context) -> bool:
     return state_of(ctx).quiet
 
 
-def progress_for(ctx: typer.Context) -> RichProgress:
+def progress_for(ctx: typer.Context) -> Progress:
+    """Rich progress bars; none with --quiet (Rich is then not even imported: start-up counts)."""
+    if quiet(ctx):
+        return NO_PROGRESS
     from clustr_etl.cli.console import RichProgress
 
-    return RichProgress(quiet=quiet(ctx))
+    return RichProgress()
 
 
 def wait_notice(ctx: typer.Context) -> OnWait:
@@ -125,18 +128,23 @@ def wait_notice(ctx: typer.Context) -> OnWait:
 
 
 def show_results(ctx: typer.Context, results: Sequence[StepResult]) -> None:
+    if quiet(ctx):
+        return
     from clustr_etl.cli.console import print_results
 
-    print_results(results, quiet=quiet(ctx))
+    print_results(results)
 
 
 def settings_from(ctx: typer.Context, *others: str) -> Settings:
     """Settings from the command's options: every option but ``others`` must be a setting.
 
     A misnamed option raises TypeError (in load_settings) instead of being dropped silently."""
+    from clustr_etl.cli.start_up import started
     from clustr_etl.config.settings import load_settings
 
-    return load_settings(**{k: v for k, v in ctx.params.items() if k not in others})
+    settings = load_settings(**{k: v for k, v in ctx.params.items() if k not in others})
+    started()
+    return settings
 
 
 By = Annotated[

@@ -232,6 +232,10 @@ def test_set_checks_are_used_only_when_the_role_may_skip_the_row_checks(engine: 
         with engine.begin() as conn:
             conn.execute(text(f"GRANT SET ON PARAMETER session_replication_role TO {role}"))
         assert links_for(plain) == both
+        with engine.begin() as conn:  # products no longer its own: it may not lock their rows
+            conn.execute(text("ALTER TABLE products OWNER TO CURRENT_USER"))
+            conn.execute(text(f"GRANT SELECT, REFERENCES ON products TO {role}"))
+        assert links_for(plain) is None
         with engine.begin() as conn:
             conn.execute(text(f"REVOKE SET ON PARAMETER session_replication_role FROM {role}"))
     assert sale_count(engine) == 2

@@ -179,15 +179,10 @@ def psql_copy_bare(url: str, raw_dir: Path) -> tuple[float, float]:
     return psql_copy(url, raw_dir, prefix="bare_")
 
 
-def psql_copy_then_keys(url: str, raw_dir: Path) -> tuple[float, float, float]:
-    """PostgreSQL's own time for the loaded end state: the init-db tables stripped of their keys,
-    indexes and foreign keys, \\copy into them, then one psql session builds what init-db had
-    (the statements the loader runs, with its maintenance_work_mem). No validation, no client work.
-    Returns (copy seconds, key-building seconds, peak MB)."""
-    from clustr_etl.store.backends.postgresql_build import SESSION_SETTINGS
-
+def strip_keys(url: str, names: list[str], *, truncate: bool = False) -> list[str]:
+    """Drop the keys, indexes and foreign keys of the init-db tables ``names`` (and empty them when
+    ``truncate``); the statements that build them again, as the loader does, with ANALYZE."""
     engine = create_engine(url)
-    names = list(TABLE_FILES)
     links = ddl.links_touching(names)
     with engine.begin() as conn:
         for link in links:
@@ -195,12 +190,25 @@ def psql_copy_then_keys(url: str, raw_dir: Path) -> tuple[float, float, float]:
         for name in names:
             for statement in ddl.drop_keys_and_indexes(engine, name, primary_key=True):
                 conn.execute(text(statement))
+        if truncate:
+            conn.execute(text(f"TRUNCATE {', '.join(names)}"))
     rebuild = [
         s for name in names for s in ddl.add_keys_and_indexes(engine, name, primary_key=True)
     ]
     rebuild += [f"ANALYZE {name}" for name in names]
     rebuild += [ddl.add_foreign_key(engine, link) for link in links]
     engine.dispose()
+    return rebuild
+
+
+def psql_copy_then_keys(url: str, raw_dir: Path) -> tuple[float, float, float]:
+    """PostgreSQL's own time for the loaded end state: the init-db tables stripped of their keys,
+    indexes and foreign keys, \\copy into them, then one psql session builds what init-db had
+    (the statements the loader runs, with its maintenance_work_mem). No validation, no client work.
+    Returns (copy seconds, key-building seconds, peak MB)."""
+    from clustr_etl.store.backends.postgresql_build import SESSION_SETTINGS
+
+    rebuild = strip_keys(url, list(TABLE_FILES))
     copy_seconds, peak = psql_copy(url, raw_dir)
     script = "BEGIN;\n" + "".join(f"{statement};\n" for statement in [*SESSION_SETTINGS, *rebuild])
     keys_seconds, rss, _ = measured(*psql(url, script + "COMMIT;"))

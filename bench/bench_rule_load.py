@@ -25,9 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
-from bench_load import drop_database, fresh_database, measured, psql
+from bench_load import drop_database, fresh_database, measured, psql, strip_keys
 from bench_miner_shapes import Shape, shapes
 from clustr_etl.store.backends import ddl
 from clustr_etl.store.models import RULE_TABLES
@@ -72,22 +70,7 @@ def psql_anchor(url: str, files: dict[str, Path]) -> float:
     """\\copy into the tables without keys, then the loader's key statements in one psql session."""
     from clustr_etl.store.backends.postgresql import SESSION_SETTINGS
 
-    engine = create_engine(url)
-    names = list(RULE_TABLES)
-    links = ddl.links_touching(names)
-    with engine.begin() as conn:
-        for link in links:
-            conn.execute(text(ddl.drop_foreign_key(engine, link)))
-        for name in names:
-            for statement in ddl.drop_keys_and_indexes(engine, name, primary_key=True):
-                conn.execute(text(statement))
-        conn.execute(text(f"TRUNCATE {', '.join(names)}"))
-    rebuild = [
-        s for name in names for s in ddl.add_keys_and_indexes(engine, name, primary_key=True)
-    ]
-    rebuild += [f"ANALYZE {name}" for name in names]
-    rebuild += [ddl.add_foreign_key(engine, link) for link in links]
-    engine.dispose()
+    rebuild = strip_keys(url, list(RULE_TABLES), truncate=True)
     total = 0.0
     for table, path in files.items():
         sql = f"\\copy {table} ({columns(table)}) FROM '{path}' WITH (FORMAT csv, HEADER true)"

@@ -72,6 +72,16 @@ def wait_paused(process: subprocess.Popen[str]) -> None:
     raise AssertionError(f"never paused; exit {process.returncode}: {stderr}")
 
 
+def kill_when_paused(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the driver once it paused (killed anyway if it never does)."""
+    try:
+        wait_paused(process)
+        process.kill()
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+
+
 def checksum(url: str) -> Sums:
     """Row count and sha256 of the sorted rows of every table but the run ledger."""
     engine = create_engine(url)

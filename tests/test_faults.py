@@ -38,6 +38,7 @@ from ops_support import (
     clean_env,
     cli,
     good_load,
+    kill_when_paused,
     link_dataset,
     start_driver,
     wait_paused,
@@ -98,12 +99,7 @@ def test_sigkill_mid_write_loses_nothing(
     args = [command, "--data-dir", str(data_dir), "--database-url", db_url]
     args += RULE_ARGS if command == "mine-rules" else []
     process = start_driver(*args, cwd=tmp_path, **pause)
-    try:
-        wait_paused(process)
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        process.kill()
+    kill_when_paused(process)
     assert process.returncode == -signal.SIGKILL
     assert checksum(db_url) == good
     assert collect_status(db_url).leftover_tables == []

@@ -23,7 +23,7 @@ from clustr_etl.run.status import collect_status
 from clustr_etl.store.backends import LockWait, backend_for, postgresql_build
 from clustr_etl.store.models import DATA_TABLES
 from clustr_etl.store.schema import make_engine
-from ops_support import Sums, checksum, cli, start_driver, wait_paused
+from ops_support import Sums, checksum, cli, kill_when_paused, start_driver
 
 
 @pytest.fixture
@@ -152,12 +152,7 @@ def test_sigkill_after_the_second_connection_committed_leaves_shadow_tables_the_
         pause_sql=r"^ALTER TABLE sales ADD CONSTRAINT fk_",
         beside_min_bytes="0",
     )
-    try:
-        wait_paused(process)
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        process.kill()
+    kill_when_paused(process)
     assert process.returncode == -signal.SIGKILL
     assert checksum(db_url) == good
     assert collect_status(db_url).leftover_tables == [

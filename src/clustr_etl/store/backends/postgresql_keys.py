@@ -131,9 +131,9 @@ def lock_parents(
     wanted = f"SELECT DISTINCT {', '.join(f's.{c}' for c in own)} FROM {stage} s WHERE {given}"
     matched = " AND ".join(f"p.{p} = w.{c}" for p, c in zip(theirs, own, strict=True))
     with conn.cursor() as cur:
-        cur.execute(
-            f"SELECT (SELECT count(*) FROM ({wanted}) w), (SELECT count(*) FROM ("
-            f"SELECT 1 FROM {link.parent} p WHERE EXISTS (SELECT 1 FROM ({wanted}) w WHERE {matched}) "
+        cur.execute(  # the batch's distinct values made once (a CTE used twice is materialised)
+            f"WITH w AS ({wanted}) SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM ("
+            f"SELECT 1 FROM {link.parent} p WHERE EXISTS (SELECT 1 FROM w WHERE {matched}) "
             "FOR KEY SHARE OF p) found)".encode()
         )
         row = cur.fetchone()
